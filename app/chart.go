@@ -1,0 +1,48 @@
+package app
+
+import (
+	"fmt"
+	"html/template"
+	"strings"
+)
+
+// figuresChart draws the outstanding balance and the lender count over the months as an inline SVG
+// (no JavaScript needed), each line scaled to its own maximum; months where either rose — a break of
+// 双降 — are marked in red. The table beside it carries the same numbers for screen readers.
+func (v *views) figuresChart(lang string, figs []figuresJSON) template.HTML {
+	if len(figs) < 2 {
+		return ""
+	}
+	const w, h, left, right, top, bottom = 720.0, 240.0, 16.0, 16.0, 28.0, 28.0
+	var maxBal, maxLen int64 = 1, 1
+	for _, f := range figs {
+		maxBal, maxLen = max(maxBal, f.OutstandingAmount), max(maxLen, f.Lenders)
+	}
+	x := func(i int) float64 { return left + float64(i)*(w-left-right)/float64(len(figs)-1) }
+	y := func(val, top0 int64) float64 { return top + (h-top-bottom)*(1-float64(val)/float64(top0)) }
+	var bal, lenders, marks, labels strings.Builder
+	for i, f := range figs {
+		fmt.Fprintf(&bal, "%.1f,%.1f ", x(i), y(f.OutstandingAmount, maxBal))
+		fmt.Fprintf(&lenders, "%.1f,%.1f ", x(i), y(f.Lenders, maxLen))
+		if i > 0 && (f.OutstandingAmount > figs[i-1].OutstandingAmount || f.Lenders > figs[i-1].Lenders) {
+			fmt.Fprintf(&marks, `<circle cx="%.1f" cy="%.1f" r="5" fill="#b00020"><title>%s %s</title></circle>`,
+				x(i), y(f.OutstandingAmount, maxBal), template.HTMLEscapeString(f.Period), template.HTMLEscapeString(v.t(lang, "figures.sj_broken")))
+		}
+		if i == 0 || i == len(figs)-1 || len(figs) <= 12 || i%3 == 0 {
+			fmt.Fprintf(&labels, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x(i), h-8, template.HTMLEscapeString(f.Period[2:]))
+		}
+	}
+	label := template.HTMLEscapeString(v.t(lang, "chart.figures_label"))
+	return template.HTML(fmt.Sprintf(`<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s">`+
+		`<rect x="0" y="0" width="%.0f" height="%.0f" fill="#fff"/>`+
+		`<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="#d8dde4"/>`+
+		`<polyline points="%s" fill="none" stroke="#9b1c1c" stroke-width="2.5"/>`+
+		`<polyline points="%s" fill="none" stroke="#0b57a4" stroke-width="2" stroke-dasharray="6 4"/>%s%s`+
+		`<rect x="%.0f" y="6" width="14" height="4" fill="#9b1c1c"/><text x="%.0f" y="13">%s</text>`+
+		`<rect x="%.0f" y="6" width="14" height="4" fill="#0b57a4"/><text x="%.0f" y="13">%s</text>`+
+		`<circle cx="%.0f" cy="8" r="5" fill="#b00020"/><text x="%.0f" y="13">%s</text></svg>`,
+		w, h, label, w, h, left, h-bottom, w-right, h-bottom, bal.String(), lenders.String(), marks.String(), labels.String(),
+		left, left+18, template.HTMLEscapeString(v.t(lang, "figures.outstanding_amount")),
+		left+200, left+218, template.HTMLEscapeString(v.t(lang, "figures.lenders")),
+		left+360, left+370, template.HTMLEscapeString(v.t(lang, "figures.sj_broken"))))
+}

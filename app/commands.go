@@ -1,0 +1,238 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"pilu/models"
+	"pilu/search"
+)
+
+// Version is set at build time with -ldflags "-X pilu/app.Version=…".
+var Version = "dev"
+
+const usage = `usage: pilu [command] [flags]
+
+commands:
+  serve                 run the portal (the default); flags: pilu serve -h
+  migrate               apply pending database migrations
+  reindex               rebuild the search index from the database (portal stopped)
+  users add --role R --email E [--province CODE] [--institution USCC]
+                        create a user; prints its password and API token
+  version               print version and build information
+`
+
+// Main runs the pilu command line and returns the exit status: 0 success, 1 failure, 2 bad usage.
+func Main(args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = runServe(args, stdout, stderr)
+	case "migrate":
+		err = runMigrate(args, stdout)
+	case "reindex":
+		err = runReindex(args, stdout, stderr)
+	case "users":
+		err = runUsers(args, stdout)
+	case "version":
+		fmt.Fprintln(stdout, versionString())
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		err = UsageError{fmt.Errorf("unknown command %q", cmd)}
+	}
+	var ue UsageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "pilu: %v\n%s", err, usage)
+		return 2
+	}
+	fmt.Fprintf(stderr, "pilu: %v\n", oneLine(err))
+	return 1
+}
+
+// oneLine keeps an error on one readable line.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
+func versionString() string {
+	v := "pilu " + Version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v += " (" + bi.GoVersion
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				v += ", " + s.Value
+			}
+		}
+		v += ")"
+	}
+	return v
+}
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	cfg, err := LoadConfig(args, os.Getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := Open(ctx, cfg, Options{Log: log, Out: stdout})
+	if err != nil {
+		return err
+	}
+	srv.Start()
+	fmt.Fprintf(stdout, "Pilu is serving at http://%s (Ctrl+C stops it)\n", cfg.Addr)
+	serveErr := srv.Serve(ctx)
+	if err := srv.Close(); err != nil {
+		log.Warn("close", "err", err)
+	}
+	return serveErr
+}
+
+// openStoreOnly reads the configuration and opens the migrated database, for commands.
+func openStoreOnly(args []string) (Config, *models.Store, error) {
+	cfg, err := LoadConfig(args, os.Getenv)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if err := cfg.prepareDataDir(); err != nil {
+		return cfg, nil, err
+	}
+	st, err := models.Open(cfg.DB, slog.Default())
+	if err != nil {
+		return cfg, nil, fmt.Errorf("PILU_DB: %w", err)
+	}
+	if _, err := st.Migrate(context.Background()); err != nil {
+		st.Close()
+		return cfg, nil, err
+	}
+	return cfg, st, nil
+}
+
+func runMigrate(args []string, stdout io.Writer) error {
+	cfg, err := LoadConfig(args, os.Getenv)
+	if err != nil {
+		return err
+	}
+	if err := cfg.prepareDataDir(); err != nil {
+		return err
+	}
+	st, err := models.Open(cfg.DB, slog.Default())
+	if err != nil {
+		return fmt.Errorf("PILU_DB: %w", err)
+	}
+	defer st.Close()
+	n, err := st.Migrate(context.Background())
+	if err != nil {
+		return err
+	}
+	v, _ := st.SchemaVersion(context.Background())
+	fmt.Fprintf(stdout, "applied %d migration(s); schema version %d\n", n, v)
+	return nil
+}
+
+func runReindex(args []string, stdout, stderr io.Writer) error {
+	cfg, st, err := openStoreOnly(args)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ctx := context.Background()
+	var cursor uint64
+	if err := st.DB(ctx).Model(&models.OutboxEntry{}).Select("COALESCE(MAX(id), 0)").Scan(&cursor).Error; err != nil {
+		return err
+	}
+	start := time.Now()
+	bar := newProgressBar(stderr, "reindex")
+	err = search.Rebuild(cfg.IndexDir, slog.New(slog.NewTextHandler(io.Discard, nil)), func(add func(search.Doc) error) error {
+		return feedAll(ctx, st, add, bar.Set)
+	}, cursor)
+	bar.Done()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "search index rebuilt in %s\n", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func runUsers(args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return UsageError{errors.New("users: the only subcommand is add")}
+	}
+	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	role := fs.String("role", "", "admin, office or institution")
+	email := fs.String("email", "", "login email")
+	province := fs.String("province", "", "office: GB/T 2260 province code")
+	inst := fs.String("institution", "", "institution: USCC")
+	if err := fs.Parse(args[1:]); err != nil {
+		return UsageError{err}
+	}
+	if *role == "" || *email == "" {
+		return UsageError{errors.New("users add needs --role and --email")}
+	}
+	_, st, err := openStoreOnly(nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	_, password, token, err := st.CreateUser(context.Background(), models.NewUser{Role: *role, Email: *email, Province: *province, InstitutionUSCC: *inst})
+	var fe models.FieldErrors
+	if errors.As(err, &fe) {
+		return UsageError{err}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "password: %s\ntoken: %s\n", password, token)
+	return nil
+}
+
+// progressBar draws a one-line progress bar on a terminal (or plain percentages otherwise).
+type progressBar struct {
+	w     io.Writer
+	label string
+	last  int64
+}
+
+func newProgressBar(w io.Writer, label string) *progressBar { return &progressBar{w: w, label: label, last: -1} }
+
+// Set reports done of total.
+func (p *progressBar) Set(done, total int64) {
+	if total <= 0 {
+		return
+	}
+	pct := done * 100 / total
+	if pct == p.last {
+		return
+	}
+	p.last = pct
+	filled := int(pct / 5)
+	fmt.Fprintf(p.w, "\r%s [%s%s] %3d%% (%d/%d)", p.label, strings.Repeat("#", filled), strings.Repeat(".", 20-filled), pct, done, total)
+}
+
+// Done ends the bar's line.
+func (p *progressBar) Done() {
+	if p.last >= 0 {
+		fmt.Fprintln(p.w)
+	}
+}

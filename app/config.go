@@ -1,0 +1,192 @@
+package app
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config is Pilu's whole configuration, read once at start-up from the environment and the flags
+// of `serve` (a flag wins over its variable). See CONTRACT.md "Configuration".
+type Config struct {
+	Addr        string
+	DataDir     string
+	DB          string
+	S3Endpoint  string
+	S3AccessKey string
+	S3SecretKey string
+	S3Bucket    string
+	S3Secure    bool
+	IndexDir    string
+	Secret      string
+	BaseURL     string
+	Demo        bool
+}
+
+// configVar ties a Config field to its environment variable and flag.
+type configVar struct {
+	env, flag, usage string
+	def              func(c *Config) string
+	set              func(c *Config, v string) error
+}
+
+var configVars = []configVar{
+	{"PILU_ADDR", "addr", "listen address", func(*Config) string { return "127.0.0.1:8080" }, func(c *Config, v string) error {
+		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			return errors.New("must be host:port, e.g. 127.0.0.1:8080")
+		}
+		c.Addr = v
+		return nil
+	}},
+	{"PILU_DATA_DIR", "data-dir", "embedded database, blobs, index, generated secret", func(*Config) string { return "./data" }, func(c *Config, v string) error {
+		c.DataDir = v
+		return nil
+	}},
+	{"PILU_DB", "db", "sqlite://PATH or mysql://user:pass@host:3306/dbname", func(c *Config) string { return "sqlite://" + filepath.Join(c.DataDir, "pilu.db") }, func(c *Config, v string) error {
+		switch {
+		case strings.HasPrefix(v, "sqlite://") && len(v) > len("sqlite://"):
+		case strings.HasPrefix(v, "mysql://"):
+			u, err := url.Parse(v)
+			if err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" {
+				return errors.New("must be mysql://user:pass@host:3306/dbname")
+			}
+		default:
+			return errors.New("must start with sqlite:// or mysql://")
+		}
+		c.DB = v
+		return nil
+	}},
+	{"PILU_S3_ENDPOINT", "s3-endpoint", "MinIO/S3 host:port (unset: files in $PILU_DATA_DIR/blobs)", func(*Config) string { return "" }, func(c *Config, v string) error {
+		if v != "" {
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return errors.New("must be host:port, without a scheme")
+			}
+		}
+		c.S3Endpoint = v
+		return nil
+	}},
+	{"PILU_S3_ACCESS_KEY", "s3-access-key", "MinIO/S3 access key", func(*Config) string { return "" }, func(c *Config, v string) error { c.S3AccessKey = v; return nil }},
+	{"PILU_S3_SECRET_KEY", "s3-secret-key", "MinIO/S3 secret key", func(*Config) string { return "" }, func(c *Config, v string) error { c.S3SecretKey = v; return nil }},
+	{"PILU_S3_BUCKET", "s3-bucket", "MinIO/S3 bucket", func(*Config) string { return "pilu" }, func(c *Config, v string) error {
+		if len(v) < 3 || len(v) > 63 || strings.Trim(v, "abcdefghijklmnopqrstuvwxyz0123456789.-") != "" {
+			return errors.New("must be a bucket name of 3–63 lower-case letters, digits, dots and hyphens")
+		}
+		c.S3Bucket = v
+		return nil
+	}},
+	{"PILU_S3_SECURE", "s3-secure", "use HTTPS for MinIO/S3", func(*Config) string { return "false" }, func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		c.S3Secure = b
+		return nil
+	}},
+	{"PILU_INDEX_DIR", "index-dir", "Bleve index folder", func(c *Config) string { return filepath.Join(c.DataDir, "index") }, func(c *Config, v string) error { c.IndexDir = v; return nil }},
+	{"PILU_SECRET", "secret", "session signing and encryption key (generated into $PILU_DATA_DIR/secret.key when unset)", func(*Config) string { return "" }, func(c *Config, v string) error {
+		if v != "" && len(v) < 32 {
+			return errors.New("must be at least 32 characters")
+		}
+		c.Secret = v
+		return nil
+	}},
+	{"PILU_BASE_URL", "base-url", "absolute base of links in feeds and exports", func(c *Config) string { return "http://" + c.Addr }, func(c *Config, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("must be an absolute http(s) URL")
+		}
+		c.BaseURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{"PILU_DEMO", "demo", "load the demo data set into an empty database (1/0)", func(c *Config) string {
+		if strings.HasPrefix(c.DB, "mysql://") {
+			return "0"
+		}
+		return "1"
+	}, func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be 1 or 0")
+		}
+		c.Demo = b
+		return nil
+	}},
+}
+
+// LoadConfig reads the environment (getenv) and the flags in args; the first bad value is an error
+// naming the variable.
+func LoadConfig(args []string, getenv func(string) string) (Config, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(new(strings.Builder))
+	flags := make([]*string, len(configVars))
+	for i, v := range configVars {
+		flags[i] = fs.String(v.flag, "", v.usage+" ("+v.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, UsageError{err}
+	}
+	if fs.NArg() > 0 {
+		return Config{}, UsageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	var c Config
+	for i, v := range configVars {
+		val := *flags[i]
+		if val == "" {
+			val = getenv(v.env)
+		}
+		if val == "" {
+			val = v.def(&c)
+		}
+		if err := v.set(&c, val); err != nil {
+			return Config{}, fmt.Errorf("%s=%q: %w", v.env, val, err)
+		}
+	}
+	if c.S3Endpoint != "" && (c.S3AccessKey == "" || c.S3SecretKey == "") {
+		return Config{}, errors.New("PILU_S3_ACCESS_KEY and PILU_S3_SECRET_KEY are required with PILU_S3_ENDPOINT")
+	}
+	if strings.HasPrefix(c.DB, "mysql://") && c.Secret == "" {
+		return Config{}, errors.New("PILU_SECRET is required when PILU_DB is MySQL (every process must share it)")
+	}
+	return c, nil
+}
+
+// UsageError marks a bad command line (exit status 2).
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+
+// prepareDataDir makes sure the data folder exists and is writable, and loads or generates the secret.
+func (c *Config) prepareDataDir() error {
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return fmt.Errorf("PILU_DATA_DIR=%q: cannot create it: %w", c.DataDir, errors.Unwrap(err))
+	}
+	probe, err := os.CreateTemp(c.DataDir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("PILU_DATA_DIR=%q: not writable: %w", c.DataDir, errors.Unwrap(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	if c.Secret != "" {
+		return nil
+	}
+	path := filepath.Join(c.DataDir, "secret.key")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		c.Secret = strings.TrimSpace(string(b))
+		return nil
+	}
+	buf := make([]byte, 32)
+	rand.Read(buf)
+	c.Secret = hex.EncodeToString(buf)
+	if err := os.WriteFile(path, []byte(c.Secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("PILU_DATA_DIR=%q: cannot write secret.key: %w", c.DataDir, err)
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package app
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pilu/models"
+)
+
+// deadlineJSON is the deadline answer of the contract.
+type deadlineJSON struct {
+	From    string        `json:"from"`
+	Days    int           `json:"days"`
+	Unit    string        `json:"unit"`
+	LastDay string        `json:"last_day"`
+	Ends    string        `json:"ends"`
+	Skipped []models.Date `json:"skipped"`
+}
+
+// deadlineOf computes the period asked for in from, days and unit.
+func deadlineOf(c *fiber.Ctx) (models.Deadline, error) {
+	fe := map[string]string{}
+	from, err := models.ParseDate(c.Query("from"))
+	if err != nil {
+		fe["from"] = "a date as YYYY-MM-DD"
+	}
+	days, err := strconv.Atoi(c.Query("days"))
+	if err != nil {
+		fe["days"] = "a whole number of days"
+	}
+	unit := models.Unit(c.Query("unit", string(models.UnitCalendar)))
+	if unit != models.UnitCalendar && unit != models.UnitWorking {
+		fe["unit"] = "calendar or working"
+	}
+	if len(fe) > 0 {
+		return models.Deadline{}, &apiError{Status: 400, Code: "bad_request", Fields: fe}
+	}
+	d, err := models.DefaultCalendar().Deadline(from, days, unit)
+	switch {
+	case errors.Is(err, models.ErrCalendarMissing):
+		return d, &apiError{Status: 422, Code: "calendar_missing", Message: err.Error(), Fields: map[string]string{"from": err.Error()}}
+	case errors.Is(err, models.ErrBadPeriod):
+		return d, &apiError{Status: 422, Code: "invalid", Fields: map[string]string{"days": err.Error()}}
+	}
+	return d, err
+}
+
+func (s *Server) apiDeadline(c *fiber.Ctx) error {
+	d, err := deadlineOf(c)
+	if err != nil {
+		return err
+	}
+	skipped := d.Skipped
+	if skipped == nil {
+		skipped = []models.Date{}
+	}
+	return c.JSON(deadlineJSON{From: d.From.String(), Days: d.Days, Unit: string(d.Unit), LastDay: d.LastDay.String(),
+		Ends: d.Ends.Format("2006-01-02T15:04:05-07:00"), Skipped: skipped})
+}
+
+// deadlinePage is the data of the deadline calculator page.
+type deadlinePage struct {
+	From, Days, Unit string
+	Result           *models.Deadline
+	Error            string
+}
+
+// showDeadlines is the public deadline calculator; it works without JavaScript (a GET form).
+func (s *Server) showDeadlines(c *fiber.Ctx) error {
+	p := deadlinePage{From: c.Query("from", models.DateOf(s.now()).String()), Days: c.Query("days", "15"), Unit: c.Query("unit", "calendar")}
+	if c.Query("from") != "" || c.Query("days") != "" {
+		d, err := deadlineOf(c)
+		var ae *apiError
+		switch {
+		case errors.As(err, &ae):
+			p.Error = ae.Message
+			for k, v := range ae.Fields {
+				p.Error += k + ": " + v + " "
+			}
+			c.Status(ae.Status)
+		case err != nil:
+			return err
+		default:
+			p.Result = &d
+		}
+	}
+	return s.render(c, "deadlines", pageData{Title: "deadlines.title", Data: p})
+}

@@ -1,0 +1,180 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pilu/models"
+)
+
+// attachmentJSON is an attachment as the API answers it.
+type attachmentJSON struct {
+	Name        string `json:"name"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	ContentType string `json:"content_type"`
+	URL         string `json:"url"`
+}
+
+// disclosureJSON is a disclosure version as the API answers it (CONTRACT.md "Resources").
+type disclosureJSON struct {
+	ID          uint64                 `json:"id"`
+	USCC        string                 `json:"uscc"`
+	Kind        string                 `json:"kind"`
+	Title       string                 `json:"title"`
+	Period      string                 `json:"period,omitempty"`
+	PublishedAt string                 `json:"published_at"`
+	Version     int                    `json:"version"`
+	Amends      *uint64                `json:"amends"`
+	AmendReason string                 `json:"amend_reason,omitempty"`
+	LateDays    int                    `json:"late_days"`
+	Figures     *models.MonthlyFigures `json:"figures,omitempty"`
+	Tranches    []models.Tranche       `json:"tranches,omitempty"`
+	Body        string                 `json:"body"`
+	Attachments []attachmentJSON       `json:"attachments"`
+	SHA256      string                 `json:"sha256"`
+	URL         string                 `json:"url"`
+	Versions    []string               `json:"versions,omitempty"`
+	Demo        bool                   `json:"demo"`
+}
+
+func (s *Server) disclosureJSON(d models.Disclosure) disclosureJSON {
+	out := disclosureJSON{ID: d.ID, USCC: d.USCC, Kind: d.Kind, Title: d.Title, Period: d.Period,
+		PublishedAt: d.PublishedAt.In(models.ChinaZone).Format("2006-01-02T15:04:05Z07:00"), Version: d.Version,
+		Amends: d.Amends, AmendReason: d.AmendReason, LateDays: d.LateDays, Figures: d.Figures, Tranches: d.Tranches,
+		Body: d.Body, Attachments: []attachmentJSON{}, SHA256: d.SHA256, Demo: d.Demo,
+		URL: fmt.Sprintf("%s/disclosures/%d", s.cfg.BaseURL, d.ID)}
+	for _, a := range d.Attachments {
+		out.Attachments = append(out.Attachments, attachmentJSON{Name: a.Name, Size: a.Size, SHA256: a.SHA256,
+			ContentType: a.ContentType, URL: fmt.Sprintf("%s/attachments/%d", s.cfg.BaseURL, a.ID)})
+	}
+	return out
+}
+
+// disclosurePage is the data of a disclosure page: the version asked for and the whole chain.
+type disclosurePage struct {
+	models.Disclosure
+	Institution models.Institution
+	Versions    []models.Disclosure
+	Latest      uint64
+}
+
+func (s *Server) loadDisclosure(c *fiber.Ctx) (disclosurePage, error) {
+	ctx := c.UserContext()
+	id, err := idOf(c)
+	if err != nil {
+		return disclosurePage{}, err
+	}
+	d, err := s.store.DisclosureByID(ctx, id)
+	if err != nil {
+		return disclosurePage{}, err
+	}
+	p := disclosurePage{Disclosure: d}
+	if p.Institution, err = s.store.InstitutionByID(ctx, d.InstitutionID); err != nil {
+		return p, err
+	}
+	if p.Versions, err = s.store.Versions(ctx, d.RootID); err != nil {
+		return p, err
+	}
+	p.Latest = p.Versions[len(p.Versions)-1].ID
+	return p, nil
+}
+
+func (s *Server) showDisclosure(c *fiber.Ctx) error {
+	p, err := s.loadDisclosure(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "disclosure", pageData{Title: p.Title, Demo: p.Demo, Data: p})
+}
+
+func (s *Server) apiShowDisclosure(c *fiber.Ctx) error {
+	p, err := s.loadDisclosure(c)
+	if err != nil {
+		return err
+	}
+	out := s.disclosureJSON(p.Disclosure)
+	for _, v := range p.Versions {
+		out.Versions = append(out.Versions, fmt.Sprintf("%s/api/v1/disclosures/%d", s.cfg.BaseURL, v.ID))
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) apiListDisclosures(c *fiber.Ctx) error {
+	p, err := pagingOf(c)
+	if err != nil {
+		return err
+	}
+	kind, err := filterOf(c, "kind", models.DisclosureKinds)
+	if err != nil {
+		return err
+	}
+	in, err := s.store.InstitutionByUSCC(c.UserContext(), c.Params("uscc"))
+	if err != nil {
+		return err
+	}
+	f := models.DisclosureFilter{InstitutionID: in.ID, Page: p.Page, PerPage: p.PerPage}
+	if kind != "" {
+		f.Kinds = []string{kind}
+	}
+	items, total, err := s.store.ListDisclosures(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]disclosureJSON, len(items))
+	for i, d := range items {
+		out[i] = s.disclosureJSON(d)
+	}
+	return c.JSON(listAnswer{Items: out, Total: total, Page: p.Page, PerPage: p.PerPage})
+}
+
+// downloadAttachment streams an attachment from the blob store, always as a download with its stored
+// type, never inline.
+func (s *Server) downloadAttachment(c *fiber.Ctx) error {
+	id, err := idOf(c)
+	if err != nil {
+		return err
+	}
+	var a models.Attachment
+	if err := s.store.DB(c.UserContext()).Take(&a, id).Error; err != nil {
+		return fiber.ErrNotFound
+	}
+	rc, info, err := s.blobs.Open(c.UserContext(), a.BlobKey)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, a.ContentType)
+	c.Set(fiber.HeaderContentDisposition, contentDisposition(a.Name))
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	c.Set("Digest", "sha-256="+a.SHA256)
+	c.Set("Cache-Control", "public, max-age=86400, immutable")
+	return c.SendStream(rc, int(info.Size))
+}
+
+// contentDisposition names a download safely: an ASCII fallback and the UTF-8 name (RFC 6266).
+func contentDisposition(name string) string {
+	ascii := make([]rune, 0, len(name))
+	for _, r := range name {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == ';' {
+			r = '_'
+		}
+		ascii = append(ascii, r)
+	}
+	return `attachment; filename="` + string(ascii) + `"; filename*=UTF-8''` + pathEscape(name)
+}
+
+func pathEscape(s string) string {
+	const safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+	out := make([]byte, 0, len(s)*3)
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; strings.IndexByte(safe, b) >= 0 {
+			out = append(out, b)
+		} else {
+			out = append(out, '%', "0123456789ABCDEF"[b>>4], "0123456789ABCDEF"[b&15])
+		}
+	}
+	return string(out)
+}

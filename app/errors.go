@@ -1,0 +1,110 @@
+package app
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pilu/app/blob"
+	"pilu/models"
+)
+
+// apiError is the one error shape of the API (CONTRACT.md "Errors").
+type apiError struct {
+	Status  int               `json:"-"`
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+// fail builds an error with a status, a stable code and a message for people.
+func fail(status int, code, message string) *apiError {
+	return &apiError{Status: status, Code: code, Message: message}
+}
+
+// classify maps any error to the status, code and message a user may see; raw error text of
+// unexpected errors is never shown.
+func classify(err error) *apiError {
+	var ae *apiError
+	var fe *fiber.Error
+	var fields models.FieldErrors
+	var throttled models.ErrThrottled
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &fields):
+		return &apiError{Status: 422, Code: "invalid", Fields: fields}
+	case errors.As(err, &throttled):
+		return &apiError{Status: 429, Code: "too_many_requests"}
+	case errors.Is(err, models.ErrNotFound):
+		return &apiError{Status: 404, Code: "not_found"}
+	case errors.Is(err, models.ErrConflict):
+		return &apiError{Status: 409, Code: "conflict", Message: conflictMessage(err)}
+	case errors.Is(err, blob.ErrTooLarge):
+		return &apiError{Status: 413, Code: "too_large"}
+	case errors.Is(err, blob.ErrUnavailable), errors.Is(err, ErrRebuilding):
+		return &apiError{Status: 503, Code: "unavailable"}
+	case errors.As(err, &fe):
+		return &apiError{Status: fe.Code, Code: codeFor(fe.Code)}
+	}
+	return &apiError{Status: 500, Code: "internal"}
+}
+
+// conflictMessage keeps the models' explanation of a conflict, which names no internals.
+func conflictMessage(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "models: "); i >= 0 {
+		msg = msg[i+len("models: "):]
+	}
+	return strings.TrimSuffix(msg, ": "+models.ErrConflict.Error())
+}
+
+func codeFor(status int) string {
+	return map[int]string{400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+		405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_type", 422: "invalid",
+		429: "too_many_requests", 503: "unavailable"}[status]
+}
+
+// codeOrInternal keeps a known code and maps every other status to "internal".
+func codeOrInternal(e *apiError) string {
+	if e.Code == "" {
+		if c := codeFor(e.Status); c != "" {
+			return c
+		}
+		return "internal"
+	}
+	return e.Code
+}
+
+// handleError is the one Fiber ErrorHandler: JSON under /api, a page elsewhere; 5xx are logged.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	e := classify(err)
+	if e.Status >= 500 && e.Status != 503 {
+		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	} else if e.Status == 503 {
+		s.log.Warn("backing service unavailable", "path", c.Path(), "err", err)
+	}
+	e.Code = codeOrInternal(e)
+	lang := s.lang(c)
+	if e.Message == "" {
+		e.Message = s.views.t(lang, "error."+e.Code)
+	}
+	if e.Status == 429 {
+		var t models.ErrThrottled
+		if errors.As(err, &t) {
+			c.Set("Retry-After", strconv.Itoa(int(time.Until(t.Until).Seconds())+1))
+		}
+	}
+	c.Set("Cache-Control", "no-store")
+	if isAPI(c) {
+		return c.Status(e.Status).JSON(fiber.Map{"error": e})
+	}
+	return s.render(c.Status(e.Status), "error", pageData{Title: "error.title", Data: e})
+}
+
+func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }

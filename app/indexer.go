@@ -1,0 +1,246 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"pilu/models"
+	"pilu/search"
+)
+
+// ErrRebuilding is returned by searches while the index is being rebuilt.
+var ErrRebuilding = errors.New("app: the search index is being rebuilt")
+
+// outboxGrace is how long the indexer waits for a missing outbox id (a transaction still open in
+// another process) before it moves its cursor past it.
+const outboxGrace = 10 * time.Second
+
+// Indexer keeps the Bleve index in step with the database: it drains the outbox into the index and
+// rebuilds an empty index from the database while the portal serves.
+type Indexer struct {
+	dir      string
+	store    *models.Store
+	log      *slog.Logger
+	mu       sync.RWMutex  // guards ix: searches read it, a rebuild swaps it
+	drainMu  sync.Mutex    // one drain or rebuild at a time
+	ix       *search.Index // nil while a rebuild runs
+	progress atomic.Int64  // percent of a running rebuild
+	gapSince map[uint64]time.Time
+	poke     chan struct{}
+}
+
+func openIndexer(dir string, store *models.Store, log *slog.Logger) (*Indexer, error) {
+	ix, err := search.Open(dir, log)
+	if err != nil {
+		return nil, err
+	}
+	return &Indexer{dir: dir, store: store, log: log, ix: ix, gapSince: map[uint64]time.Time{}, poke: make(chan struct{}, 1)}, nil
+}
+
+// Run rebuilds an empty index, then applies the outbox until ctx ends.
+func (x *Indexer) Run(ctx context.Context) {
+	if x.index().Empty() {
+		if err := x.Rebuild(ctx); err != nil && ctx.Err() == nil {
+			x.log.Error("search index rebuild failed", "err", err)
+		}
+	}
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if _, err := x.Drain(ctx); err != nil && ctx.Err() == nil {
+			x.log.Warn("search indexer", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-x.poke:
+		}
+	}
+}
+
+// Poke asks the indexer to drain the outbox now (after a write).
+func (x *Indexer) Poke() {
+	select {
+	case x.poke <- struct{}{}:
+	default:
+	}
+}
+
+func (x *Indexer) index() *search.Index {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.ix
+}
+
+// Search runs q, or answers ErrRebuilding with the progress while a rebuild runs.
+func (x *Indexer) Search(ctx context.Context, q search.Query) (*search.Result, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.ix == nil {
+		return nil, fmt.Errorf("%w (%d%%)", ErrRebuilding, x.progress.Load())
+	}
+	return x.ix.Search(ctx, q)
+}
+
+// Status reports the documents indexed, the outbox rows waiting, and whether a rebuild runs.
+func (x *Indexer) Status(ctx context.Context) (docs uint64, lag int64, rebuilding int, err error) {
+	ix := x.index()
+	if ix == nil {
+		return 0, 0, int(x.progress.Load()), nil
+	}
+	cursor, err := ix.Cursor()
+	if err != nil {
+		return 0, 0, -1, err
+	}
+	if docs, err = ix.Count(); err != nil {
+		return 0, 0, -1, err
+	}
+	err = x.store.DB(ctx).Model(&models.OutboxEntry{}).Where("id > ?", cursor).Count(&lag).Error
+	return docs, lag, -1, err
+}
+
+// Drain applies waiting outbox rows in batches and reports how many it applied.
+func (x *Indexer) Drain(ctx context.Context) (int, error) {
+	x.drainMu.Lock()
+	defer x.drainMu.Unlock()
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.ix == nil {
+		return 0, nil
+	}
+	applied := 0
+	for ctx.Err() == nil {
+		cursor, err := x.ix.Cursor()
+		if err != nil {
+			return applied, err
+		}
+		var rows []models.OutboxEntry
+		if err := x.store.DB(ctx).Where("id > ?", cursor).Order("id").Limit(500).Find(&rows).Error; err != nil {
+			return applied, err
+		}
+		if len(rows) == 0 {
+			return applied, nil
+		}
+		next := x.advance(cursor, rows)
+		docs, deletes, err := x.docsFor(ctx, rows)
+		if err != nil {
+			return applied, err
+		}
+		if err := x.ix.Apply(docs, deletes, next); err != nil {
+			return applied, err
+		}
+		applied += len(rows)
+		if next == cursor || len(rows) < 500 {
+			return applied, nil
+		}
+	}
+	return applied, ctx.Err()
+}
+
+// advance returns the new cursor: the last row id, unless an id is missing below it that may belong
+// to a transaction still open; such a gap is passed only after outboxGrace.
+func (x *Indexer) advance(cursor uint64, rows []models.OutboxEntry) uint64 {
+	expect := cursor + 1
+	for _, r := range rows {
+		if r.ID != expect {
+			first, seen := x.gapSince[expect]
+			if !seen {
+				x.gapSince[expect] = time.Now()
+				return expect - 1
+			}
+			if time.Since(first) < outboxGrace {
+				return expect - 1
+			}
+			delete(x.gapSince, expect)
+		}
+		expect = r.ID + 1
+	}
+	return rows[len(rows)-1].ID
+}
+
+// docsFor loads the current state of each changed record: a Doc to index, or an id to delete.
+func (x *Indexer) docsFor(ctx context.Context, rows []models.OutboxEntry) ([]search.Doc, []string, error) {
+	var docs []search.Doc
+	var deletes []string
+	seen := map[string]bool{}
+	for _, r := range rows {
+		key := r.Entity + "/" + strconv.FormatUint(r.EntityID, 10)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		doc, ok, err := loadDoc(ctx, x.store, r.Entity, r.EntityID)
+		if r.Entity == "disclosure" && ok {
+			key = doc.Type + "/" + doc.ID // every version of a disclosure is one document
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			docs = append(docs, doc)
+		} else {
+			deletes = append(deletes, key)
+		}
+	}
+	return docs, deletes, nil
+}
+
+// Rebuild builds a fresh index from the database into a new folder and swaps it in; searches answer
+// ErrRebuilding meanwhile.
+func (x *Indexer) Rebuild(ctx context.Context) error {
+	x.drainMu.Lock()
+	defer x.drainMu.Unlock()
+	var cursor uint64
+	if err := x.store.DB(ctx).Model(&models.OutboxEntry{}).Select("COALESCE(MAX(id), 0)").Scan(&cursor).Error; err != nil {
+		return err
+	}
+	x.mu.Lock()
+	if x.ix != nil {
+		if err := x.ix.Close(); err != nil {
+			x.log.Warn("close index before rebuild", "err", err)
+		}
+		x.ix = nil
+	}
+	x.progress.Store(0)
+	x.mu.Unlock()
+	start := time.Now()
+	x.log.Info("rebuilding the search index from the database", "dir", x.dir)
+	err := search.Rebuild(x.dir, x.log, func(add func(search.Doc) error) error {
+		return feedAll(ctx, x.store, add, func(done, total int64) {
+			if total > 0 {
+				x.progress.Store(done * 100 / total)
+			}
+		})
+	}, cursor)
+	ix, oerr := search.Open(x.dir, x.log)
+	x.mu.Lock()
+	x.ix = ix
+	x.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if oerr != nil {
+		return oerr
+	}
+	x.log.Info("search index rebuilt", "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// Close closes the index.
+func (x *Indexer) Close() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.ix == nil {
+		return nil
+	}
+	err := x.ix.Close()
+	x.ix = nil
+	return err
+}

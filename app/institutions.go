@@ -1,0 +1,162 @@
+package app
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"pilu/models"
+)
+
+// institutionJSON is an institution as the API answers it (CONTRACT.md "Resources").
+type institutionJSON struct {
+	models.Institution
+	ProvinceName string            `json:"province_name"`
+	Flags        []string          `json:"flags"`
+	History      []models.Decision `json:"history,omitempty"`
+	Figures      []figuresJSON     `json:"figures,omitempty"`
+	URL          string            `json:"url"`
+}
+
+// figuresJSON is one month of figures with its 双降 reading.
+type figuresJSON struct {
+	Period string `json:"period"`
+	models.MonthlyFigures
+	BalanceFell *bool `json:"balance_fell,omitempty"`
+	LendersFell *bool `json:"lenders_fell,omitempty"`
+}
+
+// institutionFilterOf reads the list filters shared by the page and the API.
+func institutionFilterOf(c *fiber.Ctx) (models.InstitutionFilter, listParams, error) {
+	var f models.InstitutionFilter
+	p, err := pagingOf(c)
+	if err != nil {
+		return f, p, err
+	}
+	if f.Province, err = provinceOf(c); err != nil {
+		return f, p, err
+	}
+	if f.Class, err = filterOf(c, "class", models.Classes); err != nil {
+		return f, p, err
+	}
+	if f.Disposition, err = filterOf(c, "disposition", models.Dispositions); err != nil {
+		return f, p, err
+	}
+	if f.Sort, err = filterOf(c, "sort", []string{"name", "uscc", "class_since", "updated"}); err != nil {
+		return f, p, err
+	}
+	f.Page, f.PerPage = p.Page, p.PerPage
+	return f, p, nil
+}
+
+// institutionPage is the data of the institution list page.
+type institutionPage struct {
+	Items  []models.Institution
+	Filter models.InstitutionFilter
+	Pager  pager
+}
+
+func (s *Server) listInstitutions(c *fiber.Ctx) error {
+	f, p, err := institutionFilterOf(c)
+	if err != nil {
+		return err
+	}
+	items, total, err := s.store.ListInstitutions(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "institutions", pageData{Title: "institutions.title", Demo: anyDemo(items),
+		Data: institutionPage{Items: items, Filter: f, Pager: pagerOf(c, p, total)}})
+}
+
+func (s *Server) apiListInstitutions(c *fiber.Ctx) error {
+	f, p, err := institutionFilterOf(c)
+	if err != nil {
+		return err
+	}
+	items, total, err := s.store.ListInstitutions(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]institutionJSON, len(items))
+	for i, in := range items {
+		out[i] = institutionJSON{Institution: in, ProvinceName: provinceName("zh", in.Province), Flags: []string{}, URL: s.cfg.BaseURL + "/institutions/" + in.USCC}
+	}
+	return c.JSON(listAnswer{Items: out, Total: total, Page: p.Page, PerPage: p.PerPage})
+}
+
+// institutionDetail is everything the institution page and API show.
+type institutionDetail struct {
+	institutionJSON
+	Disclosures []models.Disclosure
+	Notices     []models.Notice
+}
+
+func (s *Server) loadInstitution(c *fiber.Ctx) (institutionDetail, error) {
+	ctx := c.UserContext()
+	in, err := s.store.InstitutionByUSCC(ctx, c.Params("uscc"))
+	if err != nil {
+		return institutionDetail{}, err
+	}
+	d := institutionDetail{institutionJSON: institutionJSON{Institution: in, ProvinceName: provinceName("zh", in.Province), URL: s.cfg.BaseURL + "/institutions/" + in.USCC}}
+	if d.History, err = s.store.Decisions(ctx, in.ID); err != nil {
+		return d, err
+	}
+	figs, err := s.store.FiguresOf(ctx, in.ID)
+	if err != nil {
+		return d, err
+	}
+	d.Figures, d.Flags = readFigures(figs)
+	if d.Disclosures, _, err = s.store.ListDisclosures(ctx, models.DisclosureFilter{InstitutionID: in.ID, PerPage: 100}); err != nil {
+		return d, err
+	}
+	d.Notices, err = s.store.NoticesListing(ctx, in.ID)
+	return d, err
+}
+
+// readFigures reads the 双降 series: for each month after the first, whether the outstanding balance
+// and the lender count fell; every month where either rose is a flag.
+func readFigures(figs []models.MonthlyFigures) ([]figuresJSON, []string) {
+	out := make([]figuresJSON, len(figs))
+	flags := []string{}
+	for i, f := range figs {
+		out[i] = figuresJSON{Period: f.Period, MonthlyFigures: f}
+		if i == 0 {
+			continue
+		}
+		prev := figs[i-1]
+		bal, lenders := f.OutstandingAmount < prev.OutstandingAmount || f.OutstandingAmount == 0, f.Lenders < prev.Lenders || f.Lenders == 0
+		out[i].BalanceFell, out[i].LendersFell = &bal, &lenders
+		if f.OutstandingAmount > prev.OutstandingAmount || f.Lenders > prev.Lenders {
+			flags = append(flags, "shuangjiang_broken:"+f.Period)
+		}
+	}
+	return out, flags
+}
+
+func (s *Server) showInstitution(c *fiber.Ctx) error {
+	d, err := s.loadInstitution(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "institution", pageData{Title: d.Name, Demo: d.Demo, Data: d})
+}
+
+func (s *Server) apiShowInstitution(c *fiber.Ctx) error {
+	d, err := s.loadInstitution(c)
+	if err != nil {
+		return err
+	}
+	if d.History == nil {
+		d.History = []models.Decision{}
+	}
+	return c.JSON(d.institutionJSON)
+}
+
+// anyDemo reports whether a list shows demo records, so the page carries the demo banner.
+func anyDemo(items []models.Institution) bool {
+	for _, in := range items {
+		if in.Demo {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,198 @@
+package app
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pilu/models"
+)
+
+// noticeJSON is a notice as the API answers it (CONTRACT.md "Resources").
+type noticeJSON struct {
+	ID           uint64           `json:"id"`
+	Number       string           `json:"number"`
+	Kind         string           `json:"kind"`
+	Offices      []string         `json:"offices"`
+	Province     string           `json:"province"`
+	Batch        string           `json:"batch,omitempty"`
+	Title        string           `json:"title"`
+	Body         string           `json:"body"`
+	Status       string           `json:"status"`
+	PublishedAt  *string          `json:"published_at"`
+	Window       *windowJSON      `json:"window"`
+	ClaimWhere   string           `json:"claim_where,omitempty"`
+	LastDay      string           `json:"last_day,omitempty"`
+	Deadline     *string          `json:"deadline"`
+	DaysLeft     *int             `json:"days_left"`
+	Institutions []listedJSON     `json:"institutions"`
+	Attachments  []attachmentJSON `json:"attachments"`
+	Corrects     *uint64          `json:"corrects"`
+	CorrectedBy  *uint64          `json:"corrected_by"`
+	SHA256       string           `json:"sha256"`
+	URL          string           `json:"url"`
+	Demo         bool             `json:"demo"`
+}
+
+type windowJSON struct {
+	Days int    `json:"days"`
+	Unit string `json:"unit"`
+}
+
+type listedJSON struct {
+	USCC     string `json:"uscc"`
+	Name     string `json:"name"`
+	Brand    string `json:"brand,omitempty"`
+	District string `json:"district,omitempty"`
+	Claims   int64  `json:"claims"`
+	Outcome  string `json:"outcome"`
+}
+
+func rfc3339China(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.In(models.ChinaZone).Format(time.RFC3339)
+	return &s
+}
+
+func (s *Server) noticeJSON(n models.Notice, correctedBy *models.Notice) noticeJSON {
+	now := s.now()
+	out := noticeJSON{ID: n.ID, Number: deref(n.Number), Kind: n.Kind, Offices: n.Offices, Province: n.Province,
+		Batch: n.Batch, Title: n.Title, Body: n.Body, Status: n.StatusAt(now), PublishedAt: rfc3339China(n.PublishedAt),
+		ClaimWhere: n.ClaimWhere, LastDay: n.LastDay, Deadline: rfc3339China(n.Deadline), Corrects: n.CorrectsID,
+		SHA256: n.SHA256, URL: fmt.Sprintf("%s/notices/%d", s.cfg.BaseURL, n.ID), Demo: n.Demo,
+		Institutions: []listedJSON{}, Attachments: []attachmentJSON{}}
+	if n.WindowDays > 0 {
+		out.Window = &windowJSON{Days: n.WindowDays, Unit: n.WindowUnit}
+		left := n.DaysLeft(now)
+		out.DaysLeft = &left
+	}
+	if correctedBy != nil {
+		out.CorrectedBy = &correctedBy.ID
+	}
+	for _, li := range n.Institutions {
+		out.Institutions = append(out.Institutions, listedJSON{USCC: li.USCC, Name: li.Name, Brand: li.Brand, District: li.District, Outcome: li.Outcome})
+	}
+	for _, a := range n.Attachments {
+		out.Attachments = append(out.Attachments, attachmentJSON{Name: a.Name, Size: a.Size, SHA256: a.SHA256,
+			ContentType: a.ContentType, URL: fmt.Sprintf("%s/attachments/%d", s.cfg.BaseURL, a.ID)})
+	}
+	return out
+}
+
+// noticeFilterOf reads the list filters shared by the page and the API.
+func (s *Server) noticeFilterOf(c *fiber.Ctx) (models.NoticeFilter, listParams, error) {
+	f := models.NoticeFilter{Now: s.now()}
+	p, err := pagingOf(c)
+	if err != nil {
+		return f, p, err
+	}
+	if f.Province, err = provinceOf(c); err != nil {
+		return f, p, err
+	}
+	if f.Kind, err = filterOf(c, "kind", models.NoticeKinds); err != nil {
+		return f, p, err
+	}
+	if f.Status, err = filterOf(c, "status", []string{"open", "expired", "concluded"}); err != nil {
+		return f, p, err
+	}
+	f.Page, f.PerPage = p.Page, p.PerPage
+	return f, p, nil
+}
+
+// noticeListPage is the data of the notice list page.
+type noticeListPage struct {
+	Items  []models.Notice
+	Filter models.NoticeFilter
+	Pager  pager
+}
+
+func (s *Server) listNotices(c *fiber.Ctx) error {
+	f, p, err := s.noticeFilterOf(c)
+	if err != nil {
+		return err
+	}
+	items, total, err := s.store.ListNotices(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	demo := false
+	for _, n := range items {
+		demo = demo || n.Demo
+	}
+	return s.render(c, "notices", pageData{Title: "notices.title", Demo: demo, Data: noticeListPage{Items: items, Filter: f, Pager: pagerOf(c, p, total)}})
+}
+
+func (s *Server) apiListNotices(c *fiber.Ctx) error {
+	f, p, err := s.noticeFilterOf(c)
+	if err != nil {
+		return err
+	}
+	items, total, err := s.store.ListNotices(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]noticeJSON, len(items))
+	for i, n := range items {
+		out[i] = s.noticeJSON(n, nil)
+		out[i].Body = ""
+	}
+	return c.JSON(listAnswer{Items: out, Total: total, Page: p.Page, PerPage: p.PerPage})
+}
+
+// noticePage is the data of a notice page.
+type noticePage struct {
+	models.Notice
+	Status      string
+	DaysLeft    int
+	HoursLeft   int
+	Corrects    *models.Notice
+	CorrectedBy *models.Notice
+}
+
+func (s *Server) loadNotice(c *fiber.Ctx) (noticePage, error) {
+	ctx := c.UserContext()
+	id, err := idOf(c)
+	if err != nil {
+		return noticePage{}, err
+	}
+	n, err := s.store.NoticeByID(ctx, id)
+	if err != nil {
+		return noticePage{}, err
+	}
+	if n.Status == "draft" {
+		return noticePage{}, fiber.ErrNotFound // drafts are not public
+	}
+	now := s.now()
+	p := noticePage{Notice: n, Status: n.StatusAt(now), DaysLeft: n.DaysLeft(now)}
+	if n.Deadline != nil && now.Before(*n.Deadline) {
+		p.HoursLeft = int(n.Deadline.Sub(now).Hours()) % 24
+	}
+	if n.CorrectsID != nil {
+		c, err := s.store.NoticeByID(ctx, *n.CorrectsID)
+		if err != nil {
+			return p, err
+		}
+		p.Corrects = &c
+	}
+	p.CorrectedBy, err = s.store.CorrectionOf(ctx, n.ID)
+	return p, err
+}
+
+func (s *Server) showNotice(c *fiber.Ctx) error {
+	p, err := s.loadNotice(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "notice", pageData{Title: p.Title, Demo: p.Demo, Data: p})
+}
+
+func (s *Server) apiShowNotice(c *fiber.Ctx) error {
+	p, err := s.loadNotice(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.noticeJSON(p.Notice, p.CorrectedBy))
+}

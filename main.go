@@ -1,0 +1,13 @@
+// Command pilu is the Pilu disclosure portal: `pilu serve` (the default) runs it; see README.md for
+// the other commands.
+package main
+
+import (
+	"os"
+
+	"pilu/app"
+)
+
+func main() {
+	os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr))
+}

@@ -1,0 +1,233 @@
+package models
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// NewDisclosure is what a filer submits; attachments are already in the blob store.
+type NewDisclosure struct {
+	Kind, Title, Body, Period string
+	EventType                 string
+	EventAt                   *time.Time
+	Figures                   *MonthlyFigures
+	Tranches                  []Tranche
+	Attachments               []Attachment
+	Demo                      bool
+}
+
+// FileDisclosure validates and publishes the first version of a disclosure of in, with an outbox row,
+// in one transaction. A monthly_data filing for a period already filed is a conflict: amend it instead.
+func (s *Store) FileDisclosure(ctx context.Context, in Institution, nd NewDisclosure, actor string, now time.Time) (Disclosure, error) {
+	d, err := s.prepareDisclosure(ctx, in, nd, now)
+	if err != nil {
+		return Disclosure{}, err
+	}
+	d.FiledBy, d.Version = actor, 1
+	err = s.Tx(ctx, func(tx *gorm.DB) error {
+		if d.Kind == "monthly_data" {
+			var n int64
+			if err := tx.Model(&Disclosure{}).Where("institution_id = ? AND kind = ? AND period = ?", in.ID, d.Kind, d.Period).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return fmt.Errorf("models: figures for %s are already filed; file an amendment: %w", d.Period, ErrConflict)
+			}
+		}
+		if err := tx.Omit("Figures", "Tranches", "Attachments").Create(&d).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&d).Update("root_id", d.ID).Error; err != nil {
+			return err
+		}
+		d.RootID = d.ID
+		return writeDisclosureParts(tx, &d)
+	})
+	if err != nil {
+		return Disclosure{}, notFound(err, "file disclosure")
+	}
+	return d, nil
+}
+
+// prepareDisclosure checks the input and builds the row without writing it.
+func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDisclosure, now time.Time) (Disclosure, error) {
+	fe := FieldErrors{}
+	if !OneOf(nd.Kind, DisclosureKinds) {
+		fe["kind"] = "one of " + strings.Join(DisclosureKinds, ", ")
+	}
+	title := strings.TrimSpace(nd.Title)
+	if nd.Kind == "monthly_data" && title == "" && nd.Period != "" {
+		title = nd.Period + " 运营数据"
+	}
+	if title == "" || utf8.RuneCountInString(title) > 300 {
+		fe["title"] = "required, at most 300 characters"
+	}
+	if !utf8.ValidString(nd.Title) || !utf8.ValidString(nd.Body) {
+		fe["body"] = "not valid UTF-8 text"
+	}
+	d := Disclosure{InstitutionID: in.ID, USCC: in.USCC, Kind: nd.Kind, Title: title, Body: nd.Body,
+		EventType: nd.EventType, EventAt: nd.EventAt, PublishedAt: now, Demo: nd.Demo,
+		Figures: nd.Figures, Tranches: nd.Tranches, Attachments: nd.Attachments}
+	if nd.Kind == "monthly_data" {
+		y, m, err := ParsePeriod(nd.Period)
+		switch {
+		case err != nil:
+			fe["period"] = "a month as YYYY-MM"
+		case !time.Date(y, m, 1, 0, 0, 0, 0, ChinaZone).Before(time.Date(DateOf(now).Year, DateOf(now).Month, 1, 0, 0, 0, 0, ChinaZone)):
+			fe["period"] = "a month that has ended"
+		}
+		if nd.Figures == nil {
+			fe["figures"] = "required for monthly data"
+		} else {
+			for k, v := range nd.Figures.Check() {
+				fe["figures."+k] = v
+			}
+		}
+		if len(fe) == 0 {
+			d.Period = nd.Period
+			prev, err := s.previousFigures(ctx, in.ID, nd.Period)
+			if err != nil {
+				return d, err
+			}
+			for k, v := range nd.Figures.CheckAfter(prev) {
+				fe["figures."+k] = v
+			}
+			due, err := DefaultCalendar().MonthlyReportDue(nd.Period)
+			if err != nil {
+				fe["period"] = err.Error()
+			} else {
+				end := due.End()
+				d.DueAt = &end
+				d.LateDays = LateDays(due, now)
+			}
+		}
+	}
+	if len(fe) > 0 {
+		return d, fe
+	}
+	d.SHA256 = d.ContentHash()
+	return d, nil
+}
+
+// previousFigures returns the latest figures filed for the month before period, or nil.
+func (s *Store) previousFigures(ctx context.Context, institutionID uint64, period string) (*MonthlyFigures, error) {
+	var f MonthlyFigures
+	err := s.db.WithContext(ctx).Where("institution_id = ? AND period < ?", institutionID, period).
+		Order("period DESC, disclosure_id DESC").Limit(1).Find(&f).Error
+	if err != nil || f.DisclosureID == 0 {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// writeDisclosureParts writes figures, tranches, attachments and the outbox row of a new version.
+func writeDisclosureParts(tx *gorm.DB, d *Disclosure) error {
+	if d.Figures != nil {
+		d.Figures.DisclosureID, d.Figures.InstitutionID, d.Figures.Period = d.ID, d.InstitutionID, d.Period
+		if err := tx.Create(d.Figures).Error; err != nil {
+			return err
+		}
+	}
+	for i := range d.Tranches {
+		d.Tranches[i].ID, d.Tranches[i].DisclosureID, d.Tranches[i].Seq = 0, d.ID, i+1
+		if err := tx.Create(&d.Tranches[i]).Error; err != nil {
+			return err
+		}
+	}
+	for i := range d.Attachments {
+		d.Attachments[i].DisclosureID = &d.ID
+		if err := tx.Create(&d.Attachments[i]).Error; err != nil {
+			return err
+		}
+	}
+	return outbox(tx, "disclosure", d.ID)
+}
+
+// ContentHash is the SHA-256 of the disclosure's canonical published content (JSON of its fields,
+// figures, tranches and the attachments' hashes), recorded at publication.
+func (d Disclosure) ContentHash() string {
+	type att struct{ Name, SHA256 string }
+	atts := make([]att, len(d.Attachments))
+	for i, a := range d.Attachments {
+		atts[i] = att{a.Name, a.SHA256}
+	}
+	b, _ := json.Marshal(struct {
+		USCC, Kind, Title, Period, Body, EventType string
+		Version                                    int
+		Amends                                     *uint64
+		AmendReason                                string
+		PublishedAt                                string
+		Figures                                    *MonthlyFigures
+		Tranches                                   []Tranche
+		Attachments                                []att
+	}{d.USCC, d.Kind, d.Title, d.Period, d.Body, d.EventType, d.Version, d.Amends, d.AmendReason,
+		d.PublishedAt.UTC().Format(time.RFC3339), d.Figures, d.Tranches, atts})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// DisclosureByID loads a disclosure version with its figures, tranches and attachments.
+func (s *Store) DisclosureByID(ctx context.Context, id uint64) (Disclosure, error) {
+	var d Disclosure
+	err := s.db.WithContext(ctx).Preload("Figures").Preload("Tranches", func(db *gorm.DB) *gorm.DB { return db.Order("seq") }).
+		Preload("Attachments", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).Take(&d, id).Error
+	return d, notFound(err, fmt.Sprintf("disclosure %d", id))
+}
+
+// Versions returns every version of the disclosure with root id root, oldest first.
+func (s *Store) Versions(ctx context.Context, root uint64) ([]Disclosure, error) {
+	var out []Disclosure
+	err := s.db.WithContext(ctx).Where("root_id = ?", root).Order("version").Find(&out).Error
+	return out, notFound(err, "disclosure versions")
+}
+
+// DisclosureFilter selects the latest versions of disclosures.
+type DisclosureFilter struct {
+	InstitutionID uint64
+	Kinds         []string
+	Province      string
+	Page, PerPage int
+}
+
+// ListDisclosures returns one page of latest versions, newest first, with the total.
+func (s *Store) ListDisclosures(ctx context.Context, f DisclosureFilter) ([]Disclosure, int64, error) {
+	latest := s.db.Model(&Disclosure{}).Select("MAX(id)").Group("root_id")
+	q := s.db.WithContext(ctx).Model(&Disclosure{}).Where("id IN (?)", latest)
+	if f.InstitutionID != 0 {
+		q = q.Where("institution_id = ?", f.InstitutionID)
+	}
+	if len(f.Kinds) > 0 {
+		q = q.Where("kind IN ?", f.Kinds)
+	}
+	if f.Province != "" {
+		q = q.Where("institution_id IN (?)", s.db.Model(&Institution{}).Select("id").Where("province = ?", f.Province))
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, notFound(err, "count disclosures")
+	}
+	page, per := Paging(f.Page, f.PerPage)
+	var out []Disclosure
+	err := q.Preload("Attachments").Order("published_at DESC, id DESC").Offset((page - 1) * per).Limit(per).Find(&out).Error
+	return out, total, notFound(err, "list disclosures")
+}
+
+// LatestVersion returns the newest version of the disclosure chain with root id root.
+func (s *Store) LatestVersion(ctx context.Context, root uint64) (Disclosure, error) {
+	var id uint64
+	if err := s.db.WithContext(ctx).Model(&Disclosure{}).Select("COALESCE(MAX(id), 0)").Where("root_id = ?", root).Scan(&id).Error; err != nil {
+		return Disclosure{}, notFound(err, "latest version")
+	}
+	if id == 0 {
+		return Disclosure{}, fmt.Errorf("models: disclosure chain %d: %w", root, ErrNotFound)
+	}
+	return s.DisclosureByID(ctx, id)
+}

@@ -1,0 +1,290 @@
+package models
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// NewNotice is an office's draft of a notice.
+type NewNotice struct {
+	Kind, Province, Batch, Title, Body, ClaimWhere string
+	Offices                                        []string // issuing offices' division codes; default the province
+	WindowDays                                     int
+	WindowUnit                                     Unit
+	USCCs                                          []string // the institutions listed
+	CorrectsID                                     *uint64
+	Demo                                           bool
+}
+
+// CreateNotice validates and stores a draft notice listing institutions from the registry.
+func (s *Store) CreateNotice(ctx context.Context, nn NewNotice, actor string, now time.Time) (Notice, error) {
+	fe := FieldErrors{}
+	if !OneOf(nn.Kind, NoticeKinds) {
+		fe["kind"] = "one of " + strings.Join(NoticeKinds, ", ")
+	}
+	if !ValidProvince(nn.Province) {
+		fe["province"] = "not a GB/T 2260 province code or plan city"
+	}
+	if len(nn.Offices) == 0 {
+		nn.Offices = []string{nn.Province}
+	}
+	for _, o := range nn.Offices {
+		if !ValidProvince(o) {
+			fe["offices"] = "unknown office " + o
+		}
+	}
+	title := strings.TrimSpace(nn.Title)
+	if title == "" || utf8.RuneCountInString(title) > 300 {
+		fe["title"] = "required, at most 300 characters"
+	}
+	if strings.TrimSpace(nn.Body) == "" || !utf8.ValidString(nn.Body) {
+		fe["body"] = "required UTF-8 text"
+	}
+	if nn.Kind == "zombie_list" && nn.WindowDays == 0 {
+		fe["window"] = "a zombie list needs a claim window"
+	}
+	if nn.WindowDays != 0 {
+		if nn.WindowDays < 1 || nn.WindowDays > MaxPeriodDays {
+			fe["window"] = fmt.Sprintf("between 1 and %d days", MaxPeriodDays)
+		}
+		if nn.WindowUnit != UnitCalendar && nn.WindowUnit != UnitWorking {
+			fe["window"] = "unit is calendar or working"
+		}
+	}
+	if nn.Kind == "correction" && nn.CorrectsID == nil {
+		fe["corrects"] = "a correction names the notice it corrects"
+	}
+	n := Notice{Kind: nn.Kind, Province: nn.Province, Offices: nn.Offices, Batch: strings.TrimSpace(nn.Batch),
+		Title: title, Body: nn.Body, Status: "draft", WindowDays: nn.WindowDays, WindowUnit: string(nn.WindowUnit),
+		ClaimWhere: nn.ClaimWhere, CorrectsID: nn.CorrectsID, CreatedBy: actor, Demo: nn.Demo, CreatedAt: now}
+	seen := map[string]bool{}
+	for i, raw := range nn.USCCs {
+		uscc, _, err := ParseUSCC(raw)
+		if err != nil {
+			fe[fmt.Sprintf("institutions[%d]", i)] = err.Error()
+			continue
+		}
+		if seen[uscc] {
+			fe[fmt.Sprintf("institutions[%d]", i)] = "listed twice"
+			continue
+		}
+		seen[uscc] = true
+		in, err := s.InstitutionByUSCC(ctx, uscc)
+		if errors.Is(err, ErrNotFound) {
+			fe[fmt.Sprintf("institutions[%d]", i)] = uscc + " is not on the list of institutions"
+			continue
+		} else if err != nil {
+			return Notice{}, err
+		}
+		if in.Province != nn.Province && !OneOf(in.Province, nn.Offices) {
+			fe[fmt.Sprintf("institutions[%d]", i)] = uscc + " belongs to another province"
+			continue
+		}
+		brand := ""
+		if len(in.Brands) > 0 {
+			brand = in.Brands[0]
+		}
+		n.Institutions = append(n.Institutions, NoticeInstitution{InstitutionID: in.ID, USCC: in.USCC, Name: in.Name, Brand: brand, District: in.District})
+	}
+	if nn.CorrectsID != nil {
+		var c Notice
+		if err := s.db.WithContext(ctx).Take(&c, *nn.CorrectsID).Error; err != nil || c.PublishedAt == nil {
+			fe["corrects"] = "no published notice with this id"
+		}
+	}
+	if len(fe) > 0 {
+		return Notice{}, fe
+	}
+	err := s.db.WithContext(ctx).Create(&n).Error
+	return n, notFound(err, "create notice")
+}
+
+// PublishNotice fixes the number, the deadline and the content hash of a draft and opens it.
+// Publishing a notice twice is a conflict.
+func (s *Store) PublishNotice(ctx context.Context, id uint64, now time.Time) (Notice, error) {
+	var out Notice
+	err := s.Tx(ctx, func(tx *gorm.DB) error {
+		var n Notice
+		if err := tx.Preload("Institutions").Take(&n, id).Error; err != nil {
+			return err
+		}
+		if n.Status != "draft" {
+			return fmt.Errorf("models: notice %d is already published: %w", id, ErrConflict)
+		}
+		if n.WindowDays > 0 {
+			dl, err := DefaultCalendar().Deadline(DateOf(now), n.WindowDays, Unit(n.WindowUnit))
+			if err != nil {
+				return FieldErrors{"window": err.Error()}
+			}
+			n.LastDay, n.Deadline = dl.LastDay.String(), &dl.Ends
+		}
+		number, err := nextNoticeNumber(tx, n.Offices[0], DateOf(now).Year)
+		if err != nil {
+			return err
+		}
+		n.Number, n.PublishedAt, n.Status = &number, &now, "open"
+		n.SHA256 = n.ContentHash()
+		if err := tx.Model(&Notice{}).Where("id = ? AND status = ?", id, "draft").Updates(map[string]any{
+			"number": number, "published_at": now, "status": "open", "last_day": n.LastDay,
+			"deadline": n.Deadline, "sha256": n.SHA256,
+		}).Error; err != nil {
+			return err
+		}
+		out = n
+		return outbox(tx, "notice", n.ID)
+	})
+	return out, notFound(err, fmt.Sprintf("publish notice %d", id))
+}
+
+// nextNoticeNumber suggests the next document number of an office in a year, e.g. 京网贷整治办公告〔2019〕3号.
+func nextNoticeNumber(tx *gorm.DB, office string, year int) (string, error) {
+	d, ok := LookupDivision(office)
+	if !ok {
+		return "", FieldErrors{"offices": "unknown office " + office}
+	}
+	prefix := fmt.Sprintf("%s网贷整治办公告〔%d〕", d.Short, year)
+	var count int64
+	if err := tx.Model(&Notice{}).Where("number LIKE ?", prefix+"%").Count(&count).Error; err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s%d号", prefix, count+1), nil
+}
+
+// ContentHash is the SHA-256 of the notice's canonical published content.
+func (n Notice) ContentHash() string {
+	type listed struct{ USCC, Name string }
+	ls := make([]listed, len(n.Institutions))
+	for i, x := range n.Institutions {
+		ls[i] = listed{x.USCC, x.Name}
+	}
+	var pub, dl string
+	if n.PublishedAt != nil {
+		pub = n.PublishedAt.UTC().Format(time.RFC3339)
+	}
+	if n.Deadline != nil {
+		dl = n.Deadline.UTC().Format(time.RFC3339)
+	}
+	number := ""
+	if n.Number != nil {
+		number = *n.Number
+	}
+	b, _ := json.Marshal(struct {
+		Number, Kind, Province, Batch, Title, Body, ClaimWhere, WindowUnit, PublishedAt, Deadline string
+		Offices                                                                                   []string
+		WindowDays                                                                                int
+		CorrectsID                                                                                *uint64
+		Institutions                                                                              []listed
+	}{number, n.Kind, n.Province, n.Batch, n.Title, n.Body, n.ClaimWhere, n.WindowUnit, pub, dl, n.Offices, n.WindowDays, n.CorrectsID, ls})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// StatusAt is the notice's status at time now: an open notice whose deadline has passed is expired
+// even before the scheduler has written it.
+func (n Notice) StatusAt(now time.Time) string {
+	if n.Status == "open" && n.Deadline != nil && !now.Before(*n.Deadline) {
+		return "expired"
+	}
+	return n.Status
+}
+
+// DaysLeft is the number of whole days until the deadline (0 on the last day, -1 when none or passed).
+func (n Notice) DaysLeft(now time.Time) int {
+	if n.Deadline == nil || !now.Before(*n.Deadline) {
+		return -1
+	}
+	return int(n.Deadline.Sub(now).Hours()) / 24
+}
+
+// ExpireNotices moves open notices whose deadline has passed to expired; one UPDATE, so several
+// processes never transition a notice twice. It returns the ids moved.
+func (s *Store) ExpireNotices(ctx context.Context, now time.Time) ([]uint64, error) {
+	var ids []uint64
+	err := s.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Model(&Notice{}).Where("status = ? AND deadline <= ?", "open", now).Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := tx.Model(&Notice{}).Where("id IN ? AND status = ?", ids, "open").Update("status", "expired").Error; err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := outbox(tx, "notice", id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return ids, notFound(err, "expire notices")
+}
+
+// NoticeFilter selects published notices.
+type NoticeFilter struct {
+	Kind, Province, Status string
+	Page, PerPage          int
+	Now                    time.Time // for the status filter
+}
+
+// ListNotices returns one page of published notices, newest first, with the total.
+func (s *Store) ListNotices(ctx context.Context, f NoticeFilter) ([]Notice, int64, error) {
+	q := s.db.WithContext(ctx).Model(&Notice{}).Where("status <> ?", "draft")
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.Province != "" {
+		q = q.Where("province = ?", f.Province)
+	}
+	switch f.Status {
+	case "open":
+		q = q.Where("status = ? AND (deadline IS NULL OR deadline > ?)", "open", f.Now)
+	case "expired":
+		q = q.Where("status = ? OR (status = ? AND deadline <= ?)", "expired", "open", f.Now)
+	case "concluded":
+		q = q.Where("status = ?", "concluded")
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, notFound(err, "count notices")
+	}
+	page, per := Paging(f.Page, f.PerPage)
+	var out []Notice
+	err := q.Preload("Institutions").Order("published_at DESC, id DESC").Offset((page - 1) * per).Limit(per).Find(&out).Error
+	return out, total, notFound(err, "list notices")
+}
+
+// NoticeByID loads a notice with its listed institutions and attachments.
+func (s *Store) NoticeByID(ctx context.Context, id uint64) (Notice, error) {
+	var n Notice
+	err := s.db.WithContext(ctx).Preload("Institutions", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
+		Preload("Attachments").Take(&n, id).Error
+	return n, notFound(err, fmt.Sprintf("notice %d", id))
+}
+
+// CorrectionOf returns the published correction of notice id, if any.
+func (s *Store) CorrectionOf(ctx context.Context, id uint64) (*Notice, error) {
+	var n Notice
+	err := s.db.WithContext(ctx).Where("corrects_id = ? AND status <> ?", id, "draft").Order("id").Limit(1).Find(&n).Error
+	if err != nil || n.ID == 0 {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// NoticesListing returns the published notices that list the institution, newest first.
+func (s *Store) NoticesListing(ctx context.Context, institutionID uint64) ([]Notice, error) {
+	var out []Notice
+	sub := s.db.Model(&NoticeInstitution{}).Select("notice_id").Where("institution_id = ?", institutionID)
+	err := s.db.WithContext(ctx).Where("id IN (?) AND status <> ?", sub, "draft").Order("published_at DESC").Find(&out).Error
+	return out, notFound(err, "notices listing institution")
+}

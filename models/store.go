@@ -1,0 +1,176 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("models: not found")
+
+// ErrConflict is returned when a write collides with existing data (a duplicate key, a published record).
+var ErrConflict = errors.New("models: conflict")
+
+// Store reads and writes Pilu's records. It is safe for concurrent use.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+}
+
+// Open connects to the database named by dsn: "sqlite:///path/to/pilu.db" (or a bare path) or
+// "mysql://user:pass@host:3306/dbname". It does not migrate.
+func Open(dsn string, log *slog.Logger) (*Store, error) {
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		TranslateError:         true,
+	}
+	switch {
+	case strings.HasPrefix(dsn, "mysql://"):
+		myDSN, err := MySQLDSN(dsn)
+		if err != nil {
+			return nil, err
+		}
+		db, err := gorm.Open(mysql.Open(myDSN), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("models: cannot reach MySQL at %s: %w", redact(dsn), err)
+		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, fmt.Errorf("models: %w", err)
+		}
+		sqlDB.SetMaxOpenConns(32)
+		sqlDB.SetMaxIdleConns(8)
+		sqlDB.SetConnMaxLifetime(30 * time.Minute)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := sqlDB.PingContext(ctx); err != nil {
+			return nil, fmt.Errorf("models: cannot reach MySQL at %s: %w", redact(dsn), err)
+		}
+		return &Store{db: db, dialect: "mysql"}, nil
+	default:
+		path := strings.TrimPrefix(dsn, "sqlite://")
+		if path == "" {
+			return nil, fmt.Errorf("models: empty SQLite path")
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, fmt.Errorf("models: cannot create the folder for %s: %w", path, err)
+		}
+		// WAL lets readers run beside the one writer; immediate transactions take the write lock at
+		// BEGIN so that concurrent writers wait (busy_timeout) instead of failing with SQLITE_BUSY.
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Set("_txlock", "immediate")
+		db, err := gorm.Open(sqlite.Open("file:"+path+"?"+q.Encode()), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("models: open %s: %w", path, err)
+		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, fmt.Errorf("models: %w", err)
+		}
+		sqlDB.SetMaxOpenConns(8)
+		if err := sqlDB.Ping(); err != nil {
+			return nil, fmt.Errorf("models: open %s: %w", path, err)
+		}
+		return &Store{db: db, dialect: "sqlite"}, nil
+	}
+}
+
+// MySQLDSN turns "mysql://user:pass@host:3306/dbname?x=y" into a go-sql-driver DSN with utf8mb4,
+// parseTime and UTC times.
+func MySQLDSN(dsn string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme != "mysql" || u.Host == "" || strings.Trim(u.Path, "/") == "" {
+		return "", fmt.Errorf("models: %q is not mysql://user:pass@host:port/dbname", redact(dsn))
+	}
+	pass, _ := u.User.Password()
+	q := u.Query()
+	q.Set("charset", "utf8mb4")
+	q.Set("collation", "utf8mb4_unicode_ci")
+	q.Set("parseTime", "true")
+	q.Set("loc", "UTC")
+	if q.Get("timeout") == "" {
+		q.Set("timeout", "5s")
+	}
+	return fmt.Sprintf("%s:%s@tcp(%s)/%s?%s", u.User.Username(), pass, u.Host, strings.Trim(u.Path, "/"), q.Encode()), nil
+}
+
+// redact hides the password of a database URL for messages.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "***")
+	}
+	return u.String()
+}
+
+// Dialect is "sqlite" or "mysql".
+func (s *Store) Dialect() string { return s.dialect }
+
+// DB gives the GORM handle for queries that belong to no method yet; callers pass a context.
+func (s *Store) DB(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// Tx runs fn in one transaction (immediate on SQLite) and commits when fn returns nil.
+func (s *Store) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	if s.dialect == "sqlite" {
+		s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	}
+	return sqlDB.Close()
+}
+
+// notFound maps GORM's missing-record error to ErrNotFound and duplicate keys to ErrConflict.
+func notFound(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("models: %s: %w", what, ErrNotFound)
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("models: %s: %w", what, ErrConflict)
+	}
+	return fmt.Errorf("models: %s: %w", what, err)
+}
+
+// outbox records in tx that a searchable record changed.
+func outbox(tx *gorm.DB, entity string, id uint64) error {
+	return tx.Create(&OutboxEntry{Entity: entity, EntityID: id}).Error
+}

@@ -1,0 +1,251 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+	"gorm.io/gorm"
+)
+
+// ErrBadLogin is returned for an unknown account and for a wrong password alike.
+var ErrBadLogin = errors.New("models: wrong email or password")
+
+// ErrThrottled is returned while an account or client is locked after repeated failed logins.
+type ErrThrottled struct{ Until time.Time }
+
+func (e ErrThrottled) Error() string {
+	return "models: too many failed logins; try again after " + e.Until.UTC().Format(time.RFC3339)
+}
+
+// Login throttling: after MaxLoginFailures failures within LoginWindow the key is locked for LoginLock.
+const (
+	MaxLoginFailures = 5
+	LoginWindow      = 15 * time.Minute
+	LoginLock        = 15 * time.Minute
+	SessionLifetime  = 12 * time.Hour
+)
+
+// NewUser describes an account to create.
+type NewUser struct {
+	Role, Email, Province, InstitutionUSCC string
+	Password                               string // empty: a random one is generated
+}
+
+// FieldErrors maps a field name to what is wrong with it; it is the error of a rejected input.
+type FieldErrors map[string]string
+
+func (f FieldErrors) Error() string {
+	parts := make([]string, 0, len(f))
+	for k, v := range f {
+		parts = append(parts, k+": "+v)
+	}
+	return "models: invalid input: " + strings.Join(parts, "; ")
+}
+
+// CreateUser validates and stores an account and a first API token; it returns the password and the
+// token in clear, which are shown once and never stored.
+func (s *Store) CreateUser(ctx context.Context, nu NewUser) (u User, password, token string, err error) {
+	nu.Email = strings.ToLower(strings.TrimSpace(nu.Email))
+	fe := FieldErrors{}
+	if a, perr := mail.ParseAddress(nu.Email); perr != nil || a.Address != nu.Email {
+		fe["email"] = "not an email address"
+	}
+	switch nu.Role {
+	case RoleAdmin:
+		if nu.Province != "" || nu.InstitutionUSCC != "" {
+			fe["role"] = "an admin has no province and no institution"
+		}
+	case RoleOffice:
+		if !ValidProvince(nu.Province) {
+			fe["province"] = "an office needs a real province code (GB/T 2260, e.g. 440000) or a plan city"
+		}
+	case RoleInstitution:
+		uscc, _, uerr := ParseUSCC(nu.InstitutionUSCC)
+		if uerr != nil {
+			fe["institution"] = uerr.Error()
+		} else {
+			nu.InstitutionUSCC = uscc
+			var n int64
+			if err := s.db.WithContext(ctx).Model(&Institution{}).Where("uscc = ?", uscc).Count(&n).Error; err != nil {
+				return u, "", "", notFound(err, "find institution")
+			}
+			if n == 0 {
+				fe["institution"] = "no institution with this USCC is on the list"
+			}
+		}
+	default:
+		fe["role"] = "one of admin, office, institution"
+	}
+	if len(fe) > 0 {
+		return u, "", "", fe
+	}
+	password = nu.Password
+	if password == "" {
+		password = randomToken(12)
+	}
+	token = "pilu_" + randomToken(24)
+	u = User{Role: nu.Role, Email: nu.Email, Province: nu.Province, InstitutionUSCC: nu.InstitutionUSCC,
+		PasswordHash: HashPassword(password)}
+	err = s.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&u).Error; err != nil {
+			return notFound(err, "create user "+nu.Email)
+		}
+		return tx.Create(&APIToken{UserID: u.ID, Hash: sha256Hex(token)}).Error
+	})
+	if err != nil {
+		return User{}, "", "", err
+	}
+	return u, password, token, nil
+}
+
+// Authenticate checks an email and password, throttling by account and by client key (an address).
+func (s *Store) Authenticate(ctx context.Context, email, password, client string, now time.Time) (User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	keys := []string{"account:" + email, "client:" + client}
+	for _, k := range keys {
+		var a LoginAttempt
+		err := s.db.WithContext(ctx).Where("`key` = ?", k).Take(&a).Error
+		if err == nil && a.LockedUntil.After(now) {
+			return User{}, ErrThrottled{Until: a.LockedUntil}
+		}
+	}
+	var u User
+	err := s.db.WithContext(ctx).Where("email = ?", email).Take(&u).Error
+	ok := err == nil && VerifyPassword(u.PasswordHash, password)
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return User{}, notFound(err, "load user")
+	}
+	if !ok {
+		// Same work for an unknown account, so that timing tells nothing.
+		if err != nil {
+			VerifyPassword(dummyHash, password)
+		}
+		for _, k := range keys {
+			if ferr := s.recordFailure(ctx, k, now); ferr != nil {
+				return User{}, ferr
+			}
+		}
+		return User{}, ErrBadLogin
+	}
+	s.db.WithContext(ctx).Where("`key` IN ?", keys).Delete(&LoginAttempt{})
+	return u, nil
+}
+
+func (s *Store) recordFailure(ctx context.Context, key string, now time.Time) error {
+	return s.Tx(ctx, func(tx *gorm.DB) error {
+		var a LoginAttempt
+		err := tx.Where("`key` = ?", key).Take(&a).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return tx.Create(&LoginAttempt{Key: key, Failures: 1, WindowStart: now}).Error
+		}
+		if err != nil {
+			return err
+		}
+		if now.Sub(a.WindowStart) > LoginWindow {
+			a.Failures, a.WindowStart = 0, now
+		}
+		a.Failures++
+		if a.Failures >= MaxLoginFailures {
+			a.LockedUntil = now.Add(LoginLock)
+			a.Failures, a.WindowStart = 0, now
+		}
+		return tx.Save(&a).Error
+	})
+}
+
+// CreateSession starts a browser session for u and returns the cookie token.
+func (s *Store) CreateSession(ctx context.Context, u User, now time.Time) (string, error) {
+	token := randomToken(32)
+	err := s.db.WithContext(ctx).Create(&Session{ID: sha256Hex(token), UserID: u.ID, ExpiresAt: now.Add(SessionLifetime), CreatedAt: now}).Error
+	if err != nil {
+		return "", fmt.Errorf("models: create session: %w", err)
+	}
+	return token, nil
+}
+
+// SessionUser returns the user of a live session token.
+func (s *Store) SessionUser(ctx context.Context, token string, now time.Time) (User, error) {
+	var sess Session
+	if err := s.db.WithContext(ctx).Where("id = ? AND expires_at > ?", sha256Hex(token), now).Take(&sess).Error; err != nil {
+		return User{}, notFound(err, "session")
+	}
+	var u User
+	return u, notFound(s.db.WithContext(ctx).Take(&u, sess.UserID).Error, "session user")
+}
+
+// DeleteSession ends a session (logout); expired sessions are removed on the way.
+func (s *Store) DeleteSession(ctx context.Context, token string, now time.Time) error {
+	return s.db.WithContext(ctx).Where("id = ? OR expires_at < ?", sha256Hex(token), now).Delete(&Session{}).Error
+}
+
+// TokenUser returns the user of an API token.
+func (s *Store) TokenUser(ctx context.Context, token string, now time.Time) (User, error) {
+	var t APIToken
+	if err := s.db.WithContext(ctx).Where("hash = ?", sha256Hex(token)).Take(&t).Error; err != nil {
+		return User{}, notFound(err, "token")
+	}
+	s.db.WithContext(ctx).Model(&t).Update("last_used_at", now)
+	var u User
+	return u, notFound(s.db.WithContext(ctx).Take(&u, t.UserID).Error, "token user")
+}
+
+// Argon2id parameters (RFC 9106 second recommended option, memory reduced for a 2-core server).
+const (
+	argonTime    = 2
+	argonMemory  = 32 * 1024
+	argonThreads = 2
+	argonKeyLen  = 32
+)
+
+var dummyHash = HashPassword("pilu-dummy-password")
+
+// HashPassword returns an argon2id hash in the PHC string format.
+func HashPassword(password string) string {
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", argonMemory, argonTime, argonThreads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
+// VerifyPassword checks password against a hash made by HashPassword in constant time.
+func VerifyPassword(hash, password string) bool {
+	var m, t uint32
+	var p uint8
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
+	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// randomToken returns n random bytes, URL-safe encoded.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func sha256Hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}

@@ -1,0 +1,56 @@
+package models
+
+// Role names a user's role; see CONTRACT.md "Roles".
+const (
+	RoleAdmin       = "admin"
+	RoleOffice      = "office"
+	RoleInstitution = "institution"
+)
+
+// Roles lists every role a user may have.
+var Roles = []string{RoleAdmin, RoleOffice, RoleInstitution}
+
+// Classes are the risk classes of document 175 §2, in the order the public reads them.
+var Classes = []string{
+	"case_filed", "malicious_exit", "voluntary_exit",
+	"zombie", "small", "high_risk", "normal", "unclassified",
+}
+
+// Dispositions are the states of an institution's exit, apart from its class.
+var Dispositions = []string{
+	"operating", "winding_down", "no_business", "listed", "deregistered",
+	"scope_changed", "to_market_regulator", "to_police", "transformed",
+}
+
+// DisclosureKinds are the kinds of disclosure an institution files.
+var DisclosureKinds = []string{
+	"monthly_data", "exit_announcement", "repayment_plan",
+	"repayment_progress", "major_event", "other",
+}
+
+// NoticeKinds are the kinds of statutory notice an office publishes.
+var NoticeKinds = []string{"zombie_list", "exit_supervision", "transfer", "general", "correction"}
+
+// NoticeStatuses are the states a notice moves through.
+var NoticeStatuses = []string{"draft", "open", "expired", "concluded"}
+
+// ClassGroup tells whether a class is 已出险 (risk exposed), 未出险 or unclassified.
+func ClassGroup(class string) string {
+	switch class {
+	case "case_filed", "malicious_exit", "voluntary_exit":
+		return "exposed"
+	case "zombie", "small", "high_risk", "normal":
+		return "unexposed"
+	}
+	return "unclassified"
+}
+
+// OneOf reports whether v is one of the allowed values.
+func OneOf(v string, allowed []string) bool {
+	for _, a := range allowed {
+		if a == v {
+			return true
+		}
+	}
+	return false
+}

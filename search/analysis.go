@@ -1,0 +1,266 @@
+package search
+
+import (
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/registry"
+)
+
+// Names under which the analysis parts are known to Bleve. They are written
+// into the index metadata, so renaming one needs a new mappingVersion.
+const (
+	textAnalyzer = "pilu_zh"
+	codeAnalyzer = "pilu_code"
+	gramFilter   = "pilu_cjk_grams"
+	tokenizer    = "pilu_unicode"
+)
+
+// mappingVersion is stored in every index. Bump it whenever the mapping or the
+// analysis changes: Open then treats older indexes as broken and the app
+// rebuilds them.
+const mappingVersion = "1"
+
+// Field names in the index.
+const (
+	fieldType     = "type"
+	fieldTitle    = "title"
+	fieldBody     = "body"
+	fieldNames    = "names"  // an institution's own names
+	fieldListed   = "listed" // names of institutions a disclosure or notice is about
+	fieldCodes    = "codes"
+	fieldProvince = "province"
+	fieldClass    = "class"
+	fieldKind     = "kind"
+	fieldDate     = "date"
+	fieldURL      = "url"
+	fieldDemo     = "demo"
+)
+
+func init() {
+	if err := registry.RegisterTokenizer(tokenizer, func(map[string]interface{}, *registry.Cache) (analysis.Tokenizer, error) {
+		return foldTokenizer{unicode.NewUnicodeTokenizer()}, nil
+	}); err != nil {
+		panic(err)
+	}
+	if err := registry.RegisterTokenFilter(gramFilter, func(map[string]interface{}, *registry.Cache) (analysis.TokenFilter, error) {
+		return cjkGrams{}, nil
+	}); err != nil {
+		panic(err)
+	}
+}
+
+// foldTokenizer folds full-width ASCII forms (ＡＢＣ，１２３，．) and the
+// ideographic space to their half-width forms before the unicode tokenizer
+// runs, so "２０２０" is one number as "2020" is (the tokenizer drops full-width
+// digits otherwise). Token offsets are mapped back to the original text, so
+// snippets mark the characters the reader sees.
+type foldTokenizer struct{ inner analysis.Tokenizer }
+
+func (f foldTokenizer) Tokenize(input []byte) analysis.TokenStream {
+	folded, offs := foldWidth(input)
+	toks := f.inner.Tokenize(folded)
+	if offs != nil {
+		for _, t := range toks {
+			t.Start, t.End = offs[t.Start], offs[t.End]
+		}
+	}
+	return toks
+}
+
+// foldWidth returns input with full-width ASCII forms folded, and for each
+// byte offset of the result (and its end) the offset in input; offs is nil
+// when nothing was folded.
+func foldWidth(input []byte) (folded []byte, offs []int) {
+	i := 0
+	for i < len(input) {
+		r, size := utf8.DecodeRune(input[i:])
+		if isFullWidth(r) {
+			break
+		}
+		i += size
+	}
+	if i == len(input) {
+		return input, nil
+	}
+	folded = make([]byte, 0, len(input))
+	offs = make([]int, 0, len(input)+1)
+	folded = append(folded, input[:i]...)
+	for k := 0; k < i; k++ {
+		offs = append(offs, k)
+	}
+	for i < len(input) {
+		r, size := utf8.DecodeRune(input[i:])
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E:
+			folded = append(folded, byte(r-0xFEE0))
+			offs = append(offs, i)
+		case r == 0x3000:
+			folded = append(folded, ' ')
+			offs = append(offs, i)
+		default:
+			folded = append(folded, input[i:i+size]...)
+			for k := 0; k < size; k++ {
+				offs = append(offs, i+k)
+			}
+		}
+		i += size
+	}
+	return folded, append(offs, len(input))
+}
+
+func isFullWidth(r rune) bool {
+	return (r >= 0xFF01 && r <= 0xFF5E) || r == 0x3000
+}
+
+// cjkGrams emits, for each run of adjacent CJK characters, every character
+// (unigram) and every pair of neighbours (bigram), both at the position of
+// their first character; so a phrase of bigrams at consecutive positions finds
+// a word, and a single character is a plain term. Other tokens pass unchanged.
+// Positions are renumbered: one per CJK character, one per other token.
+type cjkGrams struct{}
+
+func (cjkGrams) Filter(input analysis.TokenStream) analysis.TokenStream {
+	out := make(analysis.TokenStream, 0, 2*len(input))
+	pos := 1
+	for i := 0; i < len(input); {
+		tok := input[i]
+		if tok.Type != analysis.Ideographic {
+			tok.Position = pos
+			pos++
+			out = append(out, tok)
+			i++
+			continue
+		}
+		// Collect the run of CJK tokens that touch each other (the unicode
+		// tokenizer gives one token per ideograph, one per kana word).
+		var run []gramChar
+		j := i
+		for ; j < len(input) && input[j].Type == analysis.Ideographic; j++ {
+			if j > i && input[j].Start != input[j-1].End {
+				break
+			}
+			run = appendChars(run, input[j])
+		}
+		i = j
+		for k, c := range run {
+			out = append(out, &analysis.Token{
+				Term: c.term, Start: c.start, End: c.end,
+				Position: pos + k, Type: analysis.Single,
+			})
+			if k+1 < len(run) {
+				next := run[k+1]
+				term := make([]byte, 0, len(c.term)+len(next.term))
+				term = append(append(term, c.term...), next.term...)
+				out = append(out, &analysis.Token{
+					Term: term, Start: c.start, End: next.end,
+					Position: pos + k, Type: analysis.Double,
+				})
+			}
+		}
+		pos += len(run)
+	}
+	return out
+}
+
+type gramChar struct {
+	term       []byte
+	start, end int
+}
+
+// appendChars splits a CJK token into characters. When an earlier filter
+// changed the term's length (width folding of half-width kana), every
+// character keeps the whole token's offsets, which is still a valid span.
+func appendChars(run []gramChar, tok *analysis.Token) []gramChar {
+	exact := len(tok.Term) == tok.End-tok.Start
+	for off := 0; off < len(tok.Term); {
+		_, size := utf8.DecodeRune(tok.Term[off:])
+		c := gramChar{term: tok.Term[off : off+size], start: tok.Start, end: tok.End}
+		if exact {
+			c.start, c.end = tok.Start+off, tok.Start+off+size
+		}
+		run = append(run, c)
+		off += size
+	}
+	return run
+}
+
+// newMapping builds the index mapping: one document shape for every type,
+// nothing dynamic, no _all field.
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	im := mapping.NewIndexMapping()
+	if err := im.AddCustomAnalyzer(textAnalyzer, map[string]interface{}{
+		"type":          custom.Name,
+		"tokenizer":     tokenizer,
+		"token_filters": []interface{}{cjk.WidthName, lowercase.Name, gramFilter},
+	}); err != nil {
+		return nil, err
+	}
+	if err := im.AddCustomAnalyzer(codeAnalyzer, map[string]interface{}{
+		"type":          custom.Name,
+		"tokenizer":     single.Name,
+		"token_filters": []interface{}{cjk.WidthName, lowercase.Name},
+	}); err != nil {
+		return nil, err
+	}
+	im.DefaultAnalyzer = textAnalyzer
+	im.IndexDynamic = false
+	im.StoreDynamic = false
+	im.DocValuesDynamic = false
+
+	text := func(store bool) *mapping.FieldMapping {
+		f := mapping.NewTextFieldMapping()
+		f.Analyzer = textAnalyzer
+		f.Store = store
+		f.IncludeTermVectors = true // phrases and snippets need positions and offsets
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	kw := func(analyzer string) *mapping.FieldMapping {
+		f := mapping.NewTextFieldMapping()
+		f.Analyzer = analyzer
+		f.Store = false
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		f.DocValues = analyzer == keyword.Name // facets
+		return f
+	}
+	date := mapping.NewDateTimeFieldMapping()
+	date.Store = true
+	date.IncludeInAll = false
+	date.DocValues = true // sorting
+	url := mapping.NewTextFieldMapping()
+	url.Index = false
+	url.Store = true
+	url.IncludeInAll = false
+	url.IncludeTermVectors = false
+	url.DocValues = false
+	demo := mapping.NewBooleanFieldMapping()
+	demo.Store = false
+	demo.IncludeInAll = false
+	demo.DocValues = false
+
+	dm := mapping.NewDocumentStaticMapping()
+	dm.AddFieldMappingsAt(fieldType, kw(keyword.Name))
+	dm.AddFieldMappingsAt(fieldTitle, text(true))
+	dm.AddFieldMappingsAt(fieldBody, text(true))
+	dm.AddFieldMappingsAt(fieldNames, text(false))
+	dm.AddFieldMappingsAt(fieldListed, text(false))
+	dm.AddFieldMappingsAt(fieldCodes, kw(codeAnalyzer))
+	dm.AddFieldMappingsAt(fieldProvince, kw(keyword.Name))
+	dm.AddFieldMappingsAt(fieldClass, kw(keyword.Name))
+	dm.AddFieldMappingsAt(fieldKind, kw(keyword.Name))
+	dm.AddFieldMappingsAt(fieldDate, date)
+	dm.AddFieldMappingsAt(fieldURL, url)
+	dm.AddFieldMappingsAt(fieldDemo, demo)
+	im.DefaultMapping = dm
+	return im, nil
+}

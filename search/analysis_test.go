@@ -1,0 +1,128 @@
+package search
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestTextAnalyzer(t *testing.T) {
+	m, err := newMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := m.AnalyzerNamed(textAnalyzer)
+	tests := []struct {
+		in   string
+		want string // term@position[start,end] …
+	}{
+		{"红岭", "红@1[0,3] 红岭@1[0,6] 岭@2[3,6]"},
+		{"红", "红@1[0,3]"},
+		{"红岭创", "红@1[0,3] 红岭@1[0,6] 岭@2[3,6] 岭创@2[3,9] 创@3[6,9]"},
+		{"红，岭", "红@1[0,3] 岭@2[6,9]"}, // apart: no bigram
+		{"ＡＢＣ公司", "abc@1[0,9] 公@2[9,12] 公司@2[9,15] 司@3[12,15]"},
+		{"P2P平台2019年", "p2p@1[0,3] 平@2[3,6] 平台@2[3,9] 台@3[6,9] 2019@4[9,13] 年@5[13,16]"},
+		{"91350100M000100Y43", "91350100m000100y43@1[0,18]"},
+		{"hongling.example.cn", "hongling.example.cn@1[0,19]"},
+		{"ｈｏｎｇｌｉｎｇ", "hongling@1[0,24]"},
+		{"１２３", "123@1[0,9]"},
+		{"〔２０２０〕３号", "2020@1[3,15] 3@2[18,21] 号@3[21,24]"},
+		{"红岭　ＡＢＣ", "红@1[0,3] 红岭@1[0,6] 岭@2[3,6] abc@3[9,18]"},
+		{"ｈｏｎｇｌｉｎｇ．ｃｎ", "hongling.cn@1[0,33]"},
+		{"\xff红", "红@1[1,4]"},
+		{"😀", ""},
+		{`+-=&|><!(){}[]^"~*?:\/`, ""},
+		{"カナ", "カ@1[0,3] カナ@1[0,6] ナ@2[3,6]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			var parts []string
+			for _, tok := range a.Analyze([]byte(tt.in)) {
+				parts = append(parts, fmt.Sprintf("%s@%d[%d,%d]", tok.Term, tok.Position, tok.Start, tok.End))
+			}
+			if got := strings.Join(parts, " "); got != tt.want {
+				t.Errorf("Analyze(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPhraseTerms(t *testing.T) {
+	m, err := newMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := m.AnalyzerNamed(textAnalyzer)
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"红", []string{"红"}},
+		{"红岭", []string{"红岭"}},
+		{"红岭创投", []string{"红岭", "岭创", "创投"}},
+		{"红岭 创投", []string{"红岭", "", "创投"}}, // the gap stands for 岭's position
+		{"红 岭", []string{"红", "岭"}},
+		{"P2P平台2019年", []string{"p2p", "平台", "", "2019", "年"}},
+		{"abc def", []string{"abc", "def"}},
+		{"😀", nil},
+		{"!!", nil},
+	}
+	for _, tt := range tests {
+		got := phraseTerms(a.Analyze([]byte(tt.in)))
+		if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", tt.want) {
+			t.Errorf("phraseTerms(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseQuery(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // terms as text, "…" for phrases, - for excluded, | between
+	}{
+		{"", ""},
+		{"红岭 创投", "红岭|创投"},
+		{"  红岭\t\n创投  ", "红岭|创投"},
+		{"红岭\u3000创投", "红岭|创投"},
+		{`"红岭 创投" 兑付`, `"红岭 创投"|兑付`},
+		{`-兑付 红岭`, "-兑付|红岭"},
+		{`-"退出 监督"`, `-"退出 监督"`},
+		{"－兑付", "-兑付"},
+		{`"未闭合 引号`, `"未闭合 引号"`},
+		{`“中文 引号”`, `"中文 引号"`},
+		{`「直角」`, `"直角"`},
+		{`""`, ""},
+		{`"`, ""},
+		{"-", "-"},
+		{"- 红岭", "-|红岭"},
+		{"--红岭", "--红岭"},
+		{`a"b`, `a"b`},
+		{"红岭-创投", "红岭-创投"},
+		{strings.Repeat("字 ", 100), strings.TrimSuffix(strings.Repeat("字|", MaxTerms), "|")},
+	}
+	for _, tt := range tests {
+		var parts []string
+		for _, term := range parseQuery(tt.in) {
+			s := term.text
+			if term.phrase {
+				s = `"` + s + `"`
+			}
+			if term.exclude {
+				s = "-" + s
+			}
+			parts = append(parts, s)
+		}
+		if got := strings.Join(parts, "|"); got != tt.want {
+			t.Errorf("parseQuery(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+
+	long := parseQuery(strings.Repeat("红", 10000))
+	if len(long) != 1 || utf8.RuneCountInString(long[0].text) != MaxTermRunes {
+		t.Errorf("a 10,000-character word gives %d terms of %d characters", len(long), utf8.RuneCountInString(long[0].text))
+	}
+	if got := cutRunes("红岭创投", 2); got != "红岭" {
+		t.Errorf("cutRunes = %q", got)
+	}
+}

@@ -1,0 +1,370 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Limits on what a query may ask for.
+const (
+	MaxQueryRunes  = 256    // longer text is cut
+	MaxTerms       = 16     // further terms are ignored
+	MaxTermRunes   = 32     // a longer term or phrase is cut
+	DefaultPerPage = 20     // Query.PerPage when 0 or less
+	MaxPerPage     = 100    // Query.PerPage above this is lowered
+	MaxResults     = 10_000 // pages beyond this window come back empty (Total stays right)
+)
+
+// Boosts per field: a match in an institution's own names ranks first
+// ("known items first"), an exact code above all.
+const (
+	boostCodes  = 10
+	boostNames  = 8
+	boostTitle  = 3
+	boostListed = 2
+	boostBody   = 1
+)
+
+// Facet fields and how many values each returns.
+var facetSizes = []struct {
+	field string
+	size  int
+}{
+	{fieldType, 10},
+	{fieldProvince, 50},
+	{fieldClass, 20},
+	{fieldKind, 20},
+}
+
+// Query is one search. Text follows the package's query language; the
+// filters match exactly; Page starts at 1.
+type Query struct {
+	Text     string
+	Types    []string // any of these types; none means all
+	Province string
+	Class    string
+	Kind     string
+	Page     int // 1 when 0 or less
+	PerPage  int // DefaultPerPage when 0 or less, at most MaxPerPage
+}
+
+// Result is one page of hits, the total count and the facets of all hits.
+type Result struct {
+	Total  uint64
+	Hits   []Hit
+	Facets map[string][]FacetCount // keys "type", "province", "class", "kind"; always present
+}
+
+// Hit is one found document.
+type Hit struct {
+	Type    string
+	ID      string
+	Title   string
+	URL     string
+	Snippet string // HTML: the best passage of Body, matches in <mark>, everything else escaped
+	Date    time.Time
+	Score   float64
+}
+
+// FacetCount is one value of a facet and the number of hits having it.
+type FacetCount struct {
+	Value string
+	Count int
+}
+
+// Search runs q. Text with no searchable terms gives an empty Result, not an
+// error; empty Text lists all documents, newest first.
+func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
+	perPage := q.PerPage
+	if perPage <= 0 {
+		perPage = DefaultPerPage
+	}
+	if perPage > MaxPerPage {
+		perPage = MaxPerPage
+	}
+	page := q.Page
+	if page < 1 {
+		page = 1
+	}
+	// from and size stay inside MaxResults; beyond it only the total counts.
+	from, size := 0, 0
+	if page-1 < MaxResults/perPage {
+		from = (page - 1) * perPage
+		size = min(perPage, MaxResults-from)
+	}
+
+	res := &Result{Hits: []Hit{}, Facets: map[string][]FacetCount{}}
+	for _, f := range facetSizes {
+		res.Facets[f.field] = []FacetCount{}
+	}
+
+	var main query.Query
+	byScore := true
+	text := strings.TrimSpace(q.Text)
+	if text == "" {
+		main = bleve.NewMatchAllQuery()
+		byScore = false
+	} else {
+		must, mustNot := ix.termQueries(parseQuery(text))
+		if len(must) == 0 {
+			return res, nil
+		}
+		main = query.NewBooleanQuery(must, nil, mustNot)
+	}
+	if f := filterQuery(q); f != nil {
+		b := query.NewBooleanQuery([]query.Query{main}, nil, nil)
+		b.AddFilter(f)
+		main = b
+	}
+
+	req := bleve.NewSearchRequestOptions(main, size, from, false)
+	req.Fields = []string{fieldTitle, fieldURL, fieldDate, fieldBody}
+	req.IncludeLocations = byScore
+	if byScore {
+		req.SortBy([]string{"-_score", "-" + fieldDate, "_id"})
+	} else {
+		req.SortBy([]string{"-" + fieldDate, "_id"})
+	}
+	for _, f := range facetSizes {
+		req.AddFacet(f.field, bleve.NewFacetRequest(f.field, f.size))
+	}
+
+	sr, err := ix.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	res.Total = sr.Total
+	for _, h := range sr.Hits {
+		res.Hits = append(res.Hits, makeHit(h))
+	}
+	for name, fr := range sr.Facets {
+		if fr == nil || fr.Terms == nil {
+			continue
+		}
+		for _, t := range fr.Terms.Terms() {
+			res.Facets[name] = append(res.Facets[name], FacetCount{Value: t.Term, Count: t.Count})
+		}
+	}
+	return res, nil
+}
+
+func makeHit(h *search.DocumentMatch) Hit {
+	typ, id, _ := strings.Cut(h.ID, "/")
+	hit := Hit{Type: typ, ID: id, Score: h.Score}
+	hit.Title, _ = h.Fields[fieldTitle].(string)
+	hit.URL, _ = h.Fields[fieldURL].(string)
+	if s, ok := h.Fields[fieldDate].(string); ok {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			hit.Date = t
+		}
+	}
+	body, _ := h.Fields[fieldBody].(string)
+	var spans []span
+	for _, locs := range h.Locations[fieldBody] {
+		for _, l := range locs {
+			spans = append(spans, span{int(l.Start), int(l.End)})
+		}
+	}
+	hit.Snippet = snippet(body, spans)
+	return hit
+}
+
+// filterQuery turns the filters into one query, nil when there are none.
+func filterQuery(q Query) query.Query {
+	term := func(field, v string) query.Query {
+		t := query.NewTermQuery(v)
+		t.SetField(field)
+		return t
+	}
+	var fs []query.Query
+	var types []query.Query
+	for _, t := range q.Types {
+		if t = strings.TrimSpace(t); t != "" {
+			types = append(types, term(fieldType, t))
+		}
+	}
+	if len(types) > 0 {
+		fs = append(fs, query.NewDisjunctionQuery(types))
+	}
+	for _, f := range []struct{ field, v string }{
+		{fieldProvince, q.Province}, {fieldClass, q.Class}, {fieldKind, q.Kind},
+	} {
+		if v := strings.TrimSpace(f.v); v != "" {
+			fs = append(fs, term(f.field, v))
+		}
+	}
+	switch len(fs) {
+	case 0:
+		return nil
+	case 1:
+		return fs[0]
+	}
+	return query.NewConjunctionQuery(fs)
+}
+
+// userTerm is one term of the query language.
+type userTerm struct {
+	text    string
+	phrase  bool // was quoted
+	exclude bool // had a leading -
+}
+
+// quotes pairs each opening quote a person may type with its closing quote.
+var quotes = map[rune]rune{'"': '"', '“': '”', '”': '”', '＂': '＂', '「': '」', '『': '』'}
+
+// parseQuery splits text into terms: words separated by white space,
+// quoted phrases (an unclosed quote runs to the end), and - before either
+// to exclude it. Nothing else is syntax.
+func parseQuery(text string) []userTerm {
+	text = cutRunes(text, MaxQueryRunes)
+	var out []userTerm
+	rs := []rune(text)
+	for i := 0; i < len(rs) && len(out) < MaxTerms; {
+		if unicode.IsSpace(rs[i]) {
+			i++
+			continue
+		}
+		t := userTerm{}
+		if (rs[i] == '-' || rs[i] == '－') && i+1 < len(rs) && !unicode.IsSpace(rs[i+1]) {
+			t.exclude = true
+			i++
+		}
+		if closing, ok := quotes[rs[i]]; ok {
+			j := i + 1
+			for j < len(rs) && rs[j] != closing {
+				j++
+			}
+			t.text, t.phrase = string(rs[i+1:j]), true
+			i = j + 1
+		} else {
+			j := i
+			for j < len(rs) && !unicode.IsSpace(rs[j]) {
+				j++
+			}
+			t.text = string(rs[i:j])
+			i = j
+		}
+		t.text = cutRunes(strings.TrimSpace(t.text), MaxTermRunes)
+		if t.text != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// cutRunes cuts s to at most n runes.
+func cutRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i := 0
+	for k := 0; k < n; k++ {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s[:i]
+}
+
+// termQueries builds one query per term that has something to search for:
+// the term must match in names, title, listed names, body or (unquoted) codes.
+func (ix *Index) termQueries(terms []userTerm) (must, mustNot []query.Query) {
+	for _, t := range terms {
+		seq := phraseTerms(ix.zh.Analyze([]byte(t.text)))
+		if len(seq) == 0 {
+			continue // only punctuation, emoji, …
+		}
+		alts := []query.Query{
+			fieldQuery(fieldNames, seq, boostNames),
+			fieldQuery(fieldTitle, seq, boostTitle),
+			fieldQuery(fieldListed, seq, boostListed),
+			fieldQuery(fieldBody, seq, boostBody),
+		}
+		if !t.phrase {
+			if code := ix.code(t.text); code != "" {
+				c := query.NewTermQuery(code)
+				c.SetField(fieldCodes)
+				c.SetBoost(boostCodes)
+				alts = append(alts, c)
+			}
+		}
+		q := query.NewDisjunctionQuery(alts)
+		if t.exclude {
+			mustNot = append(mustNot, q)
+		} else {
+			must = append(must, q)
+		}
+	}
+	return must, mustNot
+}
+
+// code normalizes a term the way the codes field is indexed.
+func (ix *Index) code(s string) string {
+	toks := ix.kw.Analyze([]byte(s))
+	if len(toks) == 0 {
+		return ""
+	}
+	return string(toks[0].Term)
+}
+
+// fieldQuery matches seq in field: one term, or a phrase with gaps ("").
+func fieldQuery(field string, seq []string, boost float64) query.Query {
+	if len(seq) == 1 {
+		q := query.NewTermQuery(seq[0])
+		q.SetField(field)
+		q.SetBoost(boost)
+		return q
+	}
+	q := query.NewPhraseQuery(seq, field)
+	q.SetBoost(boost)
+	return q
+}
+
+// phraseTerms turns analyzed query text into the terms a phrase must have at
+// consecutive positions: at a position where a bigram starts, the bigram; at
+// the last character of a CJK run, a gap ("") since the bigram before covers
+// it; a lone CJK character as its unigram; other tokens whole.
+func phraseTerms(toks analysis.TokenStream) []string {
+	last := 0
+	for _, t := range toks {
+		last = max(last, t.Position)
+	}
+	uni := make([]string, last+1)
+	big := make([]string, last+1)
+	for _, t := range toks {
+		if t.Position < 1 {
+			continue
+		}
+		if t.Type == analysis.Double {
+			big[t.Position] = string(t.Term)
+		} else {
+			uni[t.Position] = string(t.Term)
+		}
+	}
+	var seq []string
+	for p := 1; p <= last; p++ {
+		switch {
+		case big[p] != "":
+			seq = append(seq, big[p])
+		case big[p-1] != "":
+			seq = append(seq, "")
+		default:
+			seq = append(seq, uni[p])
+		}
+	}
+	for len(seq) > 0 && seq[len(seq)-1] == "" {
+		seq = seq[:len(seq)-1]
+	}
+	for len(seq) > 0 && seq[0] == "" {
+		seq = seq[1:]
+	}
+	return seq
+}

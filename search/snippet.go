@@ -1,0 +1,181 @@
+package search
+
+import (
+	"html"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Snippet sizes, in characters.
+const (
+	snippetRunes = 120 // length of a snippet
+	snippetLead  = 20  // context kept before the first match
+)
+
+// span is a byte range [start, end) of a matched term in the body.
+type span struct{ start, end int }
+
+// snippet returns the passage of body with the most distinct matches, the
+// matches in <mark>, everything escaped, white space collapsed and "…" where
+// the passage was cut. It cuts only between characters, and escapes after
+// cutting, so neither a character nor an entity is ever split. Spans that are
+// out of range or not on character boundaries are ignored; overlapping ones
+// (a bigram and its unigrams) are merged.
+func snippet(body string, spans []span) string {
+	if body == "" {
+		return ""
+	}
+	spans = cleanSpans(body, spans)
+	if len(spans) == 0 {
+		end := advance(body, 0, snippetRunes)
+		return render(body, 0, end, nil)
+	}
+
+	// Pick the window with the most distinct matched texts, then the most
+	// matches; the earliest wins a tie.
+	best, bestScore := 0, -1
+	for i := range spans {
+		end := advance(body, spans[i].start, snippetRunes)
+		seen := map[string]bool{}
+		n := 0
+		for _, s := range spans[i:] {
+			if s.end > end {
+				break
+			}
+			seen[strings.ToLower(body[s.start:s.end])] = true
+			n++
+		}
+		if score := len(seen)*1000 + n; score > bestScore {
+			best, bestScore = i, score
+		}
+	}
+
+	// Start a little before the first match, after a sentence end when one
+	// is near, and never inside the previous match.
+	first := spans[best].start
+	floor := 0
+	if best > 0 {
+		floor = spans[best-1].end
+	}
+	start := first
+	for k := 0; k < snippetLead && start > floor; k++ {
+		r, size := utf8.DecodeLastRuneInString(body[:start])
+		if isSentenceEnd(r) {
+			break
+		}
+		start -= size
+	}
+	for start < first {
+		r, size := utf8.DecodeRuneInString(body[start:])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		start += size
+	}
+	end := advance(body, start, snippetRunes)
+	// Never end inside a match: drop a match that does not fit.
+	var inside []span
+	for _, s := range spans[best:] {
+		if s.start >= end {
+			break
+		}
+		if s.end > end {
+			end = s.start
+			break
+		}
+		inside = append(inside, s)
+	}
+	return render(body, start, end, inside)
+}
+
+func isSentenceEnd(r rune) bool {
+	switch r {
+	case '。', '！', '？', '；', '\n', '.', '!', '?', ';':
+		return true
+	}
+	return false
+}
+
+// cleanSpans sorts spans, drops invalid ones and merges overlapping ones.
+func cleanSpans(body string, spans []span) []span {
+	var ok []span
+	for _, s := range spans {
+		if s.start < 0 || s.end > len(body) || s.start >= s.end {
+			continue
+		}
+		if !utf8.RuneStart(body[s.start]) || (s.end < len(body) && !utf8.RuneStart(body[s.end])) {
+			continue
+		}
+		ok = append(ok, s)
+	}
+	sort.Slice(ok, func(i, j int) bool {
+		if ok[i].start != ok[j].start {
+			return ok[i].start < ok[j].start
+		}
+		return ok[i].end > ok[j].end
+	})
+	var out []span
+	for _, s := range ok {
+		if n := len(out); n > 0 && s.start < out[n-1].end {
+			out[n-1].end = max(out[n-1].end, s.end)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// advance returns the byte offset n characters after from (or the end).
+func advance(s string, from, n int) int {
+	i := from
+	for k := 0; k < n && i < len(s); k++ {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return i
+}
+
+// render writes body[start:end] as HTML with the spans marked.
+func render(body string, start, end int, spans []span) string {
+	var b strings.Builder
+	space := false // last written character was a space
+	text := func(s string) {
+		for _, r := range s {
+			if unicode.IsSpace(r) {
+				if !space {
+					b.WriteByte(' ')
+					space = true
+				}
+				continue
+			}
+			space = false
+			switch r {
+			case '<', '>', '&', '"', '\'':
+				b.WriteString(html.EscapeString(string(r)))
+			default:
+				b.WriteRune(r)
+			}
+		}
+	}
+	if start > 0 {
+		b.WriteString("…")
+	}
+	at := start
+	for _, s := range spans {
+		if s.start < at || s.end > end {
+			continue
+		}
+		text(body[at:s.start])
+		b.WriteString("<mark>")
+		text(body[s.start:s.end])
+		b.WriteString("</mark>")
+		at = s.end
+	}
+	text(body[at:end])
+	if end < len(body) {
+		b.WriteString("…")
+	}
+	return strings.TrimSpace(b.String())
+}

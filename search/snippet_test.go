@@ -1,0 +1,92 @@
+package search
+
+import (
+	"html"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// find returns the span of the n-th (0-based) occurrence of sub in s.
+func find(s, sub string, n int) span {
+	off := 0
+	for i := 0; ; i++ {
+		k := strings.Index(s[off:], sub)
+		if k < 0 {
+			panic("no " + sub)
+		}
+		if i == n {
+			return span{off + k, off + k + len(sub)}
+		}
+		off += k + len(sub)
+	}
+}
+
+func TestSnippet(t *testing.T) {
+	filler := strings.Repeat("网络借贷信息中介机构专项整治。", 20) // 300 characters
+	long := filler + "红岭创投兑付进展" + filler
+	tests := []struct {
+		name  string
+		body  string
+		spans []span
+		want  string // exact, when set
+		has   []string
+		not   []string
+	}{
+		{name: "empty body", body: "", spans: []span{{0, 3}}, want: ""},
+		{name: "no matches: the start", body: "短文本 & <b>", want: "短文本 &amp; &lt;b&gt;"},
+		{name: "no matches, long: cut with …", body: long,
+			has: []string{"网络借贷", "…"}, not: []string{"<mark>"}},
+		{name: "one match", body: "本月兑付出借人", spans: []span{find("本月兑付出借人", "兑付", 0)},
+			want: "本月<mark>兑付</mark>出借人"},
+		{name: "overlapping bigrams merge into one mark", body: "红岭创投本月",
+			spans: []span{{0, 6}, {3, 9}, {6, 12}}, want: "<mark>红岭创投</mark>本月"},
+		{name: "unigram inside bigram merges", body: "红岭创投",
+			spans: []span{{0, 6}, {3, 6}}, want: "<mark>红岭</mark>创投"},
+		{name: "touching matches stay two marks", body: "红岭兑付",
+			spans: []span{{0, 6}, {6, 12}}, want: "<mark>红岭</mark><mark>兑付</mark>"},
+		{name: "match deep inside: … on both sides", body: long,
+			spans: []span{find(long, "红岭创投", 0)},
+			has:   []string{"<mark>红岭创投</mark>兑付进展", "…"}},
+		{name: "spans out of range or mid-character are ignored", body: "红岭创投",
+			spans: []span{{-1, 3}, {1, 3}, {0, 4}, {6, 99}, {9, 6}}, want: "红岭创投"},
+		{name: "escapes outside and inside marks", body: `a<b>&"c'd`,
+			spans: []span{{1, 4}}, want: `a<mark>&lt;b&gt;</mark>&amp;&#34;c&#39;d`},
+		{name: "entities are never cut", body: strings.Repeat("&", 300),
+			not: []string{"&am…", "&a…", "&…"}},
+		{name: "white space collapsed", body: "第一行\n\n\t第二行   第三行", want: "第一行 第二行 第三行"},
+		{name: "the window with both terms wins", body: "兑付" + filler + "红岭创投兑付",
+			spans: []span{{0, 6}, find("兑付"+filler+"红岭创投兑付", "红岭", 0), find("兑付"+filler+"红岭创投兑付", "兑付", 1)},
+			has:   []string{"<mark>红岭</mark>创投<mark>兑付</mark>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := snippet(tt.body, tt.spans)
+			if tt.want != "" || tt.body == "" {
+				if got != tt.want {
+					t.Errorf("snippet = %q, want %q", got, tt.want)
+				}
+			}
+			for _, h := range tt.has {
+				if !strings.Contains(got, h) {
+					t.Errorf("snippet %q lacks %q", got, h)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(got, n) {
+					t.Errorf("snippet %q has %q", got, n)
+				}
+			}
+			if !utf8.ValidString(got) {
+				t.Errorf("snippet %q is not valid UTF-8", got)
+			}
+			if n := utf8.RuneCountInString(html.UnescapeString(stripMarks(got))); n > snippetRunes+2 {
+				t.Errorf("snippet of %d characters", n)
+			}
+		})
+	}
+}
+
+func stripMarks(s string) string {
+	return strings.NewReplacer("<mark>", "", "</mark>", "").Replace(s)
+}

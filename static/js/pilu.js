@@ -1,0 +1,1 @@
+/* Pilu page scripts: progressive enhancement only. */
