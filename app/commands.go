@@ -117,7 +117,7 @@ func openStoreOnly(args []string) (Config, *models.Store, error) {
 	if err := cfg.prepareDataDir(); err != nil {
 		return cfg, nil, err
 	}
-	st, err := models.Open(cfg.DB, slog.Default())
+	st, err := models.Open(cfg.DB)
 	if err != nil {
 		return cfg, nil, fmt.Errorf("PILU_DB: %w", err)
 	}
@@ -136,7 +136,7 @@ func runMigrate(args []string, stdout io.Writer) error {
 	if err := cfg.prepareDataDir(); err != nil {
 		return err
 	}
-	st, err := models.Open(cfg.DB, slog.Default())
+	st, err := models.Open(cfg.DB)
 	if err != nil {
 		return fmt.Errorf("PILU_DB: %w", err)
 	}

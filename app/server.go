@@ -54,7 +54,7 @@ func Open(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: opt.Log, now: opt.Now}
-	store, err := models.Open(cfg.DB, opt.Log)
+	store, err := models.Open(cfg.DB)
 	if err != nil {
 		return nil, fmt.Errorf("PILU_DB: %w", err)
 	}

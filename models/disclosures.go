@@ -45,7 +45,7 @@ func (s *Store) FileDisclosure(ctx context.Context, in Institution, nd NewDisclo
 		if err := tx.Omit("Figures", "Tranches", "Attachments").Create(&d).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(&d).Update("root_id", d.ID).Error; err != nil {
+		if err := tx.Model(&Disclosure{}).Where("id = ?", d.ID).Update("root_id", d.ID).Error; err != nil {
 			return err
 		}
 		d.RootID = d.ID

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -31,7 +30,7 @@ type Store struct {
 
 // Open connects to the database named by dsn: "sqlite:///path/to/pilu.db" (or a bare path) or
 // "mysql://user:pass@host:3306/dbname". It does not migrate.
-func Open(dsn string, log *slog.Logger) (*Store, error) {
+func Open(dsn string) (*Store, error) {
 	cfg := &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,

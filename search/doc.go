@@ -5,11 +5,15 @@
 // The contract:
 //
 //   - The index is a cache of the database. Open never fails because an index
-//     is broken (unreadable metadata, a corrupt segment, an older mapping
-//     version): it moves the folder aside to dir+".broken-YYYYMMDDHHMMSS",
-//     logs one warning and opens a fresh, empty index. Empty then reports that
-//     the app must Rebuild from the database. Open does fail when the folder
-//     cannot be created or is held by another process.
+//     is broken (unreadable metadata or store, a corrupt segment, an older
+//     mapping version): it moves the folder aside to
+//     dir+".broken-YYYYMMDDHHMMSS", logs one warning and opens a fresh, empty
+//     index; Empty then tells the app to Rebuild from the database. (When only
+//     the newest segments are damaged, Bleve may itself fall back to the last
+//     intact snapshot; its documents and cursor belong together, so the
+//     indexer simply catches up from that cursor.) Open does fail when the
+//     folder's parent cannot be created or written, or when another process
+//     holds the folder (ErrInUse).
 //   - Apply is atomic: the documents, the deletions and the outbox cursor are
 //     one Bleve batch, so after a crash the cursor never runs ahead of (or
 //     behind) the documents it stands for.
@@ -17,8 +21,13 @@
 //     the end; readers never see a half index.
 //   - One process opens an index folder at a time.
 //
-// Chinese analysis: text fields use the "pilu_zh" analyzer (unicode
-// tokenizer, full-width to half-width folding, lower case, then a filter that
+// Fields: Title, Body, Names are analyzed text; Codes (USCC, domains, notice
+// numbers) match only whole and case-insensitively; Type, Province, Class and
+// Kind are exact filters and facets. An institution's own Names weigh most, so
+// typing its brand, legal name, USCC or domain puts it first.
+//
+// Chinese analysis: text fields use the "pilu_zh" analyzer (full-width forms
+// folded to half-width, unicode tokenizer, lower case, then a filter that
 // emits every CJK character as a unigram and every pair of neighbouring CJK
 // characters as a bigram, both at the position of their first character;
 // Latin words and numbers stay whole). A one-character query matches the

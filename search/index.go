@@ -194,8 +194,8 @@ func checkIndex(idx bleve.Index) error {
 	if _, err := idx.DocCount(); err != nil {
 		return err
 	}
-	if idx.Mapping().AnalyzerNamed(textAnalyzer) == nil {
-		return errors.New("text analyzer missing")
+	if idx.Mapping().AnalyzerNamed(textAnalyzer) == nil || idx.Mapping().AnalyzerNamed(codeAnalyzer) == nil {
+		return errors.New("analyzers missing from the mapping")
 	}
 	req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 1, 0, false)
 	req.Fields = []string{fieldTitle, fieldDate}

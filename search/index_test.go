@@ -136,8 +136,8 @@ func TestReopenKeepsDocsAndCursor(t *testing.T) {
 func TestOpenBrokenIndexMovesAside(t *testing.T) {
 	garbage := []byte("this is not what bleve wrote \x00\xff\x13")
 	tests := []struct {
-		name  string
-		break_ func(t *testing.T, dir string)
+		name    string
+		corrupt func(t *testing.T, dir string)
 	}{
 		{"garbage index_meta.json", func(t *testing.T, dir string) {
 			writeFile(t, filepath.Join(dir, "index_meta.json"), garbage)
@@ -191,7 +191,7 @@ func TestOpenBrokenIndexMovesAside(t *testing.T) {
 			if err := ix.Close(); err != nil {
 				t.Fatal(err)
 			}
-			tt.break_(t, dir)
+			tt.corrupt(t, dir)
 
 			log, buf := testLog()
 			ix, err := Open(dir, log)
@@ -240,8 +240,8 @@ func TestOpenBrokenIndexMovesAside(t *testing.T) {
 func TestOpenCorruptSegments(t *testing.T) {
 	garbage := bytes.Repeat([]byte("not a segment \x00\xff"), 50)
 	breakers := []struct {
-		name   string
-		break_ func(t *testing.T, seg string)
+		name    string
+		corrupt func(t *testing.T, seg string)
 	}{
 		{"garbage", func(t *testing.T, seg string) { writeFile(t, seg, garbage) }},
 		{"truncated", func(t *testing.T, seg string) {
@@ -270,7 +270,7 @@ func TestOpenCorruptSegments(t *testing.T) {
 					segs = segs[len(segs)-1:] // names are zero-padded epochs
 				}
 				for _, seg := range segs {
-					br.break_(t, seg)
+					br.corrupt(t, seg)
 				}
 
 				log, buf := testLog()
@@ -288,12 +288,14 @@ func TestOpenCorruptSegments(t *testing.T) {
 					}
 				case len(aside) != 0:
 					t.Errorf("moved aside without a warning: %v", aside)
-				case !(n == 0 && c == 0) && !(n == 1 && c == 7):
+				case !(n == 0 && c == 0) && !(n == 1 && c == 7) && !(n == 2 && c == 8):
 					t.Errorf("recovered to count %d cursor %d: not a state that existed", n, c)
 				case which == "all segments" && !ix.Empty():
 					t.Errorf("all segments broken but not Empty: count %d cursor %d", n, c)
 				}
-				// Whatever happened, the index answers queries.
+				// (2, 8) happens when a merged segment was the newest file and the
+				// snapshot before the merge is intact. Whatever happened, the
+				// index answers queries.
 				if _, err := ix.Search(context.Background(), Query{Text: "红岭"}); err != nil {
 					t.Errorf("search: %v", err)
 				}
@@ -374,7 +376,7 @@ func TestApply(t *testing.T) {
 	mustApply(t, ix, []Doc{
 		{Type: TypeInstitution, ID: "A", Title: "甲机构"},
 		{Type: TypeDisclosure, ID: "A", Title: "甲披露"}, // same ID, other type: another doc
-		{Type: TypeNotice, ID: "N/1", Title: "公告"},     // a slash inside ID is fine
+		{Type: TypeNotice, ID: "N/1", Title: "公告"},    // a slash inside ID is fine
 	}, nil, 10)
 
 	tests := []struct {

@@ -214,6 +214,9 @@ func TestSearchKnownItemFirst(t *testing.T) {
 		if len(res.Hits) == 0 || res.Hits[0].ID != "91440300MA5DHL0001" {
 			t.Errorf("%q: first hits %v, want the institution first", text, hitIDs(res)[:min(3, len(res.Hits))])
 		}
+		if testing.Verbose() && len(res.Hits) > 1 {
+			t.Logf("%q: %.3f then %s %.3f", text, res.Hits[0].Score, hitIDs(res)[1], res.Hits[1].Score)
+		}
 	}
 }
 

@@ -22,7 +22,7 @@ type span struct{ start, end int }
 // the passage was cut. It cuts only between characters, and escapes after
 // cutting, so neither a character nor an entity is ever split. Spans that are
 // out of range or not on character boundaries are ignored; overlapping ones
-// (a bigram and its unigrams) are merged.
+// (a bigram and its unigrams) and touching ones are merged.
 func snippet(body string, spans []span) string {
 	if body == "" {
 		return ""
@@ -98,7 +98,8 @@ func isSentenceEnd(r rune) bool {
 	return false
 }
 
-// cleanSpans sorts spans, drops invalid ones and merges overlapping ones.
+// cleanSpans sorts spans, drops invalid ones and merges overlapping and
+// touching ones (２０１９ and 年 of the term 2019年 make one mark).
 func cleanSpans(body string, spans []span) []span {
 	var ok []span
 	for _, s := range spans {
@@ -118,7 +119,7 @@ func cleanSpans(body string, spans []span) []span {
 	})
 	var out []span
 	for _, s := range ok {
-		if n := len(out); n > 0 && s.start < out[n-1].end {
+		if n := len(out); n > 0 && s.start <= out[n-1].end {
 			out[n-1].end = max(out[n-1].end, s.end)
 			continue
 		}
