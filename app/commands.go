@@ -214,7 +214,9 @@ type progressBar struct {
 	last  int64
 }
 
-func newProgressBar(w io.Writer, label string) *progressBar { return &progressBar{w: w, label: label, last: -1} }
+func newProgressBar(w io.Writer, label string) *progressBar {
+	return &progressBar{w: w, label: label, last: -1}
+}
 
 // Set reports done of total.
 func (p *progressBar) Set(done, total int64) {

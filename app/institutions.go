@@ -11,7 +11,7 @@ type institutionJSON struct {
 	models.Institution
 	ProvinceName string            `json:"province_name"`
 	Flags        []string          `json:"flags"`
-	History      []models.Decision `json:"history,omitempty"`
+	History      []models.Decision `json:"history"`
 	Figures      []figuresJSON     `json:"figures,omitempty"`
 	URL          string            `json:"url"`
 }

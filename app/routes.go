@@ -60,7 +60,6 @@ func (s *Server) routes() *fiber.App {
 	api.Get("/notices/:id", s.apiShowNotice)
 	api.Get("/deadlines", s.apiDeadline)
 
-	web.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return web
 }
 

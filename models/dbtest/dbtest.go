@@ -83,4 +83,3 @@ func Stores(t *testing.T, fn func(t *testing.T, st *models.Store)) {
 		t.Run(db.Name, func(t *testing.T) { fn(t, Open(t, db)) })
 	}
 }
-
