@@ -161,7 +161,6 @@ func (ts *testServer) seedInstitution(division, org, name, province string, bran
 	return in
 }
 
-
 func modelsNewOffice(email, province string) models.NewUser {
 	return models.NewUser{Role: models.RoleOffice, Email: email, Province: province}
 }

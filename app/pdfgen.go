@@ -133,7 +133,7 @@ func simplePDF(title string, paragraphs []string) []byte {
 
 // pdfStream wraps data as an uncompressed stream object.
 func pdfStream(data []byte) []byte {
-	return fmt.Appendf(nil, "<< /Length %d >>\nstream\n%s\nendstream", len(data)+1, data)
+	return fmt.Appendf(nil, "<< /Length %d >>\nstream\n%s\nendstream", len(data), data)
 }
 
 // pdfRune maps a character to the UCS-2 code the UniGB-UCS2-H encoding takes: characters beyond

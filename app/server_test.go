@@ -91,7 +91,7 @@ func TestPagesAndAPI(t *testing.T) {
 			in := ts.seedInstitution("440305", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
 			pages := []struct {
 				path, lang, want string
-				status         int
+				status           int
 			}{
 				{"/", "", "网贷机构分类处置信息公开", 200},
 				{"/?lang=en", "", "in the open", 200},
