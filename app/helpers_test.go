@@ -17,6 +17,7 @@ import (
 
 	"pilu/models"
 	"pilu/models/dbtest"
+	"pilu/search"
 )
 
 // backend is one set of real parts a server test runs on.
@@ -96,7 +97,7 @@ func (ts *testServer) do(req *http.Request) response {
 	ts.t.Helper()
 	res, err := ts.Handler().Test(req, 30_000)
 	if err != nil {
-		ts.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+		ts.t.Fatalf("%s %.80s: %.200v", req.Method, req.URL, err)
 	}
 	b, _ := io.ReadAll(res.Body)
 	res.Body.Close()
@@ -177,3 +178,5 @@ func (ts *testServer) csrfFor(cookieValue string) string {
 	rest := r.body[i+len(`name="_csrf" value="`):]
 	return rest[:strings.Index(rest, `"`)]
 }
+
+func searchQuery(text string) search.Query { return search.Query{Text: text} }
