@@ -1,0 +1,131 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"pilu/app/blob"
+	"pilu/models"
+)
+
+func TestUploadsAreCheckedByContent(t *testing.T) {
+	ts := newTestServer(t, nil)
+	pdf := []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+	cases := []struct {
+		name, file string
+		body       []byte
+		wantType   string
+		wantStatus int // 0: accepted
+	}{
+		{"pdf", "公告.pdf", pdf, "application/pdf", 0},
+		{"pdf with a wrong name", "scan.jpg", pdf, "application/pdf", 0},
+		{"png", "a.png", append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...), "image/png", 0},
+		{"utf-8 text", "说明.txt", []byte("兑付进展说明\n第一期已兑付。"), "text/plain; charset=utf-8", 0},
+		{"html named pdf", "x.pdf", []byte("<!doctype html><html><script>alert(1)</script></html>"), "", 415},
+		{"invalid utf-8 text", "x.txt", []byte{0xff, 0xfe, 0x41, 0x00, 0x80, 0x81}, "", 415},
+		{"zip that is no office file", "x.zip", []byte("PK\x03\x04rest"), "", 415},
+		{"empty", "empty.pdf", nil, "", 422},
+		{"no name", "", pdf, "", 422},
+		{"too large", "big.pdf", append(append([]byte{}, pdf...), make([]byte, 2000)...), "", 413},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a, err := ts.storeUpload(context.Background(), upload{Name: c.file, Body: bytes.NewReader(c.body), Size: -1}, 1024)
+			if c.wantStatus != 0 {
+				if got := classify(err).Status; got != c.wantStatus {
+					t.Fatalf("status %d, want %d (%v)", got, c.wantStatus, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(c.body)
+			if a.ContentType != c.wantType || a.SHA256 != hex.EncodeToString(sum[:]) || a.Size != int64(len(c.body)) {
+				t.Fatalf("stored %+v", a)
+			}
+		})
+	}
+	var n int
+	ts.blobs.List(context.Background(), func(blob.Info) error { n++; return nil })
+	if n != 4 {
+		t.Fatalf("rejected uploads must leave no blob: %d blobs for 4 accepted files", n)
+	}
+	names := map[string]string{
+		"../../etc/passwd.pdf":            "passwd.pdf",
+		`C:\Users\x\报告.pdf`:               "报告.pdf",
+		"a\x00b\nc.pdf":                   "abc.pdf",
+		strings.Repeat("长", 300) + ".pdf": strings.Repeat("长", 196) + ".pdf",
+		"bad\xffutf8.pdf":                 "badutf8.pdf",
+		"...":                             "",
+		"<script>alert(1)</script>.pdf":   "script.pdf",
+	}
+	for in, want := range names {
+		if got := cleanFileName(in); got != want {
+			t.Errorf("cleanFileName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestAttachmentDownloadAndSweeper(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			ts := newTestServer(t, b.env)
+			ctx := context.Background()
+			in := ts.seedInstitution("440305", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
+			pdf := []byte("%PDF-1.4\n% 退出公告\n%%EOF\n")
+			att, err := ts.storeUpload(ctx, upload{Name: "退出公告.pdf", Body: bytes.NewReader(pdf), Size: int64(len(pdf))}, MaxAttachmentSize)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := ts.store.FileDisclosure(ctx, in, models.NewDisclosure{Kind: "exit_announcement", Title: "关于良性退出的公告", Body: "本公司决定良性退出网贷行业。", Attachments: []models.Attachment{att}}, "filer", ts.now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := ts.get(fmt.Sprintf("/disclosures/%d", d.ID))
+			if page.StatusCode != 200 || !strings.Contains(page.body, att.SHA256) || !strings.Contains(page.body, "退出公告.pdf") {
+				t.Fatalf("disclosure page: %d", page.StatusCode)
+			}
+			api := ts.get(fmt.Sprintf("/api/v1/disclosures/%d", d.ID))
+			if !strings.Contains(api.body, `"sha256":"`+att.SHA256) || !strings.Contains(api.body, `"kind":"exit_announcement"`) {
+				t.Fatalf("disclosure API: %s", api.body)
+			}
+			r := ts.get(fmt.Sprintf("/attachments/%d", d.Attachments[0].ID))
+			sum := sha256.Sum256([]byte(r.body))
+			if r.StatusCode != 200 || hex.EncodeToString(sum[:]) != att.SHA256 {
+				t.Fatalf("download: %d, sha mismatch", r.StatusCode)
+			}
+			if cd := r.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") || !strings.Contains(cd, "filename*=UTF-8''%E9%80%80") {
+				t.Fatalf("Content-Disposition %q", cd)
+			}
+			if r.Header.Get("Content-Type") != "application/pdf" || r.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Fatalf("headers %v", r.Header)
+			}
+			// An orphan (a blob whose transaction never committed) is swept after the grace period only.
+			orphan, err := ts.storeUpload(ctx, upload{Name: "orphan.pdf", Body: bytes.NewReader(pdf), Size: int64(len(pdf))}, MaxAttachmentSize)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := ts.sweepOrphans(ctx); err != nil || n != 0 {
+				t.Fatalf("young orphans stay: %d %v", n, err)
+			}
+			ts.clock.t = time.Now().Add(OrphanGrace + time.Hour) // blobs carry the real time of their upload
+			if n, err := ts.sweepOrphans(ctx); err != nil || n != 1 {
+				t.Fatalf("sweep: %d %v", n, err)
+			}
+			if _, err := ts.blobs.Stat(ctx, orphan.BlobKey); !errors.Is(err, blob.ErrNotFound) {
+				t.Fatalf("orphan still there: %v", err)
+			}
+			if _, err := ts.blobs.Stat(ctx, att.BlobKey); err != nil {
+				t.Fatalf("a named blob must stay: %v", err)
+			}
+		})
+	}
+}
