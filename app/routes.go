@@ -15,7 +15,7 @@ func (s *Server) routes() *fiber.App {
 	web := fiber.New(fiber.Config{
 		AppName:                      "pilu",
 		ErrorHandler:                 s.handleError,
-		BodyLimit:                    4 << 20, // forms and JSON; uploads stream past it
+		BodyLimit:                    4 << 20,  // forms and JSON; uploads stream past it
 		ReadBufferSize:               16 << 10, // long search URLs (a 1,000-character query)
 		ReadTimeout:                  60 * time.Second,
 		WriteTimeout:                 120 * time.Second,
