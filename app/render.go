@@ -44,13 +44,9 @@ type pageData struct {
 func newViews() (*views, error) {
 	v := &views{pages: map[string]map[string]*template.Template{}, catalogs: map[string]map[string]string{}}
 	for _, lang := range Languages {
-		b, err := fs.ReadFile(templates.FS, "i18n/"+lang+".json")
+		cat, err := loadCatalog(lang)
 		if err != nil {
-			return nil, fmt.Errorf("templates: catalog %s: %w", lang, err)
-		}
-		cat := map[string]string{}
-		if err := json.Unmarshal(b, &cat); err != nil {
-			return nil, fmt.Errorf("templates: catalog %s: %w", lang, err)
+			return nil, err
 		}
 		v.catalogs[lang] = cat
 	}
@@ -76,6 +72,33 @@ func newViews() (*views, error) {
 		}
 	}
 	return v, nil
+}
+
+// loadCatalog merges the message files of one language (i18n/<lang>/*.json, one per feature); a key
+// defined twice is an error.
+func loadCatalog(lang string) (map[string]string, error) {
+	files, err := fs.Glob(templates.FS, "i18n/"+lang+"/*.json")
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("templates: no message catalog for %s", lang)
+	}
+	cat := map[string]string{}
+	for _, f := range files {
+		b, err := fs.ReadFile(templates.FS, f)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %s: %w", f, err)
+		}
+		part := map[string]string{}
+		if err := json.Unmarshal(b, &part); err != nil {
+			return nil, fmt.Errorf("templates: %s: %w", f, err)
+		}
+		for k, v := range part {
+			if _, dup := cat[k]; dup {
+				return nil, fmt.Errorf("templates: %s: key %q is defined twice", f, k)
+			}
+			cat[k] = v
+		}
+	}
+	return cat, nil
 }
 
 // t translates key into lang, formatting args into it when given; a missing key shows itself.
