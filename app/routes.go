@@ -47,8 +47,8 @@ func (s *Server) routes() *fiber.App {
 	web.Get("/attachments/:id", s.downloadAttachment)
 	web.Get("/deadlines", s.showDeadlines)
 	web.Get("/login", s.showLogin)
-	web.Post("/login", form, s.login)
-	web.Post("/logout", form, s.logout)
+	web.Post("/login", limitBody, form, s.login)
+	web.Post("/logout", limitBody, form, s.logout)
 
 	// JSON API.
 	api := web.Group("/api/v1")
