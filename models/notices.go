@@ -21,12 +21,78 @@ type NewNotice struct {
 	WindowDays                                     int
 	WindowUnit                                     Unit
 	USCCs                                          []string // the institutions listed
+	Names                                          []string // optional, parallel to USCCs: checked against the registry
 	CorrectsID                                     *uint64
 	Demo                                           bool
+	Attachments                                    []Attachment // stored blobs, written with the draft
 }
 
 // CreateNotice validates and stores a draft notice listing institutions from the registry.
 func (s *Store) CreateNotice(ctx context.Context, nn NewNotice, actor string, now time.Time) (Notice, error) {
+	n, err := s.checkNotice(ctx, nn, actor, now)
+	if err != nil {
+		return Notice{}, err
+	}
+	for i := range n.Attachments {
+		n.Attachments[i].CreatedAt = now
+	}
+	err = s.db.WithContext(ctx).Create(&n).Error
+	return n, notFound(err, "create notice")
+}
+
+// UpdateDraft replaces the content of a draft notice (its attachments are kept and nn's added); a
+// published notice never changes (ErrConflict).
+func (s *Store) UpdateDraft(ctx context.Context, id uint64, nn NewNotice, actor string, now time.Time) (Notice, error) {
+	old, err := s.NoticeByID(ctx, id)
+	if err != nil {
+		return Notice{}, err
+	}
+	if old.Status != "draft" {
+		return Notice{}, fmt.Errorf("models: notice %d is published and never changes; publish a correction: %w", id, ErrConflict)
+	}
+	n, err := s.checkNotice(ctx, nn, actor, now)
+	if err != nil {
+		return Notice{}, err
+	}
+	n.ID, n.CreatedAt, n.CreatedBy = old.ID, old.CreatedAt, old.CreatedBy
+	err = s.Tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&Notice{}).Where("id = ? AND status = ?", id, "draft").
+			Select("kind", "province", "offices", "batch", "title", "body", "window_days", "window_unit", "claim_where", "corrects_id").
+			Omit("Institutions", "Attachments").Updates(&n)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("models: notice %d was published meanwhile: %w", id, ErrConflict)
+		}
+		if err := tx.Where("notice_id = ?", id).Delete(&NoticeInstitution{}).Error; err != nil {
+			return err
+		}
+		for i := range n.Institutions {
+			n.Institutions[i].NoticeID = id
+		}
+		if len(n.Institutions) > 0 {
+			if err := tx.Create(&n.Institutions).Error; err != nil {
+				return err
+			}
+		}
+		for _, a := range n.Attachments {
+			a.NoticeID, a.CreatedAt = &n.ID, now
+			if err := tx.Create(&a).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Notice{}, notFound(err, fmt.Sprintf("update notice %d", id))
+	}
+	return s.NoticeByID(ctx, id)
+}
+
+// checkNotice validates a draft and resolves its listed institutions against the registry; every
+// row that fails is named (institutions[i], counted from 0).
+func (s *Store) checkNotice(ctx context.Context, nn NewNotice, actor string, now time.Time) (Notice, error) {
 	fe := FieldErrors{}
 	if !OneOf(nn.Kind, NoticeKinds) {
 		fe["kind"] = "one of " + strings.Join(NoticeKinds, ", ")
@@ -50,7 +116,7 @@ func (s *Store) CreateNotice(ctx context.Context, nn NewNotice, actor string, no
 		fe["body"] = "required UTF-8 text"
 	}
 	if nn.Kind == "zombie_list" && nn.WindowDays == 0 {
-		fe["window"] = "a zombie list needs a claim window"
+		fe["window"] = fmt.Sprintf("a zombie list needs a claim window of 1 to %d days", MaxPeriodDays)
 	}
 	if nn.WindowDays != 0 {
 		if nn.WindowDays < 1 || nn.WindowDays > MaxPeriodDays {
@@ -65,7 +131,8 @@ func (s *Store) CreateNotice(ctx context.Context, nn NewNotice, actor string, no
 	}
 	n := Notice{Kind: nn.Kind, Province: nn.Province, Offices: nn.Offices, Batch: strings.TrimSpace(nn.Batch),
 		Title: title, Body: nn.Body, Status: "draft", WindowDays: nn.WindowDays, WindowUnit: string(nn.WindowUnit),
-		ClaimWhere: nn.ClaimWhere, CorrectsID: nn.CorrectsID, CreatedBy: actor, Demo: nn.Demo, CreatedAt: now}
+		ClaimWhere: strings.TrimSpace(nn.ClaimWhere), CorrectsID: nn.CorrectsID, CreatedBy: actor, Demo: nn.Demo, CreatedAt: now,
+		Attachments: nn.Attachments}
 	seen := map[string]bool{}
 	for i, raw := range nn.USCCs {
 		uscc, _, err := ParseUSCC(raw)
@@ -85,6 +152,10 @@ func (s *Store) CreateNotice(ctx context.Context, nn NewNotice, actor string, no
 		} else if err != nil {
 			return Notice{}, err
 		}
+		if i < len(nn.Names) && strings.TrimSpace(nn.Names[i]) != "" && strings.TrimSpace(nn.Names[i]) != in.Name && !OneOf(strings.TrimSpace(nn.Names[i]), in.FormerNames) {
+			fe[fmt.Sprintf("institutions[%d]", i)] = uscc + " is registered as " + in.Name
+			continue
+		}
 		if in.Province != nn.Province && !OneOf(in.Province, nn.Offices) {
 			fe[fmt.Sprintf("institutions[%d]", i)] = uscc + " belongs to another province"
 			continue
@@ -99,13 +170,14 @@ func (s *Store) CreateNotice(ctx context.Context, nn NewNotice, actor string, no
 		var c Notice
 		if err := s.db.WithContext(ctx).Take(&c, *nn.CorrectsID).Error; err != nil || c.PublishedAt == nil {
 			fe["corrects"] = "no published notice with this id"
+		} else if c.Province != nn.Province {
+			fe["corrects"] = "a notice of another province"
 		}
 	}
 	if len(fe) > 0 {
 		return Notice{}, fe
 	}
-	err := s.db.WithContext(ctx).Create(&n).Error
-	return n, notFound(err, "create notice")
+	return n, nil
 }
 
 // PublishNotice fixes the number, the deadline and the content hash of a draft and opens it.
@@ -139,10 +211,42 @@ func (s *Store) PublishNotice(ctx context.Context, id uint64, now time.Time) (No
 		}).Error; err != nil {
 			return err
 		}
+		if n.Kind == "zombie_list" {
+			if err := s.markListed(ctx, tx, n, now); err != nil {
+				return err
+			}
+		}
 		out = n
 		return outbox(tx, "notice", n.ID)
 	})
+	var fe FieldErrors
+	if errors.As(err, &fe) {
+		return Notice{}, fe
+	}
 	return out, notFound(err, fmt.Sprintf("publish notice %d", id))
+}
+
+// markListed moves the disposition of each institution on a published zombie list to "listed",
+// where the disposition graph allows it (an institution already further along keeps its own).
+func (s *Store) markListed(ctx context.Context, tx *gorm.DB, n Notice, now time.Time) error {
+	for _, li := range n.Institutions {
+		var in Institution
+		if err := tx.Take(&in, li.InstitutionID).Error; err != nil {
+			return err
+		}
+		if CheckDispositionMove(in.Disposition, "listed") != nil {
+			continue
+		}
+		if err := s.SetDisposition(ctx, tx, in, "listed", deref(n.Number)+": listed on a zombie list", n.CreatedBy, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SuggestNoticeNumber is the document number the office's next notice of year will get.
+func (s *Store) SuggestNoticeNumber(ctx context.Context, office string, year int) (string, error) {
+	return nextNoticeNumber(s.db.WithContext(ctx), office, year)
 }
 
 // nextNoticeNumber suggests the next document number of an office in a year, e.g. 京网贷整治办公告〔2019〕3号.
@@ -205,28 +309,32 @@ func (n Notice) DaysLeft(now time.Time) int {
 	return int(n.Deadline.Sub(now).Hours()) / 24
 }
 
-// ExpireNotices moves open notices whose deadline has passed to expired; one UPDATE, so several
-// processes never transition a notice twice. It returns the ids moved.
+// ExpireNotices moves open notices whose deadline has passed to expired. Each move is a conditional
+// UPDATE (status still open), and only the process whose UPDATE changed the row reports it and
+// writes its outbox entry, so several processes never transition a notice twice. It returns the ids
+// this call moved.
 func (s *Store) ExpireNotices(ctx context.Context, now time.Time) ([]uint64, error) {
-	var ids []uint64
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Model(&Notice{}).Where("status = ? AND deadline <= ?", "open", now).Pluck("id", &ids).Error; err != nil {
-			return err
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		if err := tx.Model(&Notice{}).Where("id IN ? AND status = ?", ids, "open").Update("status", "expired").Error; err != nil {
-			return err
-		}
-		for _, id := range ids {
-			if err := outbox(tx, "notice", id); err != nil {
-				return err
+	var due, moved []uint64
+	if err := s.db.WithContext(ctx).Model(&Notice{}).Where("status = ? AND deadline <= ?", "open", now).Pluck("id", &due).Error; err != nil {
+		return nil, notFound(err, "expire notices")
+	}
+	for _, id := range due {
+		changed := false
+		err := s.Tx(ctx, func(tx *gorm.DB) error {
+			res := tx.Model(&Notice{}).Where("id = ? AND status = ? AND deadline <= ?", id, "open", now).Update("status", "expired")
+			if changed = res.RowsAffected == 1; res.Error != nil || !changed {
+				return res.Error
 			}
+			return outbox(tx, "notice", id)
+		})
+		if err != nil {
+			return moved, notFound(err, fmt.Sprintf("expire notice %d", id))
 		}
-		return nil
-	})
-	return ids, notFound(err, "expire notices")
+		if changed {
+			moved = append(moved, id)
+		}
+	}
+	return moved, nil
 }
 
 // NoticeFilter selects published notices.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	mysqldrv "github.com/go-sql-driver/mysql"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -130,9 +131,26 @@ func (s *Store) Dialect() string { return s.dialect }
 // DB gives the GORM handle for queries that belong to no method yet; callers pass a context.
 func (s *Store) DB(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 
-// Tx runs fn in one transaction (immediate on SQLite) and commits when fn returns nil.
+// Tx runs fn in one transaction (immediate on SQLite) and commits when fn returns nil. A transaction
+// that MySQL aborts as a deadlock victim is run again (up to three tries), so fn must not change
+// anything outside the transaction before it returns.
 func (s *Store) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+	var err error
+	for try := 1; try <= 3; try++ {
+		err = s.db.WithContext(ctx).Transaction(fn)
+		if !isDeadlock(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(try*try) * 10 * time.Millisecond)
+	}
+	return err
+}
+
+// isDeadlock reports whether MySQL rolled the transaction back to break a deadlock (1213) or a lock
+// wait timed out (1205): running it again is safe.
+func isDeadlock(err error) bool {
+	var me *mysqldrv.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
 
 // Ping checks that the database answers.
