@@ -29,6 +29,8 @@ type Config struct {
 	Secret      string
 	BaseURL     string
 	Demo        bool
+	MaxFileMB   int
+	MaxFiles    int
 }
 
 // configVar ties a Config field to its environment variable and flag.
@@ -117,6 +119,22 @@ var configVars = []configVar{
 			return errors.New("must be 1 or 0")
 		}
 		c.Demo = b
+		return nil
+	}},
+	{"PILU_MAX_FILE_MB", "max-file-mb", "largest attachment in MiB", func(*Config) string { return "50" }, func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 4096 {
+			return errors.New("must be a whole number of MiB from 1 to 4096")
+		}
+		c.MaxFileMB = n
+		return nil
+	}},
+	{"PILU_MAX_FILES", "max-files", "most attachments in one disclosure", func(*Config) string { return "10" }, func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return errors.New("must be a whole number from 1 to 100")
+		}
+		c.MaxFiles = n
 		return nil
 	}},
 }

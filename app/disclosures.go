@@ -59,6 +59,7 @@ type disclosurePage struct {
 	Institution models.Institution
 	Versions    []models.Disclosure
 	Latest      uint64
+	Diff        *models.VersionDiff // what this version changed in the one it amends
 }
 
 func (s *Server) loadDisclosure(c *fiber.Ctx) (disclosurePage, error) {
@@ -79,6 +80,14 @@ func (s *Server) loadDisclosure(c *fiber.Ctx) (disclosurePage, error) {
 		return p, err
 	}
 	p.Latest = p.Versions[len(p.Versions)-1].ID
+	if d.Amends != nil {
+		prev, err := s.store.DisclosureByID(ctx, *d.Amends)
+		if err != nil {
+			return p, err
+		}
+		diff := models.DiffVersions(prev, d)
+		p.Diff = &diff
+	}
 	return p, nil
 }
 
@@ -90,14 +99,22 @@ func (s *Server) showDisclosure(c *fiber.Ctx) error {
 	return s.render(c, "disclosure", pageData{Title: p.Title, Demo: p.Demo, Data: p})
 }
 
+// apiShowDisclosure answers the latest version of the disclosure's chain with links to every version;
+// ?as_filed=1 answers exactly the version asked for.
 func (s *Server) apiShowDisclosure(c *fiber.Ctx) error {
 	p, err := s.loadDisclosure(c)
 	if err != nil {
 		return err
 	}
-	out := s.disclosureJSON(p.Disclosure)
+	d := p.Disclosure
+	if c.Query("as_filed") != "1" && d.ID != p.Latest {
+		if d, err = s.store.DisclosureByID(c.UserContext(), p.Latest); err != nil {
+			return err
+		}
+	}
+	out := s.disclosureJSON(d)
 	for _, v := range p.Versions {
-		out.Versions = append(out.Versions, fmt.Sprintf("%s/api/v1/disclosures/%d", s.cfg.BaseURL, v.ID))
+		out.Versions = append(out.Versions, fmt.Sprintf("%s/api/v1/disclosures/%d?as_filed=1", s.cfg.BaseURL, v.ID))
 	}
 	return c.JSON(out)
 }

@@ -110,6 +110,9 @@ func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDis
 			}
 		}
 	}
+	for k, v := range checkEventParts(&d, now) {
+		fe[k] = v
+	}
 	if len(fe) > 0 {
 		return d, fe
 	}

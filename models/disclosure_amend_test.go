@@ -1,0 +1,144 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"pilu/models"
+	"pilu/models/dbtest"
+)
+
+func seedFiler(t *testing.T, st *models.Store) models.Institution {
+	t.Helper()
+	uscc, _ := models.MakeUSCC("440300", "MA5D0AMD1")
+	in, err := st.CreateInstitution(context.Background(), models.NewInstitution{USCC: uscc, Name: "深圳测试网贷信息服务有限公司", Province: "440000"}, "test", time.Date(2026, 1, 1, 0, 0, 0, 0, models.ChinaZone))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+func TestAmendDisclosure(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, models.ChinaZone)
+	dbtest.Stores(t, func(t *testing.T, st *models.Store) {
+		in := seedFiler(t, st)
+		f := &models.MonthlyFigures{OutstandingAmount: 100_000_00, OverdueAmount: 10_000_00, Lenders: 50}
+		v1, err := st.FileDisclosure(ctx, in, models.NewDisclosure{Kind: "monthly_data", Period: "2026-10", Body: "第一行\n余额说明", Figures: f}, "a@x.cn", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			name  string
+			nd    models.NewDisclosure
+			why   string
+			field string
+		}{
+			{"no reason", models.NewDisclosure{Figures: &models.MonthlyFigures{}}, "  ", "reason"},
+			{"other kind", models.NewDisclosure{Kind: "other", Title: "x"}, "r", "kind"},
+			{"other period", models.NewDisclosure{Period: "2026-09", Figures: &models.MonthlyFigures{}}, "r", "period"},
+			{"bad figures", models.NewDisclosure{Figures: &models.MonthlyFigures{OverdueAmount: 1}}, "r", "figures.overdue_amount"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				_, err := st.AmendDisclosure(ctx, v1, c.nd, c.why, "a@x.cn", now)
+				var fe models.FieldErrors
+				if !errors.As(err, &fe) || fe[c.field] == "" {
+					t.Fatalf("want a field error on %s, got %v", c.field, err)
+				}
+			})
+		}
+		f2 := *f
+		f2.OverdueAmount = 12_000_00
+		v2, err := st.AmendDisclosure(ctx, v1, models.NewDisclosure{Body: "第一行\n余额情况说明", Figures: &f2}, "逾期金额填错", "a@x.cn", now.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v2.Version != 2 || v2.RootID != v1.ID || v2.Amends == nil || *v2.Amends != v1.ID || v2.Period != "2026-10" || v2.LateDays != v1.LateDays {
+			t.Fatalf("version 2: %+v", v2)
+		}
+		if _, err := st.AmendDisclosure(ctx, v1, models.NewDisclosure{Figures: &f2}, "again", "a@x.cn", now); !errors.Is(err, models.ErrConflict) {
+			t.Fatalf("amending a superseded version: want a conflict, got %v", err)
+		}
+		old, _ := st.DisclosureByID(ctx, v1.ID)
+		if old.Figures.OverdueAmount != 10_000_00 || old.SHA256 != v1.SHA256 {
+			t.Fatal("the published version changed")
+		}
+		latest, _ := st.LatestVersion(ctx, v1.ID)
+		d := models.DiffVersions(old, latest)
+		if len(d.Figures) != 1 || d.Figures[0].Name != "overdue_amount" || d.Figures[0].Old != 10_000_00 || d.Figures[0].New != 12_000_00 || !d.Figures[0].Money {
+			t.Fatalf("figures diff: %+v", d.Figures)
+		}
+		if len(d.Body) != 2 || d.Body[1].Op != '~' {
+			t.Fatalf("body diff: %+v", d.Body)
+		}
+	})
+}
+
+func TestMajorEventsAndTranches(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, models.ChinaZone)
+	ago := func(h int) *time.Time { t := now.Add(-time.Duration(h) * time.Hour); return &t }
+	dbtest.Stores(t, func(t *testing.T, st *models.Store) {
+		in := seedFiler(t, st)
+		cases := []struct {
+			name  string
+			nd    models.NewDisclosure
+			field string // empty: accepted
+			late  int
+		}{
+			{"on time", models.NewDisclosure{Kind: "major_event", Title: "实控人被调查", EventType: "executive_investigated", EventAt: ago(47)}, "", 0},
+			{"late by a day", models.NewDisclosure{Kind: "major_event", Title: "停业", EventType: "suspension", EventAt: ago(49)}, "", 1},
+			{"unknown type", models.NewDisclosure{Kind: "major_event", Title: "x", EventType: "party", EventAt: ago(1)}, "event_type", 0},
+			{"no time", models.NewDisclosure{Kind: "major_event", Title: "x", EventType: "suspension"}, "event_at", 0},
+			{"future time", models.NewDisclosure{Kind: "major_event", Title: "x", EventType: "suspension", EventAt: ago(-2)}, "event_at", 0},
+			{"type on other kind", models.NewDisclosure{Kind: "other", Title: "x", EventType: "suspension"}, "event_type", 0},
+			{"plan without tranches", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案"}, "tranches", 0},
+			{"tranche with both", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Tranches: []models.Tranche{{Date: "2027-01-31", AmountFen: 5, ShareBP: 5}}}, "tranches.0.amount", 0},
+			{"share over 100%", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Tranches: []models.Tranche{{Date: "2027-01-31", ShareBP: 6000}, {Date: "2027-02-28", ShareBP: 6000}}}, "tranches", 0},
+			{"bad date", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Tranches: []models.Tranche{{Date: "2027-02-30", ShareBP: 100}}}, "tranches.0.date", 0},
+			{"future payment", models.NewDisclosure{Kind: "repayment_progress", Title: "兑付进展", Tranches: []models.Tranche{{Date: "2027-01-01", AmountFen: 100}}}, "tranches.0.date", 0},
+			{"plan", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Tranches: []models.Tranche{{Date: "2027-01-31", ShareBP: 4000}, {Date: "2027-06-30", ShareBP: 6000}}}, "", 0},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				d, err := st.FileDisclosure(ctx, in, c.nd, "a@x.cn", now)
+				if c.field == "" {
+					if err != nil || d.LateDays != c.late {
+						t.Fatalf("want accepted with %d days late, got %+v %v", c.late, d.LateDays, err)
+					}
+					return
+				}
+				var fe models.FieldErrors
+				if !errors.As(err, &fe) || fe[c.field] == "" {
+					t.Fatalf("want a field error on %s, got %v", c.field, err)
+				}
+			})
+		}
+	})
+}
+
+func TestDiffText(t *testing.T) {
+	cases := []struct{ a, b, want string }{
+		{"甲\n乙\n丙", "甲\n乙\n丙", "=甲 =乙 =丙"},
+		{"甲\n乙", "甲\n丙\n乙", "=甲 +丙 =乙"},
+		{"本金兑付30%", "本金兑付35%", "~本金兑付35%"},
+		{"a\nb", "a", "=a -b"},
+	}
+	for _, c := range cases {
+		var got []string
+		for _, op := range models.DiffText(c.a, c.b) {
+			got = append(got, string(op.Op)+op.Text)
+		}
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("%q → %q: got %q, want %q", c.a, c.b, got, c.want)
+		}
+	}
+	parts := models.DiffText("本金兑付30%", "本金兑付35%")[0].Parts
+	if len(parts) != 4 || parts[1].Text != "0" || parts[1].Op != '-' || parts[2].Text != "5" {
+		t.Fatalf("character diff: %+v", parts)
+	}
+}
