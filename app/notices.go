@@ -150,6 +150,8 @@ type noticePage struct {
 	HoursLeft   int
 	Corrects    *models.Notice
 	CorrectedBy *models.Notice
+	Counts      map[uint64]int64 // standing claims per listed institution (NoticeInstitution.ID)
+	Open        bool             // claims are taken now
 }
 
 func (s *Server) loadNotice(c *fiber.Ctx) (noticePage, error) {
@@ -177,6 +179,10 @@ func (s *Server) loadNotice(c *fiber.Ctx) (noticePage, error) {
 		}
 		p.Corrects = &c
 	}
+	p.Open = p.Status == "open" && n.WindowDays > 0
+	if p.Counts, err = s.store.ClaimCounts(ctx, n.ID); err != nil {
+		return p, err
+	}
 	p.CorrectedBy, err = s.store.CorrectionOf(ctx, n.ID)
 	return p, err
 }
@@ -194,5 +200,9 @@ func (s *Server) apiShowNotice(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(s.noticeJSON(p.Notice, p.CorrectedBy))
+	out := s.noticeJSON(p.Notice, p.CorrectedBy)
+	for i, li := range p.Institutions {
+		out.Institutions[i].Claims = p.Counts[li.ID]
+	}
+	return c.JSON(out)
 }

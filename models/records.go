@@ -153,6 +153,7 @@ type Attachment struct {
 	ID           uint64    `gorm:"primaryKey"`
 	DisclosureID *uint64   `gorm:"index"`
 	NoticeID     *uint64   `gorm:"index"`
+	ClaimID      *uint64   `gorm:"index"` // evidence of an investor's claim: never public
 	Name         string    `gorm:"size:255"`
 	ContentType  string    `gorm:"size:100"`
 	Size         int64     `gorm:""`

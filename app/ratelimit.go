@@ -1,0 +1,88 @@
+package app
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// rateLimiter is a token bucket per key (a client address, an account), in memory and therefore per
+// process: behind several processes each one allows the rate on its own. Memory is bounded: at most
+// maxKeys buckets are kept, full buckets are dropped first, and when every bucket is busy the oldest
+// goes.
+type rateLimiter struct {
+	mu      sync.Mutex
+	rate    float64 // tokens per second
+	burst   float64
+	maxKeys int
+	now     func() time.Time
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// newRateLimiter allows n requests per period and key, with bursts of n.
+func newRateLimiter(n int, per time.Duration, now func() time.Time) *rateLimiter {
+	return &rateLimiter{rate: float64(n) / per.Seconds(), burst: float64(n), maxKeys: 100_000, now: now, buckets: map[string]*bucket{}}
+}
+
+// allow takes a token for key; when none is left it reports how long until one is.
+func (l *rateLimiter) allow(key string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	b, ok := l.buckets[key]
+	if !ok {
+		if len(l.buckets) >= l.maxKeys {
+			l.evict(now)
+		}
+		b = &bucket{tokens: l.burst, at: now}
+		l.buckets[key] = b
+	}
+	if elapsed := now.Sub(b.at).Seconds(); elapsed > 0 {
+		b.tokens = min(l.burst, b.tokens+elapsed*l.rate)
+	}
+	b.at = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+}
+
+// evict drops the buckets that have refilled; if none has, the least recently used one.
+func (l *rateLimiter) evict(now time.Time) {
+	var oldest string
+	var oldestAt time.Time
+	for k, b := range l.buckets {
+		if b.tokens+now.Sub(b.at).Seconds()*l.rate >= l.burst {
+			delete(l.buckets, k)
+			continue
+		}
+		if oldest == "" || b.at.Before(oldestAt) {
+			oldest, oldestAt = k, b.at
+		}
+	}
+	if len(l.buckets) >= l.maxKeys {
+		delete(l.buckets, oldest)
+	}
+}
+
+// limitBy is a handler that answers 429 with Retry-After once the client (its address, prefixed
+// with scope so that routes keep separate buckets) has used its rate.
+func (l *rateLimiter) limitBy(scope string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ok, wait := l.allow(scope + "|" + c.IP())
+		if ok {
+			return c.Next()
+		}
+		secs := int(wait.Seconds()) + 1
+		c.Set("Retry-After", strconv.Itoa(secs))
+		return fail(429, "too_many_requests", "")
+	}
+}
