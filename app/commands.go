@@ -29,6 +29,8 @@ commands:
   reindex               rebuild the search index from the database (portal stopped)
   users add --role R --email E [--province CODE] [--institution USCC]
                         create a user; prints its password and API token
+  import institutions FILE.csv|FILE.xlsx --province CODE [--skip-invalid]
+                        import an office's institution list; prints a row-by-row report
   version               print version and build information
 `
 
@@ -48,6 +50,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = runReindex(args, stdout, stderr)
 	case "users":
 		err = runUsers(args, stdout)
+	case "import":
+		err = runImport(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 	case "help", "-h", "--help":

@@ -10,7 +10,7 @@ import (
 type institutionJSON struct {
 	models.Institution
 	ProvinceName string            `json:"province_name"`
-	Flags        []string          `json:"flags"`
+	Flags        []flagJSON        `json:"flags"`
 	History      []models.Decision `json:"history"`
 	Figures      []figuresJSON     `json:"figures,omitempty"`
 	URL          string            `json:"url"`
@@ -76,9 +76,17 @@ func (s *Server) apiListInstitutions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]uint64, len(items))
+	for i, in := range items {
+		ids[i] = in.ID
+	}
+	flags, err := s.flagsOf(c, ids)
+	if err != nil {
+		return err
+	}
 	out := make([]institutionJSON, len(items))
 	for i, in := range items {
-		out[i] = institutionJSON{Institution: in, ProvinceName: provinceName("zh", in.Province), Flags: []string{}, URL: s.cfg.BaseURL + "/institutions/" + in.USCC}
+		out[i] = institutionJSON{Institution: in, ProvinceName: provinceName("zh", in.Province), Flags: append([]flagJSON{}, flags[in.ID]...), URL: s.cfg.BaseURL + "/institutions/" + in.USCC}
 	}
 	return c.JSON(listAnswer{Items: out, Total: total, Page: p.Page, PerPage: p.PerPage})
 }
@@ -104,7 +112,12 @@ func (s *Server) loadInstitution(c *fiber.Ctx) (institutionDetail, error) {
 	if err != nil {
 		return d, err
 	}
-	d.Figures, d.Flags = readFigures(figs)
+	d.Figures = readFigures(figs)
+	flags, err := s.flagsOf(c, []uint64{in.ID})
+	if err != nil {
+		return d, err
+	}
+	d.Flags = append([]flagJSON{}, flags[in.ID]...)
 	if d.Disclosures, _, err = s.store.ListDisclosures(ctx, models.DisclosureFilter{InstitutionID: in.ID, PerPage: 100}); err != nil {
 		return d, err
 	}
@@ -113,10 +126,9 @@ func (s *Server) loadInstitution(c *fiber.Ctx) (institutionDetail, error) {
 }
 
 // readFigures reads the 双降 series: for each month after the first, whether the outstanding balance
-// and the lender count fell; every month where either rose is a flag.
-func readFigures(figs []models.MonthlyFigures) ([]figuresJSON, []string) {
+// and the lender count fell (the flags come from models.ShuangjiangBreaks).
+func readFigures(figs []models.MonthlyFigures) []figuresJSON {
 	out := make([]figuresJSON, len(figs))
-	flags := []string{}
 	for i, f := range figs {
 		out[i] = figuresJSON{Period: f.Period, MonthlyFigures: f}
 		if i == 0 {
@@ -125,11 +137,8 @@ func readFigures(figs []models.MonthlyFigures) ([]figuresJSON, []string) {
 		prev := figs[i-1]
 		bal, lenders := f.OutstandingAmount < prev.OutstandingAmount || f.OutstandingAmount == 0, f.Lenders < prev.Lenders || f.Lenders == 0
 		out[i].BalanceFell, out[i].LendersFell = &bal, &lenders
-		if f.OutstandingAmount > prev.OutstandingAmount || f.Lenders > prev.Lenders {
-			flags = append(flags, "shuangjiang_broken:"+f.Period)
-		}
 	}
-	return out, flags
+	return out
 }
 
 func (s *Server) showInstitution(c *fiber.Ctx) error {

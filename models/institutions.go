@@ -165,10 +165,11 @@ func (s *Store) Classify(ctx context.Context, in Institution, to, reason string,
 	return d, notFound(err, "classify "+in.USCC)
 }
 
-// SetDisposition records a move of the institution's disposition.
+// SetDisposition records a move of the institution's disposition; a move outside the allowed graph
+// (CheckDispositionMove) is refused with the reason.
 func (s *Store) SetDisposition(ctx context.Context, tx *gorm.DB, in Institution, to, reason, actor string, now time.Time) error {
-	if !OneOf(to, Dispositions) {
-		return FieldErrors{"disposition": "unknown disposition"}
+	if err := CheckDispositionMove(in.Disposition, to); err != nil {
+		return err
 	}
 	c := DispositionChange{InstitutionID: in.ID, FromState: in.Disposition, ToState: to, Reason: reason, DecidedBy: actor, DecidedAt: now}
 	if err := tx.Create(&c).Error; err != nil {

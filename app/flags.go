@@ -1,0 +1,52 @@
+package app
+
+import (
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pilu/models"
+)
+
+// flagJSON is a flag as the API and the pages show it: a stable code, the month, and a sentence.
+type flagJSON struct {
+	models.Flag
+	Text string `json:"text"`
+}
+
+// flagsOf reads the flags of institutions as of now, in the request's language.
+func (s *Server) flagsOf(c *fiber.Ctx, ids []uint64) (map[uint64][]flagJSON, error) {
+	flags, err := s.store.FlagsFor(c.UserContext(), ids, s.now())
+	if err != nil {
+		return nil, err
+	}
+	lang := s.lang(c)
+	out := make(map[uint64][]flagJSON, len(flags))
+	for id, list := range flags {
+		out[id] = make([]flagJSON, len(list))
+		for i, f := range list {
+			out[id][i] = flagJSON{Flag: f, Text: s.flagText(lang, f)}
+		}
+	}
+	return out, nil
+}
+
+// flagText says a flag in a sentence: "2019年3月 未实现双降：借贷余额或出借人数较上月上升".
+func (s *Server) flagText(lang string, f models.Flag) string {
+	if f.Code == models.FlagReportLate {
+		return s.views.t(lang, "registry.flag."+f.Code, monthName(lang, f.Period), f.LateDays)
+	}
+	return s.views.t(lang, "registry.flag."+f.Code, monthName(lang, f.Period))
+}
+
+// monthName writes a YYYY-MM period as 2019年3月 or Mar 2019.
+func monthName(lang, period string) string {
+	y, m, err := models.ParsePeriod(period)
+	if err != nil {
+		return period
+	}
+	if lang == "en" {
+		return fmt.Sprintf("%s %d", m.String()[:3], y)
+	}
+	return fmt.Sprintf("%d年%d月", y, int(m))
+}

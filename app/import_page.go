@@ -1,0 +1,198 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"os"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pilu/models"
+)
+
+// importPage is the data of /office/import: the form, or the report of an import.
+type importPage struct {
+	Province    string
+	FileName    string
+	SkipInvalid bool
+	Error       string
+	Notes       []string
+	Report      *models.ImportReport
+	Problems    []importProblemRow
+}
+
+// importProblemRow is one line of the report as the page shows it.
+type importProblemRow struct {
+	Row            int
+	Column, Reason string
+}
+
+func (s *Server) showImport(c *fiber.Ctx) error {
+	return s.render(c, "office_import", pageData{Title: "import.title", Data: importPage{Province: currentUser(c).Province}})
+}
+
+// importUpload takes an uploaded CSV or XLSX list, imports it for the office's province in the request
+// and shows the row-by-row report (the page says how many rows it is importing while it waits).
+func (s *Server) importUpload(c *fiber.Ctx) error {
+	u := currentUser(c)
+	lang := s.lang(c)
+	page := importPage{Province: u.Province}
+	path, name, fields, err := s.spoolImport(c)
+	if path != "" {
+		defer os.Remove(path)
+	}
+	page.FileName, page.SkipInvalid = name, fields["skip_invalid"] != ""
+	if err != nil {
+		var fe *importFileError
+		if !errors.As(err, &fe) {
+			return err
+		}
+		page.Error = s.importReason(lang, fe.Reason)
+		return s.render(c.Status(fe.Status), "office_import", pageData{Title: "import.title", Data: page})
+	}
+	file, err := readImportFile(path, name)
+	if err != nil {
+		var fe *importFileError
+		if !errors.As(err, &fe) {
+			return err
+		}
+		page.Error = s.importReason(lang, fe.Reason)
+		return s.render(c.Status(fe.Status), "office_import", pageData{Title: "import.title", Data: page})
+	}
+	for _, n := range file.Notes {
+		page.Notes = append(page.Notes, s.views.t(lang, n))
+	}
+	rep, err := s.store.ImportInstitutions(c.UserContext(), u.Province, file.Rows,
+		models.ImportOptions{SkipInvalid: page.SkipInvalid, Actor: u.Email, Now: s.now()})
+	if err != nil {
+		return err
+	}
+	if rep.Imported {
+		s.indexer.Poke()
+	}
+	page.Report = &rep
+	for _, p := range rep.Problems {
+		page.Problems = append(page.Problems, importProblemRow{Row: p.Row, Column: columnHeader(p.Column), Reason: s.importProblemText(lang, p)})
+	}
+	status := 200
+	if !rep.Imported && len(rep.Problems) > 0 {
+		status = 422
+	}
+	return s.render(c.Status(status), "office_import", pageData{Title: "import.title", Data: page})
+}
+
+// spoolImport streams the uploaded file (form name "file") into a temporary file of at most
+// MaxImportFile bytes and returns its path, its name and the small fields of the form.
+func (s *Server) spoolImport(c *fiber.Ctx) (path, name string, fields map[string]string, err error) {
+	fields = map[string]string{}
+	mediaType, params, perr := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if perr != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
+		return "", "", fields, &apiError{Status: 415, Code: "unsupported_type", Message: "send multipart/form-data"}
+	}
+	var body io.Reader = c.Context().RequestBodyStream()
+	if body == nil {
+		body = strings.NewReader(string(c.Body()))
+	}
+	mr := multipart.NewReader(body, params["boundary"])
+	for {
+		part, perr := mr.NextPart()
+		if errors.Is(perr, io.EOF) {
+			break
+		}
+		if perr != nil {
+			return path, name, fields, &apiError{Status: 400, Code: "bad_request", Message: "malformed multipart body"}
+		}
+		if part.FormName() != "file" {
+			b, _ := io.ReadAll(io.LimitReader(part, 1024))
+			fields[part.FormName()] = string(b)
+			continue
+		}
+		if path != "" {
+			continue
+		}
+		name = cleanFileName(part.FileName())
+		tmp, terr := os.CreateTemp("", "pilu-import-*")
+		if terr != nil {
+			return "", name, fields, terr
+		}
+		path = tmp.Name()
+		n, cerr := io.Copy(tmp, io.LimitReader(part, MaxImportFile+1))
+		tmp.Close()
+		if cerr != nil {
+			return path, name, fields, &apiError{Status: 400, Code: "bad_request", Message: "the upload was interrupted"}
+		}
+		if n > MaxImportFile {
+			return path, name, fields, &importFileError{413, fmt.Sprintf("the file is over %d MiB", MaxImportFile>>20)}
+		}
+	}
+	if path == "" {
+		return "", "", fields, &importFileError{422, "choose a file"}
+	}
+	return path, name, fields, nil
+}
+
+// importReason says a file-level import problem in the page's language.
+func (s *Server) importReason(lang, reason string) string {
+	key := map[string]string{
+		"the file is empty":                             "import.err.empty",
+		"the file has a header row but no institutions": "import.err.no_rows",
+		"the file is not a readable XLSX workbook":      "import.err.bad_xlsx",
+		"the zip file is not an Excel workbook":         "import.err.bad_xlsx",
+		"choose a file":                                 "import.err.choose",
+	}[reason]
+	switch {
+	case key != "":
+		return s.views.t(lang, key)
+	case strings.Contains(reason, "is named .xlsx but is not"):
+		return s.views.t(lang, "import.err.not_xlsx")
+	case strings.Contains(reason, "would unpack"):
+		return s.views.t(lang, "import.err.bomb", MaxImportUnzipped>>20)
+	case strings.Contains(reason, "neither UTF-8 nor GBK"):
+		return s.views.t(lang, "import.err.encoding")
+	case strings.Contains(reason, "must name the columns"):
+		return s.views.t(lang, "import.err.header")
+	case strings.Contains(reason, "is over"):
+		return s.views.t(lang, "import.err.too_large", MaxImportFile>>20)
+	}
+	return reason
+}
+
+// importProblemText says a row's problem in the page's language.
+func (s *Server) importProblemText(lang string, p models.ImportProblem) string {
+	var row int
+	var province string
+	switch {
+	case fmtScan(p.Reason, "the same code as row %d", &row):
+		return s.views.t(lang, "import.err.duplicate", row)
+	case strings.HasPrefix(p.Reason, "already on the list of province "):
+		province = strings.TrimPrefix(p.Reason, "already on the list of province ")
+		return s.views.t(lang, "import.err.other_province", provinceName(lang, province))
+	}
+	return s.fieldText(lang, p.Column, p.Reason, p.Value)
+}
+
+// fmtScan reports whether s matches format, filling the value.
+func fmtScan(s, format string, v *int) bool {
+	n, err := fmt.Sscanf(s, format, v)
+	return err == nil && n == 1
+}
+
+func (s *Server) importTemplateCSV(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, contentDisposition("机构名单模板.csv"))
+	return c.Send(importTemplateCSV())
+}
+
+func (s *Server) importTemplateXLSX(c *fiber.Ctx) error {
+	b, err := importTemplateXLSX()
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, contentDisposition("机构名单模板.xlsx"))
+	return c.Send(b)
+}

@@ -1,0 +1,79 @@
+package models
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// registryFacts are the monthly figures and first filing times of one institution, what the rules
+// and the flags are computed from.
+type registryFacts struct {
+	Figures []MonthlyFigures     // latest filed version per period, oldest first
+	Filed   map[string]time.Time // period → when its monthly data were first published
+}
+
+// factsChunk bounds the IN lists of the batch queries.
+const factsChunk = 500
+
+// factsFor loads the figures and filing times of many institutions in a few queries.
+func (s *Store) factsFor(ctx context.Context, ids []uint64) (map[uint64]*registryFacts, error) {
+	out := make(map[uint64]*registryFacts, len(ids))
+	for _, id := range ids {
+		out[id] = &registryFacts{Filed: map[string]time.Time{}}
+	}
+	db := s.db.WithContext(ctx)
+	for start := 0; start < len(ids); start += factsChunk {
+		chunk := ids[start:min(start+factsChunk, len(ids))]
+		var figs []MonthlyFigures
+		latest := db.Model(&MonthlyFigures{}).Select("MAX(disclosure_id)").Where("institution_id IN ?", chunk).Group("institution_id, period")
+		if err := db.Where("disclosure_id IN (?)", latest).Order("institution_id, period").Find(&figs).Error; err != nil {
+			return nil, notFound(err, "monthly figures")
+		}
+		for _, f := range figs {
+			out[f.InstitutionID].Figures = append(out[f.InstitutionID].Figures, f)
+		}
+		var firsts []struct {
+			InstitutionID uint64
+			Period        string
+			PublishedAt   time.Time
+		}
+		if err := db.Model(&Disclosure{}).Select("institution_id, period, published_at").
+			Where("institution_id IN ? AND kind = ? AND version = 1", chunk, "monthly_data").Scan(&firsts).Error; err != nil {
+			return nil, notFound(err, "monthly filings")
+		}
+		for _, f := range firsts {
+			if at, ok := out[f.InstitutionID].Filed[f.Period]; !ok || f.PublishedAt.Before(at) {
+				out[f.InstitutionID].Filed[f.Period] = f.PublishedAt
+			}
+		}
+	}
+	return out, nil
+}
+
+// flags are the 双降 breaks and the reporting gaps of one institution, by period.
+func (f *registryFacts) flags(now time.Time) []Flag {
+	out := slices.Concat(ShuangjiangBreaks(f.Figures), ReportingGaps(f.Filed, DefaultCalendar(), now))
+	slices.SortStableFunc(out, func(a, b Flag) int {
+		if a.Period != b.Period {
+			return strings.Compare(b.Period, a.Period)
+		}
+		return strings.Compare(a.Code, b.Code)
+	})
+	return out
+}
+
+// FlagsFor returns the flags of each institution, newest month first: every month where 双降 broke
+// and every monthly report not filed by its due date as of now (未正常报数).
+func (s *Store) FlagsFor(ctx context.Context, ids []uint64, now time.Time) (map[uint64][]Flag, error) {
+	facts, err := s.factsFor(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uint64][]Flag, len(ids))
+	for id, f := range facts {
+		out[id] = f.flags(now)
+	}
+	return out, nil
+}

@@ -1,0 +1,151 @@
+package models_test
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"pilu/models"
+)
+
+// allowedMoves is the graph the tests hold the code to, written out independently of it.
+var allowedMoves = map[string][]string{
+	"operating":           {"winding_down", "no_business", "listed", "to_police", "transformed"},
+	"winding_down":        {"no_business", "listed", "to_police", "transformed"},
+	"no_business":         {"listed", "deregistered", "scope_changed", "to_market_regulator", "to_police", "transformed"},
+	"listed":              {"winding_down", "deregistered", "scope_changed", "to_market_regulator", "to_police"},
+	"to_market_regulator": {"deregistered"},
+	"scope_changed":       {"deregistered"},
+	"transformed":         {"deregistered"},
+}
+
+func TestEveryDispositionMove(t *testing.T) {
+	for _, from := range models.Dispositions {
+		for _, to := range append(slices.Clone(models.Dispositions), "closed", "") {
+			want := slices.Contains(allowedMoves[from], to)
+			t.Run(from+"→"+to, func(t *testing.T) {
+				err := models.CheckDispositionMove(from, to)
+				if want != (err == nil) {
+					t.Fatalf("allowed=%v, got %v", want, err)
+				}
+				var fe models.FieldErrors
+				if err != nil && (!errorsAs(err, &fe) || fe["disposition"] == "") {
+					t.Fatalf("a refusal says why on the disposition field: %v", err)
+				}
+			})
+		}
+	}
+}
+
+func errorsAs(err error, fe *models.FieldErrors) bool {
+	v, ok := err.(models.FieldErrors)
+	*fe = v
+	return ok
+}
+
+// series builds monthly figures from start, one per month, from (balance, new business, lenders,
+// overdue) tuples.
+func series(start string, rows ...[4]int64) []models.MonthlyFigures {
+	t, _ := time.Parse("2006-01", start)
+	out := make([]models.MonthlyFigures, len(rows))
+	for i, r := range rows {
+		out[i] = models.MonthlyFigures{Period: t.AddDate(0, i, 0).Format("2006-01"), OutstandingAmount: r[0], NewBusinessAmount: r[1], Lenders: r[2], OverdueAmount: r[3]}
+	}
+	return out
+}
+
+func TestEvaluateRules(t *testing.T) {
+	th := &models.Thresholds{OutstandingFen: 1_000_000, Lenders: 100}
+	gap := series("2019-01", [4]int64{0, 0, 1, 0}, [4]int64{0, 0, 1, 0})
+	gap = append(gap, series("2019-04", [4]int64{0, 0, 1, 0}, [4]int64{0, 0, 1, 0})...)
+	cases := []struct {
+		name string
+		figs []models.MonthlyFigures
+		th   *models.Thresholds
+		want map[string][]string // rule → months
+	}{
+		{"no figures", nil, th, map[string][]string{}},
+		{"balance zero exactly three months is not a zombie", series("2019-01", [4]int64{5, 1, 9, 0}, [4]int64{0, 1, 9, 0}, [4]int64{0, 1, 9, 0}, [4]int64{0, 1, 9, 0}), nil, map[string][]string{}},
+		{"balance zero four months is a zombie", series("2019-01", [4]int64{0, 1, 9, 0}, [4]int64{0, 1, 9, 0}, [4]int64{0, 1, 9, 0}, [4]int64{0, 1, 9, 0}), nil,
+			map[string][]string{models.RuleZombieBalance: {"2019-01", "2019-02", "2019-03", "2019-04"}}},
+		{"new business zero four months across a year end", series("2019-10", [4]int64{9, 5, 9, 0}, [4]int64{9, 0, 9, 0}, [4]int64{8, 0, 9, 0}, [4]int64{7, 0, 9, 0}, [4]int64{6, 0, 9, 0}), nil,
+			map[string][]string{models.RuleZombieNewBusiness: {"2019-11", "2019-12", "2020-01", "2020-02"}}},
+		{"new business zero three months is not", series("2019-10", [4]int64{9, 5, 9, 0}, [4]int64{9, 0, 9, 0}, [4]int64{8, 0, 9, 0}, [4]int64{7, 0, 9, 0}), nil, map[string][]string{}},
+		{"a run that ended before the latest month does not count", series("2019-01", [4]int64{0, 0, 9, 0}, [4]int64{0, 0, 9, 0}, [4]int64{0, 0, 9, 0}, [4]int64{0, 0, 9, 0}, [4]int64{5, 5, 9, 0}), nil, map[string][]string{}},
+		{"a month not filed breaks the run", gap, nil, map[string][]string{}},
+		{"overdue exactly 10% is not high risk", series("2019-01", [4]int64{1000, 1, 9, 100}), nil, map[string][]string{}},
+		{"overdue just above 10% is", series("2019-01", [4]int64{1000, 1, 9, 50}, [4]int64{1000, 1, 9, 101}), nil,
+			map[string][]string{models.RuleHighRiskOverdue: {"2019-02"}}},
+		{"small below both thresholds", series("2019-01", [4]int64{999_999, 1, 99, 0}), th, map[string][]string{models.RuleSmall: {"2019-01"}}},
+		{"not small at the balance threshold", series("2019-01", [4]int64{1_000_000, 1, 99, 0}), th, map[string][]string{}},
+		{"not small at the lender threshold", series("2019-01", [4]int64{5, 1, 100, 0}), th, map[string][]string{}},
+		{"no thresholds, no small", series("2019-01", [4]int64{5, 1, 1, 0}), nil, map[string][]string{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := map[string][]string{}
+			for _, h := range models.EvaluateRules(c.figs, c.th) {
+				if h.Class != models.RuleClass(h.Rule) {
+					t.Errorf("%s suggests %s", h.Rule, h.Class)
+				}
+				got[h.Rule] = h.Months
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestShuangjiangBreaks(t *testing.T) {
+	figs := series("2019-11",
+		[4]int64{100, 0, 50, 0}, // first month: nothing to compare
+		[4]int64{90, 0, 40, 0},  // both fell
+		[4]int64{95, 0, 30, 0},  // balance rose
+		[4]int64{80, 0, 31, 0},  // lenders rose (across the year end)
+		[4]int64{80, 0, 31, 0},  // flat: neither rose
+	)
+	var got []string
+	for _, f := range models.ShuangjiangBreaks(figs) {
+		got = append(got, f.Period)
+	}
+	if want := []string{"2020-01", "2020-02"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("breaks %v, want %v", got, want)
+	}
+}
+
+func TestReportingGaps(t *testing.T) {
+	cal := models.DefaultCalendar()
+	// The first five working days of February 2019 end on 2019-02-12, of October 2019 on 2019-10-12.
+	cases := []struct {
+		name  string
+		filed map[string]string
+		now   string
+		want  []string
+	}{
+		{"nothing filed, nothing owed", map[string]string{}, "2019-06-01 10:00", nil},
+		{"filed on the last due day", map[string]string{"2019-01": "2019-02-12 23:59"}, "2019-02-20 10:00", nil},
+		{"a day late", map[string]string{"2019-01": "2019-02-13 00:00"}, "2019-02-20 10:00", []string{"report_late:2019-01:1"}},
+		{"a month missing between two filed", map[string]string{"2019-01": "2019-02-01 10:00", "2019-03": "2019-04-02 10:00"}, "2019-04-20 10:00",
+			[]string{"report_missing:2019-02:0"}},
+		{"the latest month not yet due is not missing", map[string]string{"2019-08": "2019-09-02 10:00"}, "2019-10-12 20:00", nil},
+		{"the day after the make-up working day it is", map[string]string{"2019-08": "2019-09-02 10:00"}, "2019-10-13 00:01", []string{"report_missing:2019-09:0"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			filed := map[string]time.Time{}
+			for p, s := range c.filed {
+				filed[p] = at(s)
+			}
+			var got []string
+			for _, f := range models.ReportingGaps(filed, cal, at(c.now)) {
+				got = append(got, fmt.Sprintf("%s:%s:%d", f.Code, f.Period, f.LateDays))
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+		})
+	}
+}
