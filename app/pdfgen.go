@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -26,9 +27,9 @@ const (
 // wrapped to about 36 CJK characters a line at 12pt, on as many A4 pages as needed, each with a page
 // number. Text is set in STSong-Light, one of the Adobe CJK fonts every PDF reader supplies, so no
 // font is embedded; a ToUnicode map lets text extraction give the characters back. Paragraphs start
-// with a two-character indent, except a salutation (one that ends with a full-width colon, such as
-// “尊敬的各位出借人：”) and a paragraph that starts with a tab, which is set flush right (a signature
-// or a date). Characters outside the Basic Multilingual Plane are shown as □. The output depends
+// with a two-character indent, except a salutation (a short paragraph that ends with a full-width
+// colon, such as “尊敬的各位出借人：”) and a paragraph that starts with a tab, which is set flush
+// right (a signature or a date). Latin letters and digits take the proportional widths of the font. Characters outside the Basic Multilingual Plane are shown as □. The output depends
 // only on the input.
 func simplePDF(title string, paragraphs []string) []byte {
 	type line struct {
@@ -47,8 +48,8 @@ func simplePDF(title string, paragraphs []string) []byte {
 			y = float64(pdfPageHeight - pdfMargin)
 		}
 	}
-	for _, t := range wrapText(strings.TrimSpace(title), pdfTitleEms) {
-		w := textEms(t) * pdfTitleSize
+	for _, t := range pdfWrap(strings.TrimSpace(title), pdfTitleEms) {
+		w := pdfTextEms(t) * pdfTitleSize
 		lines = append(lines, line{text: t, size: pdfTitleSize, x: (pdfPageWidth - w) / 2, y: y, page: page})
 		next(pdfTitleLead)
 	}
@@ -60,13 +61,13 @@ func simplePDF(title string, paragraphs []string) []byte {
 			next(pdfBodyLeading)
 			continue
 		}
-		if !right && !strings.HasSuffix(p, "：") {
+		if !right && !(strings.HasSuffix(p, "：") && utf8.RuneCountInString(p) <= 20) {
 			p = "\u3000\u3000" + p
 		}
-		for _, t := range wrapText(p, pdfBodyEms) {
+		for _, t := range pdfWrap(p, pdfBodyEms) {
 			x := float64(pdfMargin)
 			if right {
-				x = pdfPageWidth - pdfMargin - textEms(t)*pdfBodySize
+				x = pdfPageWidth - pdfMargin - pdfTextEms(t)*pdfBodySize
 			}
 			lines = append(lines, line{text: t, size: pdfBodySize, x: x, y: y, page: page})
 			next(pdfBodyLeading)
@@ -87,7 +88,7 @@ func simplePDF(title string, paragraphs []string) []byte {
 	}
 	for i := range contents {
 		footer := fmt.Sprintf("第 %d 页，共 %d 页", i+1, pages)
-		w := textEms(footer) * pdfFooterSize
+		w := pdfTextEms(footer) * pdfFooterSize
 		fmt.Fprintf(&contents[i], "BT /F1 %d Tf 1 0 0 1 %.2f %d Tm <%s> Tj ET\n", pdfFooterSize, (pdfPageWidth-w)/2, pdfMargin/2, pdfHex(footer, used))
 	}
 
@@ -102,7 +103,7 @@ func simplePDF(title string, paragraphs []string) []byte {
 		[]byte("<< /Type /Catalog /Pages 2 0 R >>"),
 		fmt.Appendf(nil, "<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), pages),
 		[]byte("<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [4 0 R] /ToUnicode 6 0 R >>"),
-		[]byte("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor 5 0 R /DW 1000 /W [1 95 500] >>"),
+		[]byte("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor 5 0 R /DW 1000 /W [1 ["+pdfLatinW()+"]] >>"),
 		[]byte("<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>"),
 		pdfStream(toUnicodeCMap(used)),
 		fmt.Appendf(nil, "<< /Title <FEFF%s> /Producer (Pilu) >>", pdfHex(title, nil)),
@@ -184,26 +185,47 @@ func toUnicodeCMap(used map[rune]bool) []byte {
 	return b.Bytes()
 }
 
-// textEms is the width of text in ems: ASCII characters are half-width, everything else full width.
-func textEms(text string) float64 {
+// pdfTextEms is the width of text in ems: printable ASCII characters take the font's Latin widths,
+// everything else a full em.
+func pdfTextEms(text string) float64 {
 	w := 0.0
 	for _, r := range text {
-		w += runeEms(r)
+		w += pdfRuneEms(r)
 	}
 	return w
 }
 
-func runeEms(r rune) float64 {
-	if r < 0x80 {
-		return 0.5
+func pdfRuneEms(r rune) float64 {
+	if r >= 0x20 && r <= 0x7E {
+		return float64(pdfLatinWidths[r-0x20]) / 1000
 	}
 	return 1
 }
 
-// wrapText breaks text into lines of at most ems wide. A run of ASCII letters and digits (a number,
+// pdfLatinWidths are STSong-Light's widths (thousandths of an em) of the proportional Latin
+// characters U+0020–U+007E, which UniGB-UCS2-H maps to CIDs 1–95.
+var pdfLatinWidths = [95]int{
+	207, 270, 342, 467, 462, 797, 710, 239, 374, 374, 423, 605, 238, 375, 238, 334,
+	462, 462, 462, 462, 462, 462, 462, 462, 462, 462, 238, 238, 605, 605, 605, 344,
+	748, 684, 560, 695, 739, 563, 511, 729, 793, 318, 312, 666, 526, 896, 758, 772,
+	544, 772, 628, 465, 607, 753, 711, 972, 647, 620, 607, 374, 333, 374, 606, 500,
+	239, 417, 503, 427, 529, 415, 264, 444, 518, 241, 230, 495, 228, 793, 527, 524,
+	524, 504, 338, 336, 277, 517, 450, 652, 466, 452, 407, 370, 258, 370, 605,
+}
+
+// pdfLatinW is the width array of CIDs 1–95 for the font's /W entry.
+func pdfLatinW() string {
+	parts := make([]string, len(pdfLatinWidths))
+	for i, w := range pdfLatinWidths {
+		parts[i] = strconv.Itoa(w)
+	}
+	return strings.Join(parts, " ")
+}
+
+// pdfWrap breaks text into lines of at most ems wide. A run of ASCII letters and digits (a number,
 // a web address) is kept on one line when it fits; closing punctuation never starts a line, it hangs
 // at the end of the previous one.
-func wrapText(text string, ems float64) []string {
+func pdfWrap(text string, ems float64) []string {
 	var lines []string
 	var cur strings.Builder
 	width := 0.0
@@ -213,12 +235,12 @@ func wrapText(text string, ems float64) []string {
 		width = 0
 	}
 	for len(text) > 0 {
-		tok := nextToken(text)
+		tok := pdfNextToken(text)
 		text = text[len(tok):]
-		w := textEms(tok)
+		w := pdfTextEms(tok)
 		switch {
 		case width+w <= ems:
-		case width > 0 && utf8.RuneCountInString(tok) == 1 && strings.Contains(closingPunct, tok):
+		case width > 0 && utf8.RuneCountInString(tok) == 1 && strings.Contains(pdfClosingPunct, tok):
 			cur.WriteString(tok) // hanging punctuation
 			flush()
 			continue
@@ -229,11 +251,11 @@ func wrapText(text string, ems float64) []string {
 			}
 		default: // longer than a line: break it character by character
 			for _, r := range tok {
-				if width+runeEms(r) > ems {
+				if width+pdfRuneEms(r) > ems {
 					flush()
 				}
 				cur.WriteRune(r)
-				width += runeEms(r)
+				width += pdfRuneEms(r)
 			}
 			continue
 		}
@@ -246,12 +268,12 @@ func wrapText(text string, ems float64) []string {
 	return lines
 }
 
-// closingPunct holds the characters that must not start a line (避头点号).
-const closingPunct = "，。、；：？！）》」』】〕”’…—.,;:?!)%"
+// pdfClosingPunct holds the characters that must not start a line (避头点号).
+const pdfClosingPunct = "，。、；：？！）》」』】〕”’…—.,;:?!)%"
 
-// nextToken returns the first token of text: a run of ASCII characters other than spaces, one
+// pdfNextToken returns the first token of text: a run of ASCII characters other than spaces, one
 // space, or one other character.
-func nextToken(text string) string {
+func pdfNextToken(text string) string {
 	r, size := utf8.DecodeRuneInString(text)
 	if r >= 0x80 || r == ' ' {
 		return text[:size]
