@@ -164,7 +164,7 @@ func (s *Server) logout(c *fiber.Ctx) error {
 func homeOf(u models.User) string {
 	switch u.Role {
 	case models.RoleInstitution:
-		return "/institutions/" + u.InstitutionUSCC
+		return "/filer"
 	case models.RoleOffice:
 		return "/institutions?province=" + u.Province
 	}

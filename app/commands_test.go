@@ -35,7 +35,7 @@ func TestCommands(t *testing.T) {
 				{[]string{"frobnicate"}, 2, "unknown command"},
 				{[]string{"serve", "--addr", "nonsense"}, 1, "PILU_ADDR"},
 				{[]string{"serve", "--no-such-flag"}, 2, "no-such-flag"},
-				{[]string{"migrate"}, 0, "schema version 1"},
+				{[]string{"migrate"}, 0, "schema version "},
 				{[]string{"migrate"}, 0, "applied 0 migration(s)"},
 				{[]string{"users"}, 2, "only subcommand is add"},
 				{[]string{"users", "add", "--role", "office"}, 2, "--email"},

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"pilu/models"
 	"pilu/static"
 )
 
@@ -44,11 +45,22 @@ func (s *Server) routes() *fiber.App {
 	web.Get("/notices", s.listNotices)
 	web.Get("/notices/:id", s.showNotice)
 	web.Get("/disclosures/:id", s.showDisclosure)
-	web.Get("/attachments/:id", s.downloadAttachment)
+	web.Get("/attachments/:id", s.hideClaimEvidence, s.downloadAttachment)
 	web.Get("/deadlines", s.showDeadlines)
 	web.Get("/login", s.showLogin)
 	web.Post("/login", limitBody, form, s.login)
 	web.Post("/logout", limitBody, form, s.logout)
+
+	// Filer pages: an institution's user files and amends its own disclosures (multipart forms carry
+	// their CSRF token in the action's query string, since the body is streamed).
+	filerPage := s.requireRole(models.RoleInstitution)
+	web.Get("/filer", filerPage, s.showFiler)
+	web.Get("/filer/figures", filerPage, s.showFiguresForm)
+	web.Get("/filer/disclosures/new", filerPage, s.showEventForm)
+	web.Post("/filer/disclosures", filerPage, s.checkUploadCSRF, s.fileFromForm)
+	web.Get("/filer/disclosures/:id/amend", filerPage, s.showAmendForm)
+	web.Post("/filer/disclosures/:id/amend", filerPage, s.checkUploadCSRF, s.amendFromForm)
+	web.Get("/exits", s.listExits)
 
 	// JSON API.
 	api := web.Group("/api/v1")
@@ -60,6 +72,72 @@ func (s *Server) routes() *fiber.App {
 	api.Get("/notices", s.apiListNotices)
 	api.Get("/notices/:id", s.apiShowNotice)
 	api.Get("/deadlines", s.apiDeadline)
+
+	// Disclosures: filers file and amend their own institution's disclosures (streamed uploads).
+	filer := s.requireRole(models.RoleInstitution)
+	api.Post("/institutions/:uscc/disclosures", filer, s.apiFileDisclosure)
+	api.Post("/disclosures/:id/amendments", filer, s.apiAmendDisclosure)
+
+	// Notices and claims (issue 5): offices draft, publish and correct notices, read the claims on
+	// them and record outcomes; investors claim without an account, rate-limited per client (per
+	// process); the public sees zombie lists, countdowns, claim counts and transfer lists.
+	noticeOffice := s.requireRole(models.RoleOffice)
+	claimReader := s.requireRole(models.RoleOffice, models.RoleAdmin)
+	claimLimit := newRateLimiter(10, time.Minute, s.now)
+	web.Get("/zombies", s.listZombies)
+	web.Get("/notices/:id/claims/new", s.newClaimForm)
+	web.Post("/notices/:id/claims", claimLimit.limitBy("claim"), s.checkUploadCSRF, s.fileClaim)
+	web.Get("/notices/:id/transfer", s.showTransfer)
+	web.Get("/notices/:id/transfer.csv", s.exportTransferCSV)
+	web.Get("/notices/:id/transfer.xlsx", s.exportTransferXLSX)
+	web.Get("/claims/status", s.showClaimStatus)
+	web.Post("/claims/status", claimLimit.limitBy("status"), limitBody, form, s.lookupClaimStatus)
+	web.Get("/office/notices", noticeOffice, s.listOfficeNotices)
+	web.Get("/office/notices/new", noticeOffice, s.newNoticeForm)
+	web.Post("/office/notices", noticeOffice, s.checkUploadCSRF, s.createNotice)
+	web.Get("/office/notices/:id", noticeOffice, s.showOfficeNotice)
+	web.Post("/office/notices/:id", noticeOffice, s.checkUploadCSRF, s.updateNotice)
+	web.Get("/office/notices/:id/edit", noticeOffice, s.editNoticeForm)
+	web.Post("/office/notices/:id/publish", noticeOffice, limitBody, form, s.publishNotice)
+	web.Post("/office/notices/:id/corrections", noticeOffice, s.checkUploadCSRF, s.correctNotice)
+	web.Post("/office/notices/:id/outcomes", noticeOffice, limitBody, form, s.recordOutcome)
+	web.Get("/office/notices/:id/claims", claimReader, s.listOfficeClaims)
+	web.Get("/office/notices/:id/claims.csv", claimReader, s.exportClaims)
+	web.Post("/office/notices/:id/claims/:cid", noticeOffice, limitBody, form, s.decideClaim)
+	web.Get("/office/notices/:id/evidence/:fid", claimReader, s.downloadEvidence)
+	api.Post("/notices", noticeOffice, limitBody, s.apiCreateNotice)
+	api.Put("/notices/:id", noticeOffice, limitBody, s.apiUpdateNotice)
+	api.Post("/notices/:id/publish", noticeOffice, limitBody, s.apiPublishNotice)
+	api.Post("/notices/:id/corrections", noticeOffice, limitBody, s.apiCorrectNotice)
+	api.Post("/notices/:id/outcomes", noticeOffice, limitBody, s.apiRecordOutcome)
+	api.Post("/notices/:id/claims", claimLimit.limitBy("claim"), s.apiFileClaim)
+	api.Get("/notices/:id/claims", claimReader, s.apiListClaims)
+	api.Post("/notices/:id/claims/:cid", noticeOffice, limitBody, s.apiDecideClaim)
+	api.Post("/claims/status", claimLimit.limitBy("status"), limitBody, s.apiClaimStatus)
+
+	// Registry (issue 3): offices keep their province's institution list, classify and dispose,
+	// follow the rules' suggestions and import lists; admins read. Multipart forms carry their CSRF
+	// token in the action's query. The public reads /stats.
+	keeper, reader := s.requireRole(models.RoleOffice), s.requireRole(models.RoleOffice, models.RoleAdmin)
+	web.Get("/office", reader, s.showOfficeDashboard)
+	web.Post("/office/thresholds", keeper, limitBody, form, s.setThresholds)
+	web.Get("/office/institutions/new", keeper, s.newInstitutionForm)
+	web.Post("/office/institutions", keeper, limitBody, form, s.createInstitution)
+	web.Get("/office/institutions/:uscc", reader, s.showOfficeInstitution)
+	web.Get("/office/institutions/:uscc/edit", keeper, s.editInstitutionForm)
+	web.Post("/office/institutions/:uscc", keeper, limitBody, form, s.updateInstitution)
+	web.Post("/office/institutions/:uscc/classification", keeper, s.checkUploadCSRF, s.classifyInstitution)
+	web.Post("/office/institutions/:uscc/disposition", keeper, limitBody, form, s.disposeInstitution)
+	web.Post("/office/suggestions/:id/accept", keeper, limitBody, form, s.acceptSuggestion)
+	web.Post("/office/suggestions/:id/dismiss", keeper, limitBody, form, s.dismissSuggestion)
+	web.Get("/office/import", keeper, s.showImport)
+	web.Post("/office/import", keeper, s.checkUploadCSRF, s.importUpload)
+	web.Get("/office/import/template.xlsx", reader, s.importTemplateXLSX)
+	web.Get("/office/import/template.csv", reader, s.importTemplateCSV)
+	web.Get("/stats", s.showStats)
+	api.Get("/stats", s.apiStats)
+	api.Post("/institutions", keeper, limitBody, s.apiCreateInstitution)
+	api.Post("/institutions/:uscc/classification", keeper, limitBody, s.apiClassifyInstitution)
 
 	return web
 }

@@ -18,6 +18,8 @@ type migration struct {
 // migrations is the ordered list of schema steps; the version of a database is the number applied.
 var migrations = []migration{
 	{"initial schema: accounts, institutions, disclosures, notices, outbox", migrateInitial},
+	{"claims on notices, their reads, claim evidence", migrateNotices},
+	{"registry: rule suggestions, small-institution thresholds, decision evidence", migrateRegistry},
 }
 
 // schemaVersion is the single-row table that records how many steps have been applied.
