@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -125,6 +127,50 @@ func TestAttachmentDownloadAndSweeper(t *testing.T) {
 			}
 			if _, err := ts.blobs.Stat(ctx, att.BlobKey); err != nil {
 				t.Fatalf("a named blob must stay: %v", err)
+			}
+		})
+	}
+}
+
+func TestEvidenceOfDecisionsIsNotPublic(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ctx := context.Background()
+	in := ts.seedInstitution("440305", "MA5EBKD01", "深圳某公司", "440000", "某贷")
+	pdf := []byte("%PDF-1.4\n% 证据\n%%EOF\n")
+	att, err := ts.storeUpload(ctx, upload{Name: "证据.pdf", Body: bytes.NewReader(pdf), Size: int64(len(pdf))}, MaxAttachmentSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.store.ClassifyWithEvidence(ctx, in, models.Classification{Class: "high_risk", Reason: "逾期占比超过10%", Evidence: []models.Attachment{att}}, "office", ts.now()); err != nil {
+		t.Fatal(err)
+	}
+	var stored models.Attachment
+	ts.store.DB(ctx).Where("blob_key = ?", att.BlobKey).Take(&stored)
+	login := func(email, province string) *http.Cookie {
+		u, _, _, err := ts.store.CreateUser(ctx, models.NewUser{Role: models.RoleOffice, Email: email, Province: province})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _ := ts.store.CreateSession(ctx, u, ts.now())
+		return &http.Cookie{Name: sessionCookie, Value: tok}
+	}
+	cases := []struct {
+		name   string
+		cookie *http.Cookie
+		status int
+	}{
+		{"public", nil, 404},
+		{"another province's office", login("bj@example.cn", "110000"), 404},
+		{"the province's office", login("gd@example.cn", "440000"), 200},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", fmt.Sprintf("/attachments/%d", stored.ID), nil)
+			if c.cookie != nil {
+				req.AddCookie(c.cookie)
+			}
+			if r := ts.do(req); r.StatusCode != c.status {
+				t.Fatalf("status %d, want %d", r.StatusCode, c.status)
 			}
 		})
 	}

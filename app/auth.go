@@ -166,7 +166,7 @@ func homeOf(u models.User) string {
 	case models.RoleInstitution:
 		return "/filer"
 	case models.RoleOffice:
-		return "/institutions?province=" + u.Province
+		return "/office"
 	}
 	return "/"
 }

@@ -225,23 +225,6 @@ func (s *Server) downloadEvidence(c *fiber.Ctx) error {
 	return c.SendStream(rc, int(info.Size))
 }
 
-// hideClaimEvidence keeps claim evidence out of the public attachment downloads: it is personal data
-// and only the notice's office reads it (downloadEvidence).
-func (s *Server) hideClaimEvidence(c *fiber.Ctx) error {
-	id, err := idOf(c)
-	if err != nil {
-		return err
-	}
-	var n int64
-	if err := s.store.DB(c.UserContext()).Model(&models.Attachment{}).Where("id = ? AND claim_id IS NOT NULL", id).Count(&n).Error; err != nil {
-		return err
-	}
-	if n > 0 {
-		return fiber.ErrNotFound
-	}
-	return c.Next()
-}
-
 // parseID reads a numeric route parameter other than :id; anything else is 404.
 func parseID(v string) (uint64, error) {
 	var id uint64

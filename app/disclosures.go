@@ -158,6 +158,9 @@ func (s *Server) downloadAttachment(c *fiber.Ctx) error {
 	if err := s.store.DB(c.UserContext()).Take(&a, id).Error; err != nil {
 		return fiber.ErrNotFound
 	}
+	if !s.attachmentVisible(c, a) {
+		return fiber.ErrNotFound
+	}
 	rc, info, err := s.blobs.Open(c.UserContext(), a.BlobKey)
 	if err != nil {
 		return err
@@ -194,4 +197,28 @@ func pathEscape(s string) string {
 		}
 	}
 	return string(out)
+}
+
+// attachmentVisible tells whether the current visitor may download a: files of disclosures and of
+// published notices are public; a draft notice's files are its office's; evidence of a class decision
+// is for the office of the institution's province and the admins; claim evidence is never served
+// here (the notice's office downloads it from its claims page).
+func (s *Server) attachmentVisible(c *fiber.Ctx, a models.Attachment) bool {
+	ctx := c.UserContext()
+	u := currentUser(c)
+	switch {
+	case a.DisclosureID != nil:
+		return true
+	case a.ClaimID != nil:
+		return false
+	case a.NoticeID != nil:
+		n, err := s.store.NoticeByID(ctx, *a.NoticeID)
+		return err == nil && (n.Status != "draft" || mayKeepProvince(u, n.Province))
+	}
+	var province string
+	err := s.store.DB(ctx).Model(&models.Institution{}).Select("institutions.province").
+		Joins("JOIN decisions ON decisions.institution_id = institutions.id").
+		Joins("JOIN decision_attachments ON decision_attachments.decision_id = decisions.id").
+		Where("decision_attachments.attachment_id = ?", a.ID).Limit(1).Scan(&province).Error
+	return err == nil && province != "" && mayReadProvince(u, province)
 }

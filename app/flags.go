@@ -50,3 +50,39 @@ func monthName(lang, period string) string {
 	}
 	return fmt.Sprintf("%d年%d月", y, int(m))
 }
+
+// flagLines says the flags for a page, newest first, with a run of consecutive missing months in one
+// line ("2020年1月至2020年6月 运营数据未披露（6 个月）") so that a long silence reads as one fact.
+func (s *Server) flagLines(lang string, flags []flagJSON) []string {
+	var out []string
+	for i := 0; i < len(flags); i++ {
+		f := flags[i]
+		if f.Code != models.FlagReportMissing {
+			out = append(out, f.Text)
+			continue
+		}
+		j := i // flags run newest first: extend over the months just before
+		for j+1 < len(flags) && flags[j+1].Code == models.FlagReportMissing && flags[j+1].Period == previousPeriod(flags[j].Period) {
+			j++
+		}
+		if j == i {
+			out = append(out, f.Text)
+			continue
+		}
+		out = append(out, s.views.t(lang, "registry.flag.report_missing_run", monthName(lang, flags[j].Period), monthName(lang, f.Period), j-i+1))
+		i = j
+	}
+	return out
+}
+
+// previousPeriod is the month before a YYYY-MM period.
+func previousPeriod(period string) string {
+	y, m, err := models.ParsePeriod(period)
+	if err != nil {
+		return ""
+	}
+	if m == 1 {
+		return fmt.Sprintf("%04d-12", y-1)
+	}
+	return fmt.Sprintf("%04d-%02d", y, int(m)-1)
+}

@@ -94,6 +94,7 @@ func (s *Server) apiListInstitutions(c *fiber.Ctx) error {
 // institutionDetail is everything the institution page and API show.
 type institutionDetail struct {
 	institutionJSON
+	FlagLines   []string // the flags as the page shows them, runs of missing months together
 	Disclosures []models.Disclosure
 	Notices     []models.Notice
 }
@@ -146,6 +147,7 @@ func (s *Server) showInstitution(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	d.FlagLines = s.flagLines(s.lang(c), d.Flags)
 	return s.render(c, "institution", pageData{Title: d.Name, Demo: d.Demo, Data: d})
 }
 

@@ -45,7 +45,7 @@ func (s *Server) routes() *fiber.App {
 	web.Get("/notices", s.listNotices)
 	web.Get("/notices/:id", s.showNotice)
 	web.Get("/disclosures/:id", s.showDisclosure)
-	web.Get("/attachments/:id", s.hideClaimEvidence, s.downloadAttachment)
+	web.Get("/attachments/:id", s.downloadAttachment)
 	web.Get("/deadlines", s.showDeadlines)
 	web.Get("/login", s.showLogin)
 	web.Post("/login", limitBody, form, s.login)

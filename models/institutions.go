@@ -137,32 +137,9 @@ func (s *Store) CreateInstitution(ctx context.Context, ni NewInstitution, actor 
 	return in, err
 }
 
-// Classify appends a class decision and moves the institution to the new class.
+// Classify appends a class decision without evidence files; see ClassifyWithEvidence.
 func (s *Store) Classify(ctx context.Context, in Institution, to, reason string, criteria []string, actor string, now time.Time) (Decision, error) {
-	fe := FieldErrors{}
-	if !OneOf(to, Classes) || to == "unclassified" {
-		fe["class"] = "unknown class"
-	}
-	if strings.TrimSpace(reason) == "" {
-		fe["reason"] = "required"
-	}
-	if len(fe) > 0 {
-		return Decision{}, fe
-	}
-	if criteria == nil {
-		criteria = []string{}
-	}
-	d := Decision{InstitutionID: in.ID, FromClass: in.Class, ToClass: to, Reason: strings.TrimSpace(reason), Criteria: criteria, DecidedBy: actor, DecidedAt: now}
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Create(&d).Error; err != nil {
-			return err
-		}
-		if err := tx.Model(&Institution{}).Where("id = ?", in.ID).Updates(map[string]any{"class": to, "class_since": now}).Error; err != nil {
-			return err
-		}
-		return outbox(tx, "institution", in.ID)
-	})
-	return d, notFound(err, "classify "+in.USCC)
+	return s.ClassifyWithEvidence(ctx, in, Classification{Class: to, Reason: reason, Criteria: criteria}, actor, now)
 }
 
 // SetDisposition records a move of the institution's disposition; a move outside the allowed graph

@@ -12,7 +12,12 @@ import (
 type registryFacts struct {
 	Figures []MonthlyFigures     // latest filed version per period, oldest first
 	Filed   map[string]time.Time // period → when its monthly data were first published
+	Left    time.Time            // when it left business (a final disposition); zero while it has not
 }
+
+// FinalDispositions end an institution's duty to report monthly data: it is deregistered, out of
+// online lending, or in the hands of the market regulator or the police.
+var FinalDispositions = []string{"deregistered", "scope_changed", "to_market_regulator", "to_police", "transformed"}
 
 // factsChunk bounds the IN lists of the batch queries.
 const factsChunk = 500
@@ -48,13 +53,30 @@ func (s *Store) factsFor(ctx context.Context, ids []uint64) (map[uint64]*registr
 				out[f.InstitutionID].Filed[f.Period] = f.PublishedAt
 			}
 		}
+		var left []struct {
+			InstitutionID uint64
+			DecidedAt     time.Time
+		}
+		if err := db.Model(&DispositionChange{}).Select("institution_id, decided_at").
+			Where("institution_id IN ? AND to_state IN ?", chunk, FinalDispositions).Order("decided_at").Scan(&left).Error; err != nil {
+			return nil, notFound(err, "final dispositions")
+		}
+		for _, l := range left {
+			if f := out[l.InstitutionID]; f.Left.IsZero() {
+				f.Left = l.DecidedAt
+			}
+		}
 	}
 	return out, nil
 }
 
 // flags are the 双降 breaks and the reporting gaps of one institution, by period.
 func (f *registryFacts) flags(now time.Time) []Flag {
-	out := slices.Concat(ShuangjiangBreaks(f.Figures), ReportingGaps(f.Filed, DefaultCalendar(), now))
+	until := now // an institution that left business owes no reports after it left
+	if !f.Left.IsZero() && f.Left.Before(now) {
+		until = f.Left
+	}
+	out := slices.Concat(ShuangjiangBreaks(f.Figures), ReportingGaps(f.Filed, DefaultCalendar(), until))
 	slices.SortStableFunc(out, func(a, b Flag) int {
 		if a.Period != b.Period {
 			return strings.Compare(b.Period, a.Period)

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
+
+	"gorm.io/gorm"
 
 	"pilu/models"
 	"pilu/models/dbtest"
@@ -125,6 +128,44 @@ func TestUpdateInstitutionKeepsFormerNames(t *testing.T) {
 		hist, _ := st.DispositionHistory(ctx, back.ID)
 		if len(hist) != 2 || hist[1].ToState != "to_market_regulator" {
 			t.Fatalf("history %+v", hist)
+		}
+	})
+}
+
+func TestReportingStopsWhenTheInstitutionLeaves(t *testing.T) {
+	dbtest.Stores(t, func(t *testing.T, st *models.Store) {
+		uscc, _ := models.MakeUSCC("110105", "MA0LEFT01")
+		in, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: uscc, Name: "北京离场公司", Province: "110000"}, "t", at("2019-01-02 09:00"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.FileDisclosure(ctx, in, models.NewDisclosure{Kind: "monthly_data", Period: "2019-01", Figures: figures(100, 10)}, "f", at("2019-02-01 09:00")); err != nil {
+			t.Fatal(err)
+		}
+		missing := func(now time.Time) int {
+			flags, err := st.FlagsFor(ctx, []uint64{in.ID}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, f := range flags[in.ID] {
+				if f.Code == models.FlagReportMissing {
+					n++
+				}
+			}
+			return n
+		}
+		if n := missing(at("2019-06-20 09:00")); n != 4 {
+			t.Fatalf("Feb–May 2019 are missing by late June: %d", n)
+		}
+		err = st.Tx(ctx, func(tx *gorm.DB) error {
+			return st.SetDisposition(ctx, tx, in, "to_police", "移送公安机关", "office", at("2019-06-20 10:00"))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := missing(at("2026-11-25 09:00")); n != 4 {
+			t.Fatalf("no reports are owed after the institution left business, got %d missing months", n)
 		}
 	})
 }
