@@ -42,26 +42,6 @@ type claimRequest struct {
 	Statement   string `json:"statement"`
 }
 
-// yuanToFen turns an amount typed in yuan ("12,345.6") into integer fen exactly, without floats.
-func yuanToFen(s string) (int64, bool) {
-	s = strings.NewReplacer(",", "", "，", "", " ", "", "¥", "", "元", "").Replace(strings.TrimSpace(s))
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(whole) > 13 || len(frac) > 2 {
-		return 0, false
-	}
-	for _, r := range whole + frac {
-		if r < '0' || r > '9' {
-			return 0, false
-		}
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	f, _ := strconv.ParseInt((frac + "00")[:2], 10, 64)
-	return w*100 + f, true
-}
-
 // claimClosed answers a claim on a notice that takes none: drafts are not public (404); after the
 // window the deadline is named (409).
 func (s *Server) claimClosed(c *fiber.Ctx, err error) error {
@@ -182,13 +162,13 @@ func (s *Server) fileClaim(c *fiber.Ctx) error {
 		MaxFiles: s.cfg.MaxFiles, MaxFileMB: s.cfg.MaxFileMB}
 	nc := models.NewClaim{USCC: li.USCC, Name: f.Name, IDNumber: f.IDNumber, Phone: f.Phone, Statement: f.Statement, Evidence: mf.Files}
 	var ok bool
-	if nc.PrincipalFen, ok = yuanToFen(f.Principal); !ok {
+	if nc.PrincipalFen, ok = fenOfYuan(f.Principal); !ok {
 		f.Errors["principal"] = s.views.t(s.lang(c), "claim.amount_format")
 	}
 	if f.Interest == "" {
 		f.Interest = "0"
 	}
-	if nc.InterestFen, ok = yuanToFen(f.Interest); !ok {
+	if nc.InterestFen, ok = fenOfYuan(f.Interest); !ok {
 		f.Errors["interest"] = s.views.t(s.lang(c), "claim.amount_format")
 	}
 	var cl models.Claim

@@ -188,8 +188,8 @@ func (s *Server) exportClaims(c *fiber.Ctx) error {
 		for i, a := range r.Attachments {
 			files[i] = a.Name + " sha256:" + a.SHA256
 		}
-		records = append(records, []string{r.Receipt, r.Institution, r.USCC, r.Name, r.IDNumber, r.Phone, yuanPlain(r.PrincipalFen),
-			yuanPlain(r.InterestFen), r.Statement, r.Status, r.Reason, r.CreatedAt.In(models.ChinaZone).Format("2006-01-02 15:04"), strings.Join(files, "; ")})
+		records = append(records, []string{r.Receipt, r.Institution, r.USCC, r.Name, r.IDNumber, r.Phone, yuanOfFen(r.PrincipalFen),
+			yuanOfFen(r.InterestFen), r.Statement, r.Status, r.Reason, r.CreatedAt.In(models.ChinaZone).Format("2006-01-02 15:04"), strings.Join(files, "; ")})
 	}
 	c.Set("Cache-Control", "no-store")
 	return sendCSV(c, fmt.Sprintf("claims-notice-%d.csv", n.ID), records)
@@ -214,15 +214,7 @@ func (s *Server) downloadEvidence(c *fiber.Ctx) error {
 		UserID: u.ID, Email: u.Email, Client: c.IP(), ReadAt: s.now()}); err != nil {
 		return err
 	}
-	rc, info, err := s.blobs.Open(c.UserContext(), a.BlobKey)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, a.ContentType)
-	c.Set(fiber.HeaderContentDisposition, contentDisposition(a.Name))
-	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	c.Set("Cache-Control", "no-store")
-	return c.SendStream(rc, int(info.Size))
+	return s.sendAttachment(c, a, false)
 }
 
 // parseID reads a numeric route parameter other than :id; anything else is 404.
@@ -232,11 +224,6 @@ func parseID(v string) (uint64, error) {
 		return 0, fiber.ErrNotFound
 	}
 	return id, nil
-}
-
-// yuanPlain writes fen as yuan without separators, for spreadsheets: 123456 → "1234.56".
-func yuanPlain(fen int64) string {
-	return fmt.Sprintf("%d.%02d", fen/100, fen%100)
 }
 
 // csvSafe neutralises a cell a spreadsheet would run as a formula (= + - @, and tab or CR first).

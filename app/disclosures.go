@@ -161,6 +161,12 @@ func (s *Server) downloadAttachment(c *fiber.Ctx) error {
 	if !s.attachmentVisible(c, a) {
 		return fiber.ErrNotFound
 	}
+	return s.sendAttachment(c, a, a.DisclosureID != nil || a.NoticeID != nil)
+}
+
+// sendAttachment streams a stored file as a download, never inline, with its stored type and its
+// SHA-256; public files may be cached by anyone, others by no one.
+func (s *Server) sendAttachment(c *fiber.Ctx, a models.Attachment, public bool) error {
 	rc, info, err := s.blobs.Open(c.UserContext(), a.BlobKey)
 	if err != nil {
 		return err
@@ -170,7 +176,11 @@ func (s *Server) downloadAttachment(c *fiber.Ctx) error {
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	c.Set("Digest", "sha-256="+a.SHA256)
-	c.Set("Cache-Control", "public, max-age=86400, immutable")
+	if public {
+		c.Set("Cache-Control", "public, max-age=86400, immutable")
+	} else {
+		c.Set("Cache-Control", "private, no-store")
+	}
 	return c.SendStream(rc, int(info.Size))
 }
 

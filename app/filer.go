@@ -236,31 +236,6 @@ var modelMessages = map[string]string{
 	"a day as YYYY-MM-DD":                           "day",
 }
 
-// yuanText is an amount of yuan as people type it: digits, optional thousands separators, at most two
-// decimals.
-var yuanText = regexp.MustCompile(`^[0-9]{1,16}(\.[0-9]{1,2})?$`)
-
-// fenOfYuan converts typed yuan to fen exactly, from the text, never through a float.
-func fenOfYuan(s string) (int64, bool) {
-	s = strings.NewReplacer(",", "", "，", "", " ", "").Replace(strings.TrimSpace(s))
-	if !yuanText.MatchString(s) {
-		return 0, false
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	frac = (frac + "00")[:2]
-	w, err1 := strconv.ParseInt(whole, 10, 64)
-	f, err2 := strconv.ParseInt(frac, 10, 64)
-	if err1 != nil || err2 != nil || w > (1<<62)/100 {
-		return 0, false
-	}
-	return w*100 + f, true
-}
-
-// yuanOfFen writes fen as yuan for a form field: 123456 → "1234.56".
-func yuanOfFen(fen int64) string {
-	return fmt.Sprintf("%d.%02d", fen/100, fen%100)
-}
-
 // percentText is a share typed in percent with at most two decimals.
 var percentText = regexp.MustCompile(`^[0-9]{1,3}(\.[0-9]{1,2})?$`)
 
