@@ -228,7 +228,7 @@ func TestZombieListLifecycle(t *testing.T) {
 			}{
 				{"invalid ID number", claim(ins[2].USCC, "110105194912310021", "100"), "校验位"},
 				{"negative amount", claim(ins[2].USCC, idA, "-5"), "不能为负数"},
-				{"absurd amount", claim(ins[2].USCC, idA, "99999999999999"), "不能为负数"},
+				{"absurd amount", claim(ins[2].USCC, idA, "99999999999999"), "不超过100亿元"},
 				{"three decimals", claim(ins[2].USCC, idA, "1.005"), "最多两位小数"},
 			}
 			for _, c := range claimBad {

@@ -142,3 +142,25 @@ func TestDiffText(t *testing.T) {
 		t.Fatalf("character diff: %+v", parts)
 	}
 }
+
+func TestPublishedHashIsTheHashOfWhatIsStored(t *testing.T) {
+	dbtest.Stores(t, func(t *testing.T, st *models.Store) {
+		uscc, _ := models.MakeUSCC("310104", "MA0HBKH01")
+		in, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: uscc, Name: "上海某公司", Province: "310000"}, "t", at("2019-01-02 09:00"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := st.FileDisclosure(ctx, in, models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Body: "分三期兑付。",
+			Tranches: []models.Tranche{{Date: "2019-12-31", ShareBP: 3000}, {Date: "2020-06-30", ShareBP: 7000}}}, "f", at("2019-06-01 09:00"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := st.DisclosureByID(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := stored.ContentHash(); got != stored.SHA256 {
+			t.Fatalf("recorded hash %s, hash of the stored record %s", stored.SHA256, got)
+		}
+	})
+}

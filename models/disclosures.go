@@ -49,7 +49,10 @@ func (s *Store) FileDisclosure(ctx context.Context, in Institution, nd NewDisclo
 			return err
 		}
 		d.RootID = d.ID
-		return writeDisclosureParts(tx, &d)
+		if err := writeDisclosureParts(tx, &d); err != nil {
+			return err
+		}
+		return ledgerDisclosure(tx, d, now)
 	})
 	if err != nil {
 		return Disclosure{}, notFound(err, "file disclosure")
@@ -116,6 +119,10 @@ func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDis
 	if len(fe) > 0 {
 		return d, fe
 	}
+	for i := range d.Tranches {
+		d.Tranches[i].Seq = i + 1 // numbered before hashing, as they are stored
+	}
+	d.Version = 1
 	d.SHA256 = d.ContentHash()
 	return d, nil
 }
