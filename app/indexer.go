@@ -14,8 +14,18 @@ import (
 	"pilu/search"
 )
 
-// ErrRebuilding is returned by searches while the index is being rebuilt.
+// ErrRebuilding is returned by searches while the index is being rebuilt (as a rebuildingError
+// carrying the percent done).
 var ErrRebuilding = errors.New("app: the search index is being rebuilt")
+
+// rebuildingError is ErrRebuilding with the percent of the rebuild done.
+type rebuildingError int
+
+func (e rebuildingError) Error() string {
+	return fmt.Sprintf("index rebuilding, %d%% done", int(e))
+}
+
+func (e rebuildingError) Is(target error) bool { return target == ErrRebuilding }
 
 // outboxGrace is how long the indexer waits for a missing outbox id (a transaction still open in
 // another process) before it moves its cursor past it.
@@ -33,6 +43,7 @@ type Indexer struct {
 	progress atomic.Int64  // percent of a running rebuild
 	gapSince map[uint64]time.Time
 	poke     chan struct{}
+	brands   brandList // for "no results" suggestions
 }
 
 func openIndexer(dir string, store *models.Store, log *slog.Logger) (*Indexer, error) {
@@ -84,7 +95,7 @@ func (x *Indexer) Search(ctx context.Context, q search.Query) (*search.Result, e
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if x.ix == nil {
-		return nil, fmt.Errorf("%w (%d%%)", ErrRebuilding, x.progress.Load())
+		return nil, rebuildingError(x.progress.Load())
 	}
 	return x.ix.Search(ctx, q)
 }

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +16,14 @@ import (
 // searchTypes are the kinds of document a search can be limited to.
 var searchTypes = []string{"institution", "disclosure", "notice"}
 
-// searchQueryOf reads the search parameters shared by the page and the API.
+// searchSorts are the orders a search can ask for.
+var searchSorts = []string{search.SortRelevance, search.SortDate}
+
+// searchBudget is the time one search may take before it is cut off and answered in part.
+var searchBudget = search.DefaultBudget
+
+// searchQueryOf reads the search parameters shared by the page and the API; a bad value is a 400
+// naming what is allowed.
 func searchQueryOf(c *fiber.Ctx) (search.Query, listParams, error) {
 	var q search.Query
 	p, err := pagingOf(c)
@@ -41,16 +50,71 @@ func searchQueryOf(c *fiber.Ctx) (search.Query, listParams, error) {
 	if q.Kind, err = filterOf(c, "kind", append(append([]string{}, models.DisclosureKinds...), models.NoticeKinds...)); err != nil {
 		return q, p, err
 	}
+	if q.Sort, err = filterOf(c, "sort", searchSorts); err != nil {
+		return q, p, err
+	}
+	if q.From, err = searchDateOf(c, "from"); err != nil {
+		return q, p, err
+	}
+	if q.To, err = searchDateOf(c, "to"); err != nil {
+		return q, p, err
+	}
+	if !q.To.IsZero() {
+		q.To = q.To.Add(24*time.Hour - time.Nanosecond) // the whole last day
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
+		return q, p, &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{"to": "a date not before from"}}
+	}
+	q.After = c.Query("after")
 	q.Page, q.PerPage = p.Page, p.PerPage
+	q.Budget = searchBudget
 	return q, p, nil
+}
+
+// searchDateOf reads an optional YYYY-MM-DD date parameter as the start of that day in China time.
+func searchDateOf(c *fiber.Ctx, name string) (time.Time, error) {
+	v := strings.TrimSpace(c.Query(name))
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", v, models.ChinaZone)
+	if err != nil || t.Year() < 1990 || t.Year() > 2100 {
+		return time.Time{}, &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{name: "a date as YYYY-MM-DD"}}
+	}
+	return t, nil
+}
+
+// runSearch runs q; a cursor that is not one of ours is a 400.
+func (s *Server) runSearch(ctx context.Context, q search.Query) (*search.Result, error) {
+	res, err := s.indexer.Search(ctx, q)
+	if errors.Is(err, search.ErrBadCursor) {
+		return nil, &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{"after": "the next cursor of a previous answer"}}
+	}
+	return res, err
 }
 
 // searchPage is the data of the search page.
 type searchPage struct {
-	Query      search.Query
-	Result     *search.Result
-	Pager      pager
-	Rebuilding string
+	Query       search.Query
+	From, To    string // as typed, YYYY-MM-DD
+	Result      *search.Result
+	Facets      []facetView
+	Pager       pager
+	Next        string // link to the page after a deep page (SearchAfter)
+	Rebuilding  int    // percent done while the index is rebuilt, -1 otherwise
+	Suggestions suggestions
+}
+
+// facetView is one facet as the page shows it: each value links to the search filtered by it.
+type facetView struct {
+	Name  string
+	Items []facetItem
+}
+
+type facetItem struct {
+	Value, Key, Href string // Key: the catalog key of the value's label ("" for provinces)
+	Count            int
+	Active           bool
 }
 
 func (s *Server) showSearch(c *fiber.Ctx) error {
@@ -58,19 +122,90 @@ func (s *Server) showSearch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page := searchPage{Query: q}
-	res, err := s.indexer.Search(c.UserContext(), q)
+	page := searchPage{Query: q, From: c.Query("from"), To: c.Query("to"), Rebuilding: -1}
+	res, err := s.runSearch(c.UserContext(), q)
+	var pct int
 	switch {
-	case errors.Is(err, ErrRebuilding):
-		page.Rebuilding = err.Error()
+	case rebuildingPercent(err, &pct):
+		page.Rebuilding = pct
 		c.Set("Retry-After", "5")
 	case err != nil:
 		return err
 	default:
 		page.Result = res
-		page.Pager = pagerOf(c, p, int64(res.Total))
+		page.Facets = facetViews(c, res)
+		if q.After == "" {
+			page.Pager = pagerOf(c, p, int64(min(res.Total, search.MaxResults)))
+		}
+		if res.Next != "" && (q.After != "" || p.Page*p.PerPage >= search.MaxResults) {
+			page.Next = withParams(c, map[string]string{"after": res.Next, "page": ""})
+		}
+		if res.Total == 0 && q.Text != "" {
+			page.Suggestions = s.suggest(c, q)
+		}
 	}
 	return s.render(c, "search", pageData{Title: "search.title", Data: page})
+}
+
+// rebuildingPercent reports whether err says the index is being rebuilt, and how far it is.
+func rebuildingPercent(err error, pct *int) bool {
+	var rb rebuildingError
+	if !errors.As(err, &rb) {
+		return false
+	}
+	*pct = int(rb)
+	return true
+}
+
+// facetViews turns the facet counts into links that filter by each value.
+func facetViews(c *fiber.Ctx, res *search.Result) []facetView {
+	var out []facetView
+	for _, name := range []string{"type", "province", "class", "kind"} {
+		counts := res.Facets[name]
+		if len(counts) == 0 {
+			continue
+		}
+		fv := facetView{Name: name}
+		for _, fc := range counts {
+			it := facetItem{Value: fc.Value, Count: fc.Count, Active: c.Query(name) == fc.Value}
+			switch {
+			case name == "type":
+				it.Key = "type." + fc.Value
+			case name == "class":
+				it.Key = "class." + fc.Value
+			case name == "kind" && models.OneOf(fc.Value, models.DisclosureKinds):
+				it.Key = "disclosure_kind." + fc.Value
+			case name == "kind":
+				it.Key = "notice_kind." + fc.Value
+			}
+			v := fc.Value
+			if it.Active {
+				v = ""
+			}
+			it.Href = withParams(c, map[string]string{name: v, "page": "", "after": ""})
+			fv.Items = append(fv.Items, it)
+		}
+		out = append(out, fv)
+	}
+	return out
+}
+
+// withParams links to this page with some query parameters changed ("" removes one).
+func withParams(c *fiber.Ctx, set map[string]string) string {
+	args := fiber.AcquireArgs()
+	defer fiber.ReleaseArgs(args)
+	c.Request().URI().QueryArgs().CopyTo(args)
+	for k, v := range set {
+		if v == "" {
+			args.Del(k)
+		} else {
+			args.Set(k, v)
+		}
+	}
+	if args.Len() == 0 {
+		return c.Path()
+	}
+	return c.Path() + "?" + args.String()
 }
 
 // searchItemJSON is one search hit as the API answers it.
@@ -89,10 +224,11 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.indexer.Search(c.UserContext(), q)
-	if errors.Is(err, ErrRebuilding) {
+	res, err := s.runSearch(c.UserContext(), q)
+	var pct int
+	if rebuildingPercent(err, &pct) {
 		c.Set("Retry-After", "5")
-		return &apiError{Status: 503, Code: "index_rebuilding", Message: err.Error()}
+		return &apiError{Status: 503, Code: "index_rebuilding", Message: "index rebuilding, " + strconv.Itoa(pct) + "% done"}
 	}
 	if err != nil {
 		return err
@@ -108,5 +244,10 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 	for k, v := range res.Facets {
 		facets[k] = v
 	}
-	return c.JSON(fiber.Map{"items": items, "total": res.Total, "page": p.Page, "per_page": p.PerPage, "facets": facets})
+	answer := fiber.Map{"items": items, "total": res.Total, "page": p.Page, "per_page": p.PerPage, "facets": facets,
+		"next": res.Next, "partial": res.Partial}
+	if res.Total == 0 && q.Text != "" {
+		answer["suggestions"] = s.suggest(c, q)
+	}
+	return c.JSON(answer)
 }

@@ -26,7 +26,7 @@ const (
 // mappingVersion is stored in every index. Bump it whenever the mapping or the
 // analysis changes: Open then treats older indexes as broken and the app
 // rebuilds them.
-const mappingVersion = "1"
+const mappingVersion = "2"
 
 // Field names in the index.
 const (
@@ -42,6 +42,7 @@ const (
 	fieldDate     = "date"
 	fieldURL      = "url"
 	fieldDemo     = "demo"
+	fieldPinyin   = "pinyin" // full pinyin and initials of an institution's names
 )
 
 func init() {
@@ -57,15 +58,16 @@ func init() {
 	}
 }
 
-// foldTokenizer folds full-width ASCII forms (ＡＢＣ，１２３，．) and the
-// ideographic space to their half-width forms before the unicode tokenizer
-// runs, so "２０２０" is one number as "2020" is (the tokenizer drops full-width
-// digits otherwise). Token offsets are mapped back to the original text, so
-// snippets mark the characters the reader sees.
+// foldTokenizer folds the text before the unicode tokenizer runs: full-width
+// ASCII forms (ＡＢＣ，１２３，．) and the ideographic space to their half-width
+// forms, so "２０２０" is one number as "2020" is (the tokenizer drops
+// full-width digits otherwise), and traditional characters to simplified ones
+// (see t2s.go), so 紅嶺 finds 红岭. Token offsets are mapped back to the
+// original text, so snippets mark the characters the reader sees.
 type foldTokenizer struct{ inner analysis.Tokenizer }
 
 func (f foldTokenizer) Tokenize(input []byte) analysis.TokenStream {
-	folded, offs := foldWidth(input)
+	folded, offs := fold(input)
 	toks := f.inner.Tokenize(folded)
 	if offs != nil {
 		for _, t := range toks {
@@ -75,14 +77,28 @@ func (f foldTokenizer) Tokenize(input []byte) analysis.TokenStream {
 	return toks
 }
 
-// foldWidth returns input with full-width ASCII forms folded, and for each
-// byte offset of the result (and its end) the offset in input; offs is nil
-// when nothing was folded.
-func foldWidth(input []byte) (folded []byte, offs []int) {
+// foldRune returns the folded form of r and whether it differs.
+func foldRune(r rune) (rune, bool) {
+	switch {
+	case r >= 0xFF01 && r <= 0xFF5E:
+		return r - 0xFEE0, true
+	case r == 0x3000:
+		return ' ', true
+	}
+	if s, ok := t2s[r]; ok {
+		return s, true
+	}
+	return r, false
+}
+
+// fold returns input with every rune folded (foldRune), and for each byte
+// offset of the result (and its end) the offset in input; offs is nil when
+// nothing was folded.
+func fold(input []byte) (folded []byte, offs []int) {
 	i := 0
 	for i < len(input) {
 		r, size := utf8.DecodeRune(input[i:])
-		if isFullWidth(r) {
+		if _, ok := foldRune(r); ok {
 			break
 		}
 		i += size
@@ -98,26 +114,23 @@ func foldWidth(input []byte) (folded []byte, offs []int) {
 	}
 	for i < len(input) {
 		r, size := utf8.DecodeRune(input[i:])
-		switch {
-		case r >= 0xFF01 && r <= 0xFF5E:
-			folded = append(folded, byte(r-0xFEE0))
-			offs = append(offs, i)
-		case r == 0x3000:
-			folded = append(folded, ' ')
-			offs = append(offs, i)
-		default:
+		f, ok := foldRune(r)
+		if !ok || (r == utf8.RuneError && size == 1) {
 			folded = append(folded, input[i:i+size]...)
 			for k := 0; k < size; k++ {
 				offs = append(offs, i+k)
 			}
+			i += size
+			continue
+		}
+		n := len(folded)
+		folded = utf8.AppendRune(folded, f)
+		for k := n; k < len(folded); k++ {
+			offs = append(offs, i)
 		}
 		i += size
 	}
 	return folded, append(offs, len(input))
-}
-
-func isFullWidth(r rune) bool {
-	return (r >= 0xFF01 && r <= 0xFF5E) || r == 0x3000
 }
 
 // cjkGrams emits, for each run of adjacent CJK characters, every character
@@ -243,6 +256,12 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	url.IncludeInAll = false
 	url.IncludeTermVectors = false
 	url.DocValues = false
+	py := mapping.NewTextFieldMapping()
+	py.Analyzer = keyword.Name
+	py.Store = false
+	py.IncludeInAll = false
+	py.IncludeTermVectors = false
+	py.DocValues = false
 	demo := mapping.NewBooleanFieldMapping()
 	demo.Store = false
 	demo.IncludeInAll = false
@@ -261,6 +280,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt(fieldDate, date)
 	dm.AddFieldMappingsAt(fieldURL, url)
 	dm.AddFieldMappingsAt(fieldDemo, demo)
+	dm.AddFieldMappingsAt(fieldPinyin, py)
 	im.DefaultMapping = dm
 	return im, nil
 }

@@ -26,8 +26,17 @@
 // Kind are exact filters and facets. An institution's own Names weigh most, so
 // typing its brand, legal name, USCC or domain puts it first.
 //
+// Pinyin: an institution's legal name, brands and former names are also
+// indexed as pinyin keys (field pinyin, boosted below the names in
+// characters): the full pinyin of every run of two or more characters and the
+// initials of runs of three or more (and of a whole name), so "hongling",
+// "honglingchuangtou" and "hlct" find 红岭创投. A query term of Latin letters is
+// looked up there as one key. Reading gives the pinyin of a query, for
+// "no results" suggestions.
+//
 // Chinese analysis: text fields use the "pilu_zh" analyzer (full-width forms
-// folded to half-width, unicode tokenizer, lower case, then a filter that
+// folded to half-width, traditional characters folded to simplified ones with
+// OpenCC's character table (t2s.go), unicode tokenizer, lower case, then a filter that
 // emits every CJK character as a unigram and every pair of neighbouring CJK
 // characters as a bigram, both at the position of their first character;
 // Latin words and numbers stay whole). A one-character query matches the
@@ -39,7 +48,11 @@
 // Every other character, including Bleve's query syntax +-=&|><!(){}[]^"~*?:\/,
 // is plain text: the query is built term by term, never parsed by Bleve.
 // Text longer than MaxQueryRunes is cut, at most MaxTerms terms are used and
-// each term is cut to MaxTermRunes. Empty text lists every document, newest
+// each term is cut to MaxTermRunes. Filters: types, province, class, kind and
+// a date range; sort by relevance or date; Page for the first MaxResults hits,
+// After (Result.Next) to page on past them with SearchAfter. A search that
+// runs past its Budget is cut off and answered from institutions and notices
+// only, marked Partial. Complete results are cached until the next Apply. Empty text lists every document, newest
 // first; text with no searchable term (only punctuation, emoji, or only
 // excluded terms) finds nothing.
 package search

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -72,6 +73,9 @@ type Index struct {
 	idx bleve.Index
 	zh  analysis.Analyzer // the text analyzer, for building queries
 	kw  analysis.Analyzer // the codes analyzer
+
+	gen   atomic.Uint64 // counts Applies: cached results of an older generation are stale
+	cache resultCache
 
 	closeOnce sync.Once
 	closeErr  error
@@ -247,6 +251,7 @@ func wrap(dir string, log *slog.Logger, idx bleve.Index) (*Index, error) {
 		zh: idx.Mapping().AnalyzerNamed(textAnalyzer),
 		kw: idx.Mapping().AnalyzerNamed(codeAnalyzer),
 	}
+	ix.cache.size = cacheSize
 	if ix.zh == nil || ix.kw == nil {
 		_ = idx.Close()
 		return nil, fmt.Errorf("search: open index %s: analyzers missing", dir)
@@ -276,7 +281,9 @@ func (ix *Index) Apply(docs []Doc, deletes []string, cursor uint64) error {
 		b.Delete(id)
 	}
 	b.SetInternal(keyCursor, encodeCursor(cursor))
-	if err := ix.idx.Batch(b); err != nil {
+	err := ix.idx.Batch(b)
+	ix.gen.Add(1) // even a failed batch may have changed something
+	if err != nil {
 		return fmt.Errorf("search: apply batch (cursor %d): %w", cursor, err)
 	}
 	return nil
@@ -388,6 +395,9 @@ func bleveDoc(d Doc) (string, map[string]interface{}, error) {
 	}
 	if d.Type == TypeInstitution {
 		list(fieldNames, d.Names)
+		if keys := pinyinKeys(append([]string{d.Title}, d.Names...)); len(keys) > 0 {
+			m[fieldPinyin] = keys
+		}
 	} else {
 		list(fieldListed, d.Names)
 	}

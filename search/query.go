@@ -2,7 +2,10 @@ package search
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -32,6 +35,7 @@ const (
 	boostTitle  = 3
 	boostListed = 2
 	boostBody   = 1
+	boostPinyin = 4 // below an institution's names written in characters
 )
 
 // Facet fields and how many values each returns.
@@ -45,6 +49,22 @@ var facetSizes = []struct {
 	{fieldKind, 20},
 }
 
+// Sort orders.
+const (
+	SortRelevance = "relevance" // best match first (the default when there is text)
+	SortDate      = "date"      // newest first (the default without text)
+)
+
+// DefaultBudget is the time a search may take when Query.Budget is 0.
+const DefaultBudget = 2 * time.Second
+
+// fallbackBudget is the least time the search of the small types gets after
+// a cut-off.
+const fallbackBudget = 250 * time.Millisecond
+
+// ErrBadCursor marks a Query.After that did not come from Result.Next.
+var ErrBadCursor = errors.New("search: invalid paging cursor")
+
 // Query is one search. Text follows the package's query language; the
 // filters match exactly; Page starts at 1.
 type Query struct {
@@ -53,15 +73,21 @@ type Query struct {
 	Province string
 	Class    string
 	Kind     string
-	Page     int // 1 when 0 or less
-	PerPage  int // DefaultPerPage when 0 or less, at most MaxPerPage
+	From, To time.Time // dates within [From, To]; a zero bound is open
+	Sort     string    // SortRelevance or SortDate; "" picks by Text
+	Page     int       // 1 when 0 or less; ignored with After
+	PerPage  int       // DefaultPerPage when 0 or less, at most MaxPerPage
+	After    string    // Result.Next of the previous page: pages on past MaxResults
+	Budget   time.Duration
 }
 
 // Result is one page of hits, the total count and the facets of all hits.
 type Result struct {
-	Total  uint64
-	Hits   []Hit
-	Facets map[string][]FacetCount // keys "type", "province", "class", "kind"; always present
+	Total   uint64
+	Hits    []Hit
+	Facets  map[string][]FacetCount // keys "type", "province", "class", "kind"; always present
+	Next    string                  // cursor for Query.After, "" on the last page
+	Partial bool                    // the budget ran out: only institutions and notices were searched, no facets
 }
 
 // Hit is one found document.
@@ -82,7 +108,10 @@ type FacetCount struct {
 }
 
 // Search runs q. Text with no searchable terms gives an empty Result, not an
-// error; empty Text lists all documents, newest first.
+// error; empty Text lists all documents, newest first. When the search takes
+// longer than q.Budget it is cut off and run again over the small types only
+// (institutions and notices, no facets), marked Partial. Complete results are
+// cached until the index changes.
 func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	perPage := q.PerPage
 	if perPage <= 0 {
@@ -93,6 +122,14 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 	page := q.Page
 	if page < 1 {
+		page = 1
+	}
+	var after []string
+	if q.After != "" {
+		var err error
+		if after, err = decodeAfter(q.After); err != nil {
+			return nil, err
+		}
 		page = 1
 	}
 	// from and size stay inside MaxResults; beyond it only the total counts.
@@ -108,11 +145,10 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 
 	var main query.Query
-	byScore := true
 	text := strings.TrimSpace(q.Text)
+	byScore := text != ""
 	if text == "" {
 		main = bleve.NewMatchAllQuery()
-		byScore = false
 	} else {
 		must, mustNot := ix.termQueries(parseQuery(text))
 		if len(must) == 0 {
@@ -120,31 +156,71 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		}
 		main = query.NewBooleanQuery(must, nil, mustNot)
 	}
-	if f := filterQuery(q); f != nil {
-		b := query.NewBooleanQuery([]query.Query{main}, nil, nil)
-		b.AddFilter(f)
-		main = b
+	if q.Sort == SortDate {
+		byScore = false
 	}
 
-	req := bleve.NewSearchRequestOptions(main, size, from, false)
-	req.Fields = []string{fieldTitle, fieldURL, fieldDate, fieldBody}
-	req.IncludeLocations = byScore
-	if byScore {
-		req.SortBy([]string{"-_score", "-" + fieldDate, "_id"})
-	} else {
-		req.SortBy([]string{"-" + fieldDate, "_id"})
-	}
-	for _, f := range facetSizes {
-		req.AddFacet(f.field, bleve.NewFacetRequest(f.field, f.size))
+	key := cacheKey(q, page, perPage)
+	gen := ix.gen.Load()
+	if r := ix.cache.get(key, gen); r != nil {
+		return r, nil
 	}
 
-	sr, err := ix.idx.SearchInContext(ctx, req)
+	newReq := func(filter query.Query, facets bool) *bleve.SearchRequest {
+		mq := main
+		if filter != nil {
+			b := query.NewBooleanQuery([]query.Query{main}, nil, nil)
+			b.AddFilter(filter)
+			mq = b
+		}
+		req := bleve.NewSearchRequestOptions(mq, size, from, false)
+		req.Fields = []string{fieldTitle, fieldURL, fieldDate, fieldBody}
+		req.IncludeLocations = text != ""
+		if byScore {
+			req.SortBy([]string{"-_score", "-" + fieldDate, "_id"})
+		} else {
+			req.SortBy([]string{"-" + fieldDate, "-_score", "_id"})
+		}
+		if after != nil {
+			req.From = 0
+			req.SearchAfter = after
+		}
+		if facets {
+			for _, f := range facetSizes {
+				req.AddFacet(f.field, bleve.NewFacetRequest(f.field, f.size))
+			}
+		}
+		return req
+	}
+
+	budget := q.Budget
+	if budget <= 0 {
+		budget = DefaultBudget
+	}
+	req := newReq(filterQuery(q, nil), true)
+	if after != nil && len(after) != len(req.Sort) {
+		return nil, ErrBadCursor
+	}
+	sctx, cancel := context.WithTimeout(ctx, budget)
+	sr, err := ix.idx.SearchInContext(sctx, req)
+	cancel()
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		// Cut off: the small types answer quickly and hold the known items.
+		res.Partial = true
+		req = newReq(filterQuery(q, []string{TypeInstitution, TypeNotice}), false)
+		sctx, cancel := context.WithTimeout(ctx, max(budget/2, fallbackBudget))
+		sr, err = ix.idx.SearchInContext(sctx, req)
+		cancel()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	res.Total = sr.Total
 	for _, h := range sr.Hits {
 		res.Hits = append(res.Hits, makeHit(h))
+	}
+	if n := len(sr.Hits); n > 0 && n == size && uint64(from+n) < sr.Total {
+		res.Next = encodeAfter(sortValues(req, sr.Hits[n-1]))
 	}
 	for name, fr := range sr.Facets {
 		if fr == nil || fr.Terms == nil {
@@ -154,7 +230,48 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 			res.Facets[name] = append(res.Facets[name], FacetCount{Value: t.Term, Count: t.Count})
 		}
 	}
+	if !res.Partial {
+		ix.cache.put(key, gen, res)
+	}
 	return res, nil
+}
+
+// sortValues returns the values of h that SearchAfter takes to continue
+// after h: its sort keys, with the score written out.
+func sortValues(req *bleve.SearchRequest, h *search.DocumentMatch) []string {
+	out := make([]string, len(h.Sort))
+	for i, v := range h.Sort {
+		if i < len(req.Sort) && req.Sort[i].RequiresScoring() {
+			v = strconv.FormatFloat(h.Score, 'g', -1, 64)
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// encodeAfter makes sort values into an opaque, URL-safe cursor.
+func encodeAfter(vs []string) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = base64.RawURLEncoding.EncodeToString([]byte(v))
+	}
+	return strings.Join(parts, ".")
+}
+
+func decodeAfter(c string) ([]string, error) {
+	if len(c) > 512 {
+		return nil, ErrBadCursor
+	}
+	parts := strings.Split(c, ".")
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		b, err := base64.RawURLEncoding.DecodeString(p)
+		if err != nil || !utf8.Valid(b) {
+			return nil, ErrBadCursor
+		}
+		out[i] = string(b)
+	}
+	return out, nil
 }
 
 func makeHit(h *search.DocumentMatch) Hit {
@@ -178,22 +295,32 @@ func makeHit(h *search.DocumentMatch) Hit {
 	return hit
 }
 
-// filterQuery turns the filters into one query, nil when there are none.
-func filterQuery(q Query) query.Query {
+// filterQuery turns the filters into one query, nil when there are none;
+// types, when given, replace q.Types.
+func filterQuery(q Query, types []string) query.Query {
 	term := func(field, v string) query.Query {
 		t := query.NewTermQuery(v)
 		t.SetField(field)
 		return t
 	}
 	var fs []query.Query
-	var types []query.Query
-	for _, t := range q.Types {
+	if types == nil {
+		types = q.Types
+	}
+	var tqs []query.Query
+	for _, t := range types {
 		if t = strings.TrimSpace(t); t != "" {
-			types = append(types, term(fieldType, t))
+			tqs = append(tqs, term(fieldType, t))
 		}
 	}
-	if len(types) > 0 {
-		fs = append(fs, query.NewDisjunctionQuery(types))
+	if len(tqs) > 0 {
+		fs = append(fs, query.NewDisjunctionQuery(tqs))
+	}
+	if !q.From.IsZero() || !q.To.IsZero() {
+		inc := true
+		d := query.NewDateRangeInclusiveQuery(q.From, q.To, &inc, &inc)
+		d.SetField(fieldDate)
+		fs = append(fs, d)
 	}
 	for _, f := range []struct{ field, v string }{
 		{fieldProvince, q.Province}, {fieldClass, q.Class}, {fieldKind, q.Kind},
@@ -294,6 +421,12 @@ func (ix *Index) termQueries(terms []userTerm) (must, mustNot []query.Query) {
 				c.SetField(fieldCodes)
 				c.SetBoost(boostCodes)
 				alts = append(alts, c)
+			}
+			if py := pinyinTerm(t.text); py != "" {
+				p := query.NewTermQuery(py)
+				p.SetField(fieldPinyin)
+				p.SetBoost(boostPinyin)
+				alts = append(alts, p)
 			}
 		}
 		q := query.NewDisjunctionQuery(alts)
