@@ -101,6 +101,7 @@ func (ts *testServer) do(req *http.Request) response {
 	}
 	b, _ := io.ReadAll(res.Body)
 	res.Body.Close()
+	ts.checkAPIAnswer(req, res, b) // openapi_test.go: every API answer matches the document
 	return response{Response: res, body: string(b)}
 }
 

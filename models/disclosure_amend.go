@@ -81,7 +81,10 @@ func (s *Store) AmendDisclosure(ctx context.Context, prev Disclosure, nd NewDisc
 		if err := tx.Omit("Figures", "Tranches", "Attachments").Create(&d).Error; err != nil {
 			return err
 		}
-		return writeDisclosureParts(tx, &d)
+		if err := writeDisclosureParts(tx, &d); err != nil {
+			return err
+		}
+		return ledgerDisclosure(tx, d, now)
 	})
 	if err != nil {
 		return Disclosure{}, notFound(err, "amend disclosure")

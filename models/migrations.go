@@ -20,6 +20,7 @@ var migrations = []migration{
 	{"initial schema: accounts, institutions, disclosures, notices, outbox", migrateInitial},
 	{"claims on notices, their reads, claim evidence", migrateNotices},
 	{"registry: rule suggestions, small-institution thresholds, decision evidence", migrateRegistry},
+	{"ledger: append-only chain of published records", migrateLedger},
 }
 
 // schemaVersion is the single-row table that records how many steps have been applied.

@@ -65,6 +65,9 @@ func (s *Store) RecordOutcome(ctx context.Context, noticeID, listedID uint64, ou
 		if res.RowsAffected == 0 {
 			return fmt.Errorf("models: the outcome of %s is already recorded: %w", li.USCC, ErrConflict)
 		}
+		if err := ledgerOutcome(tx, li.ID, now); err != nil {
+			return err
+		}
 		if outcome == OutcomeNoClaim {
 			var in Institution
 			if err := tx.Take(&in, li.InstitutionID).Error; err != nil {

@@ -217,6 +217,9 @@ func (s *Store) PublishNotice(ctx context.Context, id uint64, now time.Time) (No
 			}
 		}
 		out = n
+		if err := ledgerNotice(tx, n, now); err != nil {
+			return err
+		}
 		return outbox(tx, "notice", n.ID)
 	})
 	var fe FieldErrors

@@ -140,6 +140,9 @@ func classifyTx(tx *gorm.DB, in Institution, c Classification, actor string, now
 	if err := tx.Model(&Institution{}).Where("id = ?", in.ID).Updates(map[string]any{"class": c.Class, "class_since": now}).Error; err != nil {
 		return d, notFound(err, "classify "+in.USCC)
 	}
+	if err := appendLedger(tx, LedgerDecision, d.ID, DecisionHash(in.USCC, d), attachmentHashes(c.Evidence), now); err != nil {
+		return d, err
+	}
 	return d, outbox(tx, "institution", in.ID)
 }
 

@@ -1,0 +1,244 @@
+package app
+
+import (
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"pilu/models"
+)
+
+// manifest describes a full dump: each file with its SHA-256, size and number of records, and the
+// ledger head the dump was taken at.
+type manifest struct {
+	GeneratedAt time.Time      `json:"generated_at"`
+	LedgerSeq   uint64         `json:"ledger_seq"`
+	LedgerHash  string         `json:"ledger_hash"`
+	Files       []manifestFile `json:"files"`
+}
+
+type manifestFile struct {
+	Name    string `json:"name"`
+	SHA256  string `json:"sha256"`
+	Bytes   int64  `json:"bytes"`
+	Records int    `json:"records"`
+}
+
+// runExport is `pilu export --all DIR`: every public record as gzip-compressed NDJSON (one file per
+// kind) and manifest.json with their checksums. Files are written under temporary names and renamed
+// when complete, so a reader never sees half a dump.
+func runExport(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	all := fs.String("all", "", "folder to write the full dump into")
+	if err := fs.Parse(args); err != nil {
+		return UsageError{err}
+	}
+	if *all == "" || fs.NArg() > 0 {
+		return UsageError{errors.New("export needs --all DIR")}
+	}
+	cfg, st, err := openStoreOnly(nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s := &Server{cfg: cfg, store: st, now: time.Now}
+	m, err := s.exportAll(context.Background(), *all)
+	if err != nil {
+		return err
+	}
+	for _, f := range m.Files {
+		fmt.Fprintf(stdout, "%s  %s (%d records)\n", f.SHA256, f.Name, f.Records)
+	}
+	fmt.Fprintf(stdout, "manifest: %s\n", filepath.Join(*all, "manifest.json"))
+	return nil
+}
+
+// exportAll writes the dump into dir and returns its manifest.
+func (s *Server) exportAll(ctx context.Context, dir string) (manifest, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return manifest{}, fmt.Errorf("export: %w", err)
+	}
+	head, _, err := s.store.LedgerPage(ctx, 1, 1)
+	if err != nil {
+		return manifest{}, err
+	}
+	m := manifest{GeneratedAt: s.now().UTC().Truncate(time.Second), Files: []manifestFile{}}
+	if len(head) > 0 {
+		m.LedgerSeq, m.LedgerHash = head[0].Seq, head[0].Hash
+	}
+	dumps := []struct {
+		name string
+		each func(emit func(any) error) error
+	}{
+		{"institutions.ndjson.gz", s.dumpInstitutions},
+		{"disclosures.ndjson.gz", s.dumpDisclosures},
+		{"notices.ndjson.gz", s.dumpNotices},
+		{"ledger.ndjson.gz", func(emit func(any) error) error { return s.dumpLedger(ctx, m.LedgerSeq, emit) }},
+	}
+	for _, d := range dumps {
+		f, err := writeNDJSON(filepath.Join(dir, d.name), d.each)
+		if err != nil {
+			return m, fmt.Errorf("export %s: %w", d.name, err)
+		}
+		f.Name = d.name
+		m.Files = append(m.Files, f)
+	}
+	b, _ := json.MarshalIndent(m, "", "  ")
+	return m, writeAtomically(filepath.Join(dir, "manifest.json"), func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err })
+}
+
+// writeNDJSON writes one gzip-compressed NDJSON file and returns its size, checksum and count.
+func writeNDJSON(path string, each func(emit func(any) error) error) (manifestFile, error) {
+	var out manifestFile
+	err := writeAtomically(path, func(w io.Writer) error {
+		h := sha256.New()
+		cw := &countingWriter{w: io.MultiWriter(w, h)}
+		zw := gzip.NewWriter(cw)
+		enc := json.NewEncoder(zw)
+		enc.SetEscapeHTML(false)
+		if err := each(func(v any) error { out.Records++; return enc.Encode(v) }); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		out.SHA256, out.Bytes = hexSum(h), cw.n
+		return nil
+	})
+	return out, err
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+
+// writeAtomically writes path through a temporary file renamed into place on success.
+func writeAtomically(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".export-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	os.Chmod(tmp.Name(), 0o644)
+	return os.Rename(tmp.Name(), path)
+}
+
+// dumpInstitutions emits every institution with its class history, in id order.
+func (s *Server) dumpInstitutions(emit func(any) error) error {
+	ctx := context.Background()
+	for after := uint64(0); ; {
+		var rows []models.Institution
+		if err := s.store.DB(ctx).Where("id > ?", after).Order("id").Limit(500).Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		for _, in := range rows {
+			var history []models.Decision
+			if err := s.store.DB(ctx).Where("institution_id = ?", in.ID).Order("decided_at, id").Find(&history).Error; err != nil {
+				return err
+			}
+			if err := emit(institutionJSON{Institution: in, ProvinceName: provinceName("zh", in.Province), History: history,
+				Flags: []flagJSON{}, URL: s.cfg.BaseURL + "/institutions/" + in.USCC}); err != nil {
+				return err
+			}
+			after = in.ID
+		}
+	}
+}
+
+// dumpDisclosures emits every published disclosure version, in id order.
+func (s *Server) dumpDisclosures(emit func(any) error) error {
+	ctx := context.Background()
+	for after := uint64(0); ; {
+		var ids []uint64
+		if err := s.store.DB(ctx).Model(&models.Disclosure{}).Where("id > ?", after).Order("id").Limit(500).Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		for _, id := range ids {
+			d, err := s.store.DisclosureByID(ctx, id)
+			if err != nil {
+				return err
+			}
+			if err := emit(s.disclosureJSON(d)); err != nil {
+				return err
+			}
+			after = id
+		}
+	}
+}
+
+// dumpNotices emits every published notice, in id order (drafts are not public).
+func (s *Server) dumpNotices(emit func(any) error) error {
+	ctx := context.Background()
+	for after := uint64(0); ; {
+		var ids []uint64
+		if err := s.store.DB(ctx).Model(&models.Notice{}).Where("id > ? AND status <> ?", after, "draft").Order("id").Limit(500).Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		for _, id := range ids {
+			n, err := s.store.NoticeByID(ctx, id)
+			if err != nil {
+				return err
+			}
+			if err := emit(s.noticeJSON(n, nil)); err != nil {
+				return err
+			}
+			after = id
+		}
+	}
+}
+
+// dumpLedger emits the ledger up to entry upTo, oldest first.
+func (s *Server) dumpLedger(ctx context.Context, upTo uint64, emit func(any) error) error {
+	for after := uint64(0); after < upTo; {
+		var rows []models.LedgerEntry
+		if err := s.store.DB(ctx).Where("seq > ? AND seq <= ?", after, upTo).Order("seq").Limit(500).Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		for _, e := range rows {
+			if err := emit(e); err != nil {
+				return err
+			}
+			after = e.Seq
+		}
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package app
+
+import (
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pilu/models"
+)
+
+// ledgerEntryJSON is a ledger entry as the API answers it, with the public address of its record.
+type ledgerEntryJSON struct {
+	models.LedgerEntry
+	URL string `json:"url"`
+}
+
+// ledgerRoot is the daily root shown in every page's footer.
+type ledgerRoot struct {
+	Day  string
+	Seq  uint64
+	Hash string
+}
+
+// ledgerRootKey is the c.Locals key of the day's ledger root.
+const ledgerRootKey = "ledger_root"
+
+// recordURLs gives the public page of each entry's record: a notice, a disclosure, the institution
+// of a class decision, the notice of an outcome.
+func (s *Server) ledgerJSON(c *fiber.Ctx, items []models.LedgerEntry) ([]ledgerEntryJSON, error) {
+	db := s.store.DB(c.UserContext())
+	out := make([]ledgerEntryJSON, len(items))
+	for i, e := range items {
+		out[i].LedgerEntry = e
+		switch e.Kind {
+		case models.LedgerNotice:
+			out[i].URL = fmt.Sprintf("/notices/%d", e.RecordID)
+		case models.LedgerDisclosure:
+			out[i].URL = fmt.Sprintf("/disclosures/%d", e.RecordID)
+		case models.LedgerDecision:
+			var uscc string
+			if err := db.Table("decisions").Joins("JOIN institutions ON institutions.id = decisions.institution_id").
+				Where("decisions.id = ?", e.RecordID).Limit(1).Pluck("institutions.uscc", &uscc).Error; err != nil {
+				return nil, err
+			}
+			out[i].URL = "/institutions/" + uscc
+		case models.LedgerOutcome:
+			var notice uint64
+			if err := db.Model(&models.NoticeInstitution{}).Where("id = ?", e.RecordID).Limit(1).Pluck("notice_id", &notice).Error; err != nil {
+				return nil, err
+			}
+			out[i].URL = fmt.Sprintf("/notices/%d", notice)
+		}
+	}
+	return out, nil
+}
+
+// ledgerPage is the data of /ledger.
+type ledgerPage struct {
+	Items []ledgerEntryJSON
+	Pager pager
+}
+
+// listLedger shows the ledger, newest entry first.
+func (s *Server) listLedger(c *fiber.Ctx) error {
+	p, err := pagingOf(c)
+	if err != nil {
+		return err
+	}
+	items, total, err := s.store.LedgerPage(c.UserContext(), p.Page, p.PerPage)
+	if err != nil {
+		return err
+	}
+	list, err := s.ledgerJSON(c, items)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "ledger", pageData{Title: "ledger.title", Data: ledgerPage{Items: list, Pager: pagerOf(c, p, total)}})
+}
+
+// apiLedger answers one page of the ledger, newest first.
+func (s *Server) apiLedger(c *fiber.Ctx) error {
+	p, err := pagingOf(c)
+	if err != nil {
+		return err
+	}
+	items, total, err := s.store.LedgerPage(c.UserContext(), p.Page, p.PerPage)
+	if err != nil {
+		return err
+	}
+	list, err := s.ledgerJSON(c, items)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listAnswer{Items: list, Total: total, Page: p.Page, PerPage: p.PerPage})
+}

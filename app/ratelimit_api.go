@@ -1,0 +1,46 @@
+package app
+
+import (
+	"net"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// limitAPI applies the per-client rate limits of the API: reads and writes have separate buckets.
+// Every answer carries RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset; past the limit the
+// answer is 429 with Retry-After. Clients on the loopback interface (the operator's own scripts and
+// the benchmark) are not limited.
+func (o *openData) limitAPI(c *fiber.Ctx) error {
+	ip := net.ParseIP(c.IP())
+	if ip != nil && ip.IsLoopback() {
+		return c.Next()
+	}
+	l, scope, limit := o.reads, "api-read", apiReadsPerMinute
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+	default:
+		l, scope, limit = o.writes, "api-write", apiWritesPerMinute
+	}
+	ok, wait := l.allow(scope + "|" + c.IP())
+	remaining, reset := l.remaining(scope + "|" + c.IP())
+	c.Set("RateLimit-Limit", strconv.Itoa(limit))
+	c.Set("RateLimit-Remaining", strconv.Itoa(remaining))
+	c.Set("RateLimit-Reset", strconv.Itoa(reset))
+	if ok {
+		return c.Next()
+	}
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
+	return fail(429, "too_many_requests", "")
+}
+
+// remaining reports the whole requests left in key's bucket and the seconds until it is full again.
+func (l *rateLimiter) remaining(key string) (int, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		return int(l.burst), 0
+	}
+	return int(b.tokens), int((l.burst-b.tokens)/l.rate + 0.999)
+}
