@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -81,7 +82,11 @@ func (s *Server) readMultipart(c *fiber.Ctx, lim uploadLimits) (form multipartFo
 		if len(form.Files) >= lim.MaxFiles {
 			return form, &apiError{Status: 413, Code: "too_large", Fields: map[string]string{"files": fmt.Sprintf("at most %d files", lim.MaxFiles)}}
 		}
-		a, serr := s.storeUpload(ctx, upload{Name: part.FileName(), Body: part, Size: -1}, lim.MaxFileSize)
+		body := bufio.NewReader(part)
+		if _, err := body.Peek(1); part.FileName() == "" && errors.Is(err, io.EOF) {
+			continue // a browser's file field with no file chosen
+		}
+		a, serr := s.storeUpload(ctx, upload{Name: part.FileName(), Body: body, Size: -1}, lim.MaxFileSize)
 		if serr != nil {
 			return form, uploadError(part.FileName(), serr, lim)
 		}

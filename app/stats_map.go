@@ -48,7 +48,7 @@ func (s *Server) riskMap(lang string, st statsAnswer) template.HTML {
 	}
 	const size, gap = 64, 4
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="riskmap" viewBox="0 0 %d %d" role="img" aria-labelledby="riskmap-title"><title id="riskmap-title">%s</title>`,
+	fmt.Fprintf(&b, `<svg class="riskmap" viewBox="0 0 %d %d" role="group" aria-labelledby="riskmap-title"><title id="riskmap-title">%s</title>`,
 		10*(size+gap), 9*(size+gap)+40, template.HTMLEscapeString(s.views.t(lang, "stats.map_label")))
 	for _, d := range models.Divisions() {
 		pos := riskTiles[d.Code]
