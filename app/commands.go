@@ -27,10 +27,14 @@ commands:
   serve                 run the portal (the default); flags: pilu serve -h
   migrate               apply pending database migrations
   reindex               rebuild the search index from the database (portal stopped)
+  gen --institutions N --disclosures M [--seed S]
+                        write a synthetic corpus (marked demo, USCC codes GN…) for benchmarks
   users add --role R --email E [--province CODE] [--institution USCC]
                         create a user; prints its password and API token
   import institutions FILE.csv|FILE.xlsx --province CODE [--skip-invalid]
                         import an office's institution list; prints a row-by-row report
+  verify                re-compute the ledger from the database and the blob store
+  export --all DIR      write every public record as NDJSON.gz with a manifest of checksums
   version               print version and build information
 `
 
@@ -48,10 +52,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = runMigrate(args, stdout)
 	case "reindex":
 		err = runReindex(args, stdout, stderr)
+	case "gen":
+		err = runGen(args, stdout, stderr)
 	case "users":
 		err = runUsers(args, stdout)
 	case "import":
 		err = runImport(args, stdout, stderr)
+	case "verify":
+		err = runVerify(args, stdout)
+	case "export":
+		err = runExport(args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 	case "help", "-h", "--help":

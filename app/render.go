@@ -38,6 +38,7 @@ type pageData struct {
 	Q       string // the search box
 	Demo    bool   // the page shows demo records
 	Now     time.Time
+	Ledger  ledgerRoot // the ledger's root of the day, for the footer
 	Data    any
 }
 
@@ -161,6 +162,7 @@ func (s *Server) render(c *fiber.Ctx, page string, d pageData) error {
 	d.CSRF = s.csrfToken(c)
 	d.Path = c.Path()
 	d.Now = s.now()
+	d.Ledger, _ = c.Locals(ledgerRootKey).(ledgerRoot)
 	if d.Q == "" {
 		d.Q = c.Query("q")
 	}

@@ -37,6 +37,12 @@ func (s *Server) routes() *fiber.App {
 	web.Use(s.loadUser)
 	form := s.checkCSRF // every browser form post carries a CSRF token
 
+	// Open data (issue 7): compression, HTTP caching with revalidation, per-client API rate limits.
+	open := newOpenData(s)
+	web.Use(compressText)
+	web.Use("/api/v1", open.limitAPI)
+	web.Use(open.httpCache)
+
 	// Pages.
 	web.Get("/", s.showHome)
 	web.Get("/search", s.showSearch)
@@ -138,6 +144,19 @@ func (s *Server) routes() *fiber.App {
 	api.Get("/stats", s.apiStats)
 	api.Post("/institutions", keeper, limitBody, s.apiCreateInstitution)
 	api.Post("/institutions/:uscc/classification", keeper, limitBody, s.apiClassifyInstitution)
+
+	// Open data and trust (issue 7): the API described by OpenAPI, Atom feeds, bulk exports with
+	// checksums, the ledger of everything published and a page that verifies a document against it.
+	web.Get("/api", s.showAPI)
+	api.Get("/openapi.json", s.apiOpenAPI)
+	web.Get("/feeds/notices.atom", s.feedNotices)
+	web.Get("/feeds/disclosures.atom", s.feedDisclosures)
+	web.Get("/exports/:name", s.sendExport)
+	web.Get("/ledger", s.listLedger)
+	api.Get("/ledger", s.apiLedger)
+	web.Get("/verify", s.showVerify)
+	web.Post("/verify", s.checkUploadCSRF, s.verifyUpload)
+	api.Get("/verify", s.apiVerify)
 
 	return web
 }
