@@ -1,8 +1,6 @@
 package app
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
 	"strings"
 	"time"
@@ -192,7 +190,7 @@ func (s *Server) exportClaims(c *fiber.Ctx) error {
 			yuanOfFen(r.InterestFen), r.Statement, r.Status, r.Reason, r.CreatedAt.In(models.ChinaZone).Format("2006-01-02 15:04"), strings.Join(files, "; ")})
 	}
 	c.Set("Cache-Control", "no-store")
-	return sendCSV(c, fmt.Sprintf("claims-notice-%d.csv", n.ID), records)
+	return sendTable(c, fmt.Sprintf("claims-notice-%d.csv", n.ID), records)
 }
 
 // downloadEvidence streams one evidence file of a claim to the office of the notice.
@@ -224,33 +222,4 @@ func parseID(v string) (uint64, error) {
 		return 0, fiber.ErrNotFound
 	}
 	return id, nil
-}
-
-// csvSafe neutralises a cell a spreadsheet would run as a formula (= + - @, and tab or CR first).
-func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}
-
-// sendCSV answers records as a CSV download with a UTF-8 BOM, every cell neutralised.
-func sendCSV(c *fiber.Ctx, filename string, records [][]string) error {
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	for _, rec := range records {
-		safe := make([]string, len(rec))
-		for i, v := range rec {
-			safe[i] = csvSafe(v)
-		}
-		w.Write(safe)
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, contentDisposition(filename))
-	return c.Send(buf.Bytes())
 }

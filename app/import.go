@@ -217,59 +217,12 @@ func columnHeader(field string) string {
 	return field
 }
 
-// safeCell defuses a cell that a spreadsheet would run as a formula (= + - @, and tab or CR first)
-// by putting a ' before it.
-func safeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-// importTemplateCSV is the CSV template: UTF-8 with a byte-order mark so that Excel reads it.
-func importTemplateCSV() []byte {
-	var buf bytes.Buffer
-	buf.WriteString("\xef\xbb\xbf")
-	w := csv.NewWriter(&buf)
+// importTemplate is the import template: a header row and an example row, written as CSV or XLSX by
+// sendTable.
+func importTemplate() [][]string {
 	header := make([]string, len(importColumns))
 	for i, col := range importColumns {
-		header[i] = safeCell(col.Header)
+		header[i] = col.Header
 	}
-	example := make([]string, len(importExample))
-	for i, v := range importExample {
-		example[i] = safeCell(v)
-	}
-	w.Write(header)
-	w.Write(example)
-	w.Flush()
-	return buf.Bytes()
-}
-
-// importTemplateXLSX is the XLSX template with the same header and example row.
-func importTemplateXLSX() ([]byte, error) {
-	x := excelize.NewFile()
-	defer x.Close()
-	sheet := x.GetSheetName(0)
-	header := make([]any, len(importColumns))
-	for i, col := range importColumns {
-		header[i] = safeCell(col.Header)
-	}
-	example := make([]any, len(importExample))
-	for i, v := range importExample {
-		example[i] = safeCell(v)
-	}
-	if err := x.SetSheetRow(sheet, "A1", &header); err != nil {
-		return nil, err
-	}
-	if err := x.SetSheetRow(sheet, "A2", &example); err != nil {
-		return nil, err
-	}
-	if err := x.SetColWidth(sheet, "A", "I", 24); err != nil {
-		return nil, err
-	}
-	buf, err := x.WriteToBuffer()
-	if err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return [][]string{header, append([]string{}, importExample...)}
 }

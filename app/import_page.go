@@ -181,18 +181,7 @@ func fmtScan(s, format string, v *int) bool {
 	return err == nil && n == 1
 }
 
-func (s *Server) importTemplateCSV(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, contentDisposition("机构名单模板.csv"))
-	return c.Send(importTemplateCSV())
-}
-
-func (s *Server) importTemplateXLSX(c *fiber.Ctx) error {
-	b, err := importTemplateXLSX()
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, contentDisposition("机构名单模板.xlsx"))
-	return c.Send(b)
+// sendImportTemplate answers the import template as CSV or XLSX (".csv" or ".xlsx" in the route).
+func (s *Server) sendImportTemplate(ext string) fiber.Handler {
+	return func(c *fiber.Ctx) error { return sendTable(c, "机构名单模板"+ext, importTemplate()) }
 }

@@ -103,11 +103,11 @@ func TestReadImportFileBadInput(t *testing.T) {
 
 func TestTemplatesAndFormulaInjection(t *testing.T) {
 	for in, want := range map[string]string{"=cmd|' /C calc'!A0": "'=cmd|' /C calc'!A0", "+1": "'+1", "-2": "'-2", "@SUM(A1)": "'@SUM(A1)", "红岭": "红岭", "": ""} {
-		if got := safeCell(in); got != want {
-			t.Errorf("safeCell(%q) = %q, want %q", in, got, want)
+		if got := csvSafe(in); got != want {
+			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
 		}
 	}
-	b, err := importTemplateXLSX()
+	b, err := xlsxBytes(importTemplate())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,11 @@ func TestTemplatesAndFormulaInjection(t *testing.T) {
 	if err != nil || len(f.Rows) != 1 || f.Rows[0].Institution.USCC != "91350100M000100Y43" {
 		t.Fatalf("the XLSX template reads back as one example row: %+v %v", f, err)
 	}
-	f, err = readImportFile(writeFile(t, "t.csv", importTemplateCSV()), "t.csv")
+	c, err := csvBytes(importTemplate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err = readImportFile(writeFile(t, "t.csv", c), "t.csv")
 	if err != nil || len(f.Rows) != 1 || len(f.Rows[0].Institution.Brands) != 2 {
 		t.Fatalf("the CSV template reads back: %+v %v", f, err)
 	}

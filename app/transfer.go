@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/xuri/excelize/v2"
 
 	"pilu/models"
 )
@@ -116,7 +115,7 @@ func (s *Server) exportTransferCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendCSV(c, fmt.Sprintf("transfer-notice-%d.csv", p.Notice.ID), transferRecords(p))
+	return sendTable(c, fmt.Sprintf("transfer-notice-%d.csv", p.Notice.ID), transferRecords(p))
 }
 
 func (s *Server) exportTransferXLSX(c *fiber.Ctx) error {
@@ -124,22 +123,5 @@ func (s *Server) exportTransferXLSX(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	sheet := f.GetSheetName(0)
-	for r, rec := range transferRecords(p) {
-		for col, v := range rec {
-			cell, _ := excelize.CoordinatesToCellName(col+1, r+1)
-			if err := f.SetCellStr(sheet, cell, v); err != nil {
-				return err
-			}
-		}
-	}
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, contentDisposition(fmt.Sprintf("transfer-notice-%d.xlsx", p.Notice.ID)))
-	return c.Send(buf.Bytes())
+	return sendTable(c, fmt.Sprintf("transfer-notice-%d.xlsx", p.Notice.ID), transferRecords(p))
 }
