@@ -59,9 +59,12 @@ func (s *Server) riskMap(lang string, st statsAnswer) template.HTML {
 			share = fmt.Sprintf("%d%%", p.Exposed*100/p.Total)
 		}
 		name := provinceName(lang, d.Code)
-		short := d.Short
-		if lang == "en" {
-			short = d.NameEN
+		short, fontSize := plainName(d.Name), 15
+		if len([]rune(short)) > 2 {
+			fontSize = 13
+		}
+		if lang == "en" { // Latin names are longer than the one-character abbreviations: smaller type
+			short, fontSize = d.NameEN, 11
 			if len(short) > 8 {
 				short = short[:7] + "."
 			}
@@ -72,9 +75,9 @@ func (s *Server) riskMap(lang string, st statsAnswer) template.HTML {
 			text = "#fff"
 		}
 		fmt.Fprintf(&b, `<a href="/institutions?province=%s"><title>%s</title><rect x="%d" y="%d" width="%d" height="%d" rx="6" fill="%s" stroke="#9aa3ad"/>`+
-			`<text x="%d" y="%d" text-anchor="middle" fill="%s" font-size="16">%s</text><text x="%d" y="%d" text-anchor="middle" fill="%s" font-size="12">%s</text></a>`,
+			`<text x="%d" y="%d" text-anchor="middle" fill="%s" font-size="%d">%s</text><text x="%d" y="%d" text-anchor="middle" fill="%s" font-size="12">%s</text></a>`,
 			d.Code, template.HTMLEscapeString(s.views.t(lang, "stats.map_tile", name, p.Exposed, p.Total)), x, y, size, size, riskColours[bucket],
-			x+size/2, y+28, text, template.HTMLEscapeString(short), x+size/2, y+48, text, share)
+			x+size/2, y+28, text, fontSize, template.HTMLEscapeString(short), x+size/2, y+48, text, share)
 	}
 	ly := 9*(size+gap) + 8
 	for i, key := range []string{"stats.legend_none", "stats.legend_10", "stats.legend_25", "stats.legend_50", "stats.legend_high"} {
@@ -84,4 +87,14 @@ func (s *Server) riskMap(lang string, st statsAnswer) template.HTML {
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// plainName is a division's name as people say it on a map: 广西壮族自治区 → 广西, 青岛市 → 青岛.
+func plainName(name string) string {
+	for _, suffix := range []string{"特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市"} {
+		if n, ok := strings.CutSuffix(name, suffix); ok {
+			return n
+		}
+	}
+	return name
 }
