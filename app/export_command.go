@@ -166,8 +166,7 @@ func (s *Server) dumpInstitutions(emit func(any) error) error {
 			if err := s.store.DB(ctx).Where("institution_id = ?", in.ID).Order("decided_at, id").Find(&history).Error; err != nil {
 				return err
 			}
-			if err := emit(institutionJSON{Institution: in, ProvinceName: provinceName("zh", in.Province), History: history,
-				Flags: []flagJSON{}, URL: s.cfg.BaseURL + "/institutions/" + in.USCC}); err != nil {
+			if err := emit(s.dumpInstitution(in, history)); err != nil {
 				return err
 			}
 			after = in.ID
@@ -191,7 +190,7 @@ func (s *Server) dumpDisclosures(emit func(any) error) error {
 			if err != nil {
 				return err
 			}
-			if err := emit(s.disclosureJSON(d)); err != nil {
+			if err := emit(s.dumpDisclosure(d)); err != nil {
 				return err
 			}
 			after = id
@@ -215,7 +214,7 @@ func (s *Server) dumpNotices(emit func(any) error) error {
 			if err != nil {
 				return err
 			}
-			if err := emit(s.noticeJSON(n, nil)); err != nil {
+			if err := emit(s.dumpNotice(n)); err != nil {
 				return err
 			}
 			after = id

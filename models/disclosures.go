@@ -164,6 +164,9 @@ func writeDisclosureParts(tx *gorm.DB, d *Disclosure) error {
 // ContentHash is the SHA-256 of the disclosure's canonical published content (JSON of its fields,
 // figures, tranches and the attachments' hashes), recorded at publication.
 func (d Disclosure) ContentHash() string {
+	if d.Tranches == nil { // a record read back has an empty list where a new one had none
+		d.Tranches = []Tranche{}
+	}
 	type att struct{ Name, SHA256 string }
 	atts := make([]att, len(d.Attachments))
 	for i, a := range d.Attachments {

@@ -119,16 +119,7 @@ func ledgerNotice(tx *gorm.DB, n Notice, now time.Time) error {
 
 // ledgerDisclosure appends a disclosure version once its parts are written.
 func ledgerDisclosure(tx *gorm.DB, d Disclosure, now time.Time) error {
-	return appendLedger(tx, LedgerDisclosure, d.ID, disclosureLedgerHash(d), attachmentHashes(d.Attachments), now)
-}
-
-// disclosureLedgerHash is the content hash of a disclosure version as written (tranches numbered),
-// the same whether it was just written or read back (no tranches is an empty list).
-func disclosureLedgerHash(d Disclosure) string {
-	if d.Tranches == nil {
-		d.Tranches = []Tranche{}
-	}
-	return d.ContentHash()
+	return appendLedger(tx, LedgerDisclosure, d.ID, d.ContentHash(), attachmentHashes(d.Attachments), now)
 }
 
 // DecisionHash is the SHA-256 of a class decision's canonical content.

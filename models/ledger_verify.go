@@ -102,7 +102,7 @@ func (s *Store) ledgerContent(ctx context.Context, e LedgerEntry) (string, []Att
 		return n.ContentHash(), n.Attachments, nil
 	case LedgerDisclosure:
 		d, err := s.DisclosureByID(ctx, e.RecordID)
-		return disclosureLedgerHash(d), d.Attachments, err
+		return d.ContentHash(), d.Attachments, err
 	case LedgerDecision:
 		var d Decision
 		if err := db.Take(&d, e.RecordID).Error; err != nil {

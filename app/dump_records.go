@@ -1,0 +1,78 @@
+package app
+
+import (
+	"time"
+
+	"pilu/models"
+)
+
+// The records of the full dump carry, next to what the API answers, the ledger's view of them:
+// content_sha256 is the SHA-256 of the record's canonical content recomputed from the database
+// when the dump was made, the same hash `pilu verify` recomputes. A script compares it with the
+// entry of the same kind and record id in the ledger (GET /api/v1/ledger, or the dump's own
+// ledger.ndjson.gz): a record changed after publication no longer matches.
+
+// dumpedDisclosure is one disclosure version in disclosures.ndjson.gz.
+type dumpedDisclosure struct {
+	disclosureJSON
+	ContentSHA256 string `json:"content_sha256"`
+}
+
+// dumpedNotice is one published notice in notices.ndjson.gz, with the outcomes recorded for the
+// institutions it lists (each a ledger record of its own).
+type dumpedNotice struct {
+	noticeJSON
+	ContentSHA256 string          `json:"content_sha256"`
+	Outcomes      []dumpedOutcome `json:"outcomes"`
+}
+
+// dumpedOutcome is the outcome recorded for one listed institution; ID is the ledger's record id.
+type dumpedOutcome struct {
+	ID            uint64    `json:"id"`
+	USCC          string    `json:"uscc"`
+	Outcome       string    `json:"outcome"`
+	Note          string    `json:"note"`
+	At            time.Time `json:"at"`
+	ContentSHA256 string    `json:"content_sha256"`
+}
+
+// dumpedInstitution is one institution in institutions.ndjson.gz; its history names each class
+// decision by id (the ledger's record id) with its content hash.
+type dumpedInstitution struct {
+	institutionJSON
+	History []dumpedDecision `json:"history"`
+}
+
+// dumpedDecision is one class decision of an institution's history.
+type dumpedDecision struct {
+	ID uint64 `json:"id"`
+	models.Decision
+	ContentSHA256 string `json:"content_sha256"`
+}
+
+// dumpDisclosure is disclosure version d as the dump writes it.
+func (s *Server) dumpDisclosure(d models.Disclosure) dumpedDisclosure {
+	return dumpedDisclosure{disclosureJSON: s.disclosureJSON(d), ContentSHA256: d.ContentHash()}
+}
+
+// dumpNotice is published notice n as the dump writes it.
+func (s *Server) dumpNotice(n models.Notice) dumpedNotice {
+	out := dumpedNotice{noticeJSON: s.noticeJSON(n, nil), ContentSHA256: n.ContentHash(), Outcomes: []dumpedOutcome{}}
+	for _, li := range n.Institutions {
+		if li.OutcomeAt != nil {
+			out.Outcomes = append(out.Outcomes, dumpedOutcome{ID: li.ID, USCC: li.USCC, Outcome: li.Outcome, Note: li.OutcomeNote,
+				At: li.OutcomeAt.UTC(), ContentSHA256: models.OutcomeHash(li)})
+		}
+	}
+	return out
+}
+
+// dumpInstitution is institution in with its class history as the dump writes it.
+func (s *Server) dumpInstitution(in models.Institution, history []models.Decision) dumpedInstitution {
+	out := dumpedInstitution{institutionJSON: institutionJSON{Institution: in, ProvinceName: provinceName("zh", in.Province),
+		Flags: []flagJSON{}, URL: s.cfg.BaseURL + "/institutions/" + in.USCC}, History: []dumpedDecision{}}
+	for _, d := range history {
+		out.History = append(out.History, dumpedDecision{ID: d.ID, Decision: d, ContentSHA256: models.DecisionHash(in.USCC, d)})
+	}
+	return out
+}
