@@ -158,6 +158,10 @@ func (s *Server) routes() *fiber.App {
 	web.Post("/verify", s.checkUploadCSRF, s.verifyUpload)
 	api.Get("/verify", s.apiVerify)
 
+	// The full public dump over HTTP (issue 7): what `pilu export --all` writes, made at most hourly
+	// or when the ledger grows, each file with its SHA-256 as ETag.
+	web.Get("/exports/dump/:file", newDumps(s).send)
+
 	return web
 }
 
