@@ -183,29 +183,15 @@ func (s *Server) fileClaim(c *fiber.Ctx) error {
 		if !errors.As(err, &fe) {
 			return s.claimClosed(c, err)
 		}
-		for k := range fe {
+		for k, msg := range s.fieldMessages(s.lang(c), fe, map[string]string{"id_number": f.IDNumber}) {
 			if _, set := f.Errors[k]; !set {
-				f.Errors[k] = s.claimFieldMessage(c, k, f.IDNumber)
+				f.Errors[k] = msg
 			}
 		}
 		return s.render(c.Status(422), "claim_form", pageData{Title: "claim.title", Data: f})
 	}
 	return s.render(c.Status(201), "claim_receipt", pageData{Title: "claim.receipt_title",
 		Data: claimReceipt{Claim: cl, Notice: n, Listed: li, FiledAt: s.now()}})
-}
-
-// claimFieldMessage says in the reader's language what is wrong with a field; an ID number error
-// gives the precise reason (ResidentIDError), which never repeats the number.
-func (s *Server) claimFieldMessage(c *fiber.Ctx, field, idNumber string) string {
-	lang := s.lang(c)
-	var ie *models.ResidentIDError
-	if _, err := models.ParseResidentID(idNumber); field == "id_number" && errors.As(err, &ie) {
-		if lang == "zh" {
-			return ie.ReasonZH
-		}
-		return ie.Reason
-	}
-	return s.views.t(lang, "claim.err_"+field)
 }
 
 // claimReceipt is what the claimant sees after filing: the receipt number, printable.

@@ -104,6 +104,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if isAPI(c) {
 		return c.Status(e.Status).JSON(fiber.Map{"error": e})
 	}
+	if len(e.Fields) > 0 { // the API keeps the models' English; a page speaks the reader's language
+		page := *e
+		page.Fields = s.fieldMessages(lang, e.Fields, nil)
+		e = &page
+	}
 	return s.render(c.Status(e.Status), "error", pageData{Title: "error.title", Data: e})
 }
 

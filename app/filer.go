@@ -120,15 +120,11 @@ func (s *Server) renderFilerForm(c *fiber.Ctx, status int, in models.Institution
 	lang := s.lang(c)
 	for k, v := range errs {
 		// The form's own checks give a code with a message in the catalogs; the models' are sentences.
-		for prefix, code := range modelMessages {
-			if strings.HasPrefix(v, prefix) {
-				v = code
-			}
-		}
 		if msg := s.views.t(lang, "ferr."+v); msg != "ferr."+v {
-			v = msg
+			f.Errors[k] = msg
+			continue
 		}
-		f.Errors[k] = v
+		f.Errors[k] = s.fieldMessage(lang, k, v)
 	}
 	f.Action = "/filer/disclosures?" + csrfField + "=" + s.csrfToken(c)
 	title := "filer.new"
@@ -211,29 +207,6 @@ func (s *Server) formError(c *fiber.Ctx, in models.Institution, prev *models.Dis
 		values = map[string]string{}
 	}
 	return s.renderFilerForm(c, e.Status, in, prev, values, errs)
-}
-
-// modelMessages maps the beginnings of the models' field messages to catalog codes (ferr.*), so that
-// the form speaks the page's language; other messages are shown as they are.
-var modelMessages = map[string]string{
-	"must not be negative":                          "negative",
-	"must not exceed the outstanding balance":       "above_balance",
-	"must not exceed the overdue":                   "above_overdue",
-	"a cumulative figure must not fall below":       "cumulative",
-	"top-10 borrowers' balance must not exceed":     "above_balance",
-	"the largest borrower's balance must not":       "above_top10",
-	"a month that has ended":                        "past_month",
-	"a month as YYYY-MM":                            "month",
-	"required, at most 300 characters":              "title",
-	"must not be in the future":                     "future",
-	"required for a major event":                    "event_at",
-	"one of dissolution":                            "event_type",
-	"required: why the disclosure is corrected":     "reason",
-	"give either an amount or a share":              "amount_or_share",
-	"a repayment plan needs at least one tranche":   "need_tranche",
-	"the shares add up to more than 100%":           "shares",
-	"a payment reported as made must not be in the": "future",
-	"a day as YYYY-MM-DD":                           "day",
 }
 
 // percentText is a share typed in percent with at most two decimals.

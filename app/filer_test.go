@@ -110,7 +110,8 @@ func TestFilerPages(t *testing.T) {
 				{"no CSRF token", "", figureFields("2026-10", nil), 403, nil},
 				{"three decimals", br.token, figureFields("2026-10", map[string]string{"fig.lenders": "12.345", "fig.overdue_amount": "12.345"}), 422, []string{`id="fig-overdue_amount-err"`, `value="12.345"`, "最多两位小数", `value="1,234,567.89"`}},
 				{"overdue above balance", br.token, figureFields("2026-10", map[string]string{"fig.overdue_amount": "2000000"}), 422, []string{`id="fig-overdue_amount-err"`, `value="2000000"`, "不能超过借贷余额"}},
-				{"a future month", br.token, figureFields("2026-12", nil), 422, []string{`id="period-err"`, `value="2026-12"`}},
+				{"a future month", br.token, figureFields("2026-12", nil), 422, []string{`id="period-err"`, `value="2026-12"`, "请选择已经结束的月份"}},
+				{"largest above top 10", br.token, figureFields("2026-10", map[string]string{"fig.largest_amount": "1,234,567.89", "fig.top10_amount": "1000"}), 422, []string{`id="fig-largest_amount-err"`, "不能超过前十大借款人待还金额或借贷余额"}},
 				{"event without a title", br.token, map[string]string{"kind": "other", "body": "正文保留"}, 422, []string{`id="title-err"`, "正文保留"}},
 			}
 			for _, c := range cases {

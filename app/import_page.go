@@ -172,7 +172,7 @@ func (s *Server) importProblemText(lang string, p models.ImportProblem) string {
 		province = strings.TrimPrefix(p.Reason, "already on the list of province ")
 		return s.views.t(lang, "import.err.other_province", provinceName(lang, province))
 	}
-	return s.fieldText(lang, p.Column, p.Reason, p.Value)
+	return s.typedFieldMessage(lang, p.Column, p.Reason, p.Value)
 }
 
 // fmtScan reports whether s matches format, filling the value.

@@ -47,47 +47,14 @@ func (s *Server) institutionToRead(c *fiber.Ctx) (models.Institution, error) {
 	return in, nil
 }
 
-// fieldErrorsOf returns the field errors of err translated for the page, or nil when err is another
-// kind of error.
+// fieldErrorsOf returns the field errors of err translated for the page (values are what the user
+// typed), or nil when err is another kind of error.
 func (s *Server) fieldErrorsOf(lang string, err error, values map[string]string) map[string]string {
 	var fe models.FieldErrors
 	if !errors.As(err, &fe) {
 		return nil
 	}
-	out := make(map[string]string, len(fe))
-	for field, msg := range fe {
-		out[field] = s.fieldText(lang, field, msg, values[field])
-	}
-	return out
-}
-
-// fieldText says a model's field error in the page's language; a USCC is re-read for its Chinese
-// reason, other known messages come from the catalog, anything else is shown as the model wrote it.
-func (s *Server) fieldText(lang, field, msg, value string) string {
-	if field == "uscc" && lang == "zh" {
-		var ue *models.USCCError
-		if _, _, err := models.ParseUSCC(value); errors.As(err, &ue) {
-			return ue.ReasonZH
-		}
-	}
-	keys := map[string]string{
-		"required, at most 200 characters":           "registry.err.required200",
-		"required, at most 2000 characters":          "registry.err.required2000",
-		"required":                                   "registry.err.required",
-		"not a GB/T 2260 province code or plan city": "registry.err.province",
-		"unknown class":                              "registry.err.class",
-		"the institution is already in this class":   "registry.err.same_class",
-		"unknown disposition":                        "registry.err.disposition",
-		"a positive amount":                          "registry.err.positive",
-		"a positive whole number":                    "registry.err.positive",
-	}
-	if k, ok := keys[msg]; ok {
-		return s.views.t(lang, k)
-	}
-	if field == "disposition" && lang == "zh" {
-		return s.views.t(lang, "registry.err.move")
-	}
-	return msg
+	return s.fieldMessages(lang, fe, values)
 }
 
 // splitList reads a list typed one entry a line (or separated by 、 , ；).

@@ -303,14 +303,19 @@ func (s *Server) readNoticeForm(c *fiber.Ctx, action string) (noticeForm, models
 	return f, nn, labels, nil
 }
 
-// showFormErrors re-renders the form with each error next to its field and each bad row named.
-func (s *Server) showFormErrors(c *fiber.Ctx, f noticeForm, labels []string, err error) error {
+// showFormErrors re-renders the form with each error next to its field and each bad row named;
+// usccs are the codes of the rows as typed.
+func (s *Server) showFormErrors(c *fiber.Ctx, f noticeForm, labels, usccs []string, err error) error {
 	var fe models.FieldErrors
 	if !errors.As(err, &fe) {
 		return err
 	}
+	typed := map[string]string{}
+	for i, uscc := range usccs {
+		typed[fmt.Sprintf("institutions[%d]", i)] = uscc
+	}
 	f.Errors = map[string]string{}
-	for k, msg := range fe {
+	for k, msg := range s.fieldMessages(s.lang(c), fe, typed) {
 		var i int
 		if _, serr := fmt.Sscanf(k, "institutions[%d]", &i); serr == nil && i < len(labels) {
 			f.RowErrors = append(f.RowErrors, labels[i]+": "+msg)
@@ -331,7 +336,7 @@ func (s *Server) createNotice(c *fiber.Ctx) error {
 	n, err := s.store.CreateNotice(c.UserContext(), nn, currentUser(c).Email, s.now())
 	if err != nil {
 		s.deleteBlobs(nn.Attachments)
-		return s.showFormErrors(c, f, labels, err)
+		return s.showFormErrors(c, f, labels, nn.USCCs, err)
 	}
 	return c.Redirect(fmt.Sprintf("/office/notices/%d", n.ID), fiber.StatusSeeOther)
 }
@@ -350,7 +355,7 @@ func (s *Server) correctNotice(c *fiber.Ctx) error {
 	n, err := s.store.CreateNotice(c.UserContext(), nn, currentUser(c).Email, s.now())
 	if err != nil {
 		s.deleteBlobs(nn.Attachments)
-		return s.showFormErrors(c, f, labels, err)
+		return s.showFormErrors(c, f, labels, nn.USCCs, err)
 	}
 	return c.Redirect(fmt.Sprintf("/office/notices/%d", n.ID), fiber.StatusSeeOther)
 }
@@ -370,7 +375,7 @@ func (s *Server) updateNotice(c *fiber.Ctx) error {
 	nn.CorrectsID = old.CorrectsID
 	if _, err := s.store.UpdateDraft(c.UserContext(), old.ID, nn, currentUser(c).Email, s.now()); err != nil {
 		s.deleteBlobs(nn.Attachments)
-		return s.showFormErrors(c, f, labels, err)
+		return s.showFormErrors(c, f, labels, nn.USCCs, err)
 	}
 	return c.Redirect(fmt.Sprintf("/office/notices/%d", old.ID), fiber.StatusSeeOther)
 }
@@ -451,9 +456,10 @@ func (s *Server) publishNotice(c *fiber.Ctx) error {
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {
 		msgs := []string{}
-		for _, m := range fe {
+		for _, m := range s.fieldMessages(s.lang(c), fe, nil) {
 			msgs = append(msgs, m)
 		}
+		sort.Strings(msgs)
 		return s.renderOfficeNotice(c, n, strings.Join(msgs, "; "))
 	}
 	if err != nil {

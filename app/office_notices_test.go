@@ -124,9 +124,9 @@ var receiptPattern = regexp.MustCompile(`[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}`)
 // institutions with a 15-working-day window in the browser; investors claim in the browser; after the
 // deadline the notice expires by itself, the office records outcomes, the institutions without
 // claims appear in the transfer export with their disposition changed. Bad inputs tried: a USCC not
-// in the registry and a name that does not match (422, row named), windows of 0 and 10,000 days,
-// publishing twice and editing a published notice (409), claims with an invalid ID number, negative
-// and absurd amounts, on a draft, after the deadline, for an institution not listed, 1,000 claims a
+// in the registry, a name that does not match and a code of 16 characters (422, row named, in
+// Chinese), windows of 0 and 10,000 days, publishing twice and editing a published notice (409),
+// claims with an invalid ID number or one of 17 digits, negative, zero and absurd amounts, on a draft, after the deadline, for an institution not listed, 1,000 claims a
 // minute from one client (429 + Retry-After), another province's office reading claims (403).
 func TestZombieListLifecycle(t *testing.T) {
 	for _, b := range backends(t) {
@@ -159,10 +159,11 @@ func TestZombieListLifecycle(t *testing.T) {
 				name, days, paste, want string
 			}{
 				{"USCC not in the registry", "15", ins[29].Name + "\t" + ins[29].USCC + "\n某公司\t" + unknown, "#2: " + unknown},
-				{"name does not match", "15", "别的公司," + ins[29].USCC, "#1: " + ins[29].USCC + " is registered as"},
-				{"another province's institution", "15", other.USCC, "#1: " + other.USCC + " belongs to another province"},
-				{"window of 0 days", "0", ins[29].USCC, "1 to 3650"},
-				{"window of 10,000 days", "10000", ins[29].USCC, "between 1 and 3650"},
+				{"name does not match", "15", "别的公司," + ins[29].USCC, "#1: " + ins[29].USCC + " 在名单中登记的名称是“" + ins[29].Name + "”"},
+				{"another province's institution", "15", other.USCC, "#1: " + other.USCC + " 属于其他省份的名单"},
+				{"a code of 16 characters", "15", ins[29].USCC[:16], "#1: 统一社会信用代码应为18位，当前为16位"},
+				{"window of 0 days", "0", ins[29].USCC, "僵尸类机构名单公告须设1至3650天的申报期"},
+				{"window of 10,000 days", "10000", ins[29].USCC, "公告期应为1至3650天"},
 			}
 			for _, c := range bad {
 				t.Run(c.name, func(t *testing.T) {
@@ -228,9 +229,12 @@ func TestZombieListLifecycle(t *testing.T) {
 			}{
 				{"invalid ID number", claim(ins[2].USCC, "110105194912310021", "100"), "校验位"},
 				{"negative amount", claim(ins[2].USCC, idA, "-5"), "不能为负数"},
-				{"absurd amount", claim(ins[2].USCC, idA, "99999999999999"), "不超过100亿元"},
+				{"absurd amount", claim(ins[2].USCC, idA, "99999999999999"), "金额不能超过100亿元"},
+				{"zero principal", claim(ins[2].USCC, idA, "0"), "须大于0元"},
+				{"ID number of 17 digits", claim(ins[2].USCC, idA[:17], "100"), "身份证号码应为18位，当前为17位"},
 				{"three decimals", claim(ins[2].USCC, idA, "1.005"), "最多两位小数"},
 			}
+			ts.clock.t = ts.clock.t.Add(time.Minute) // a fresh budget of claims for the bad ones
 			for _, c := range claimBad {
 				t.Run(c.name, func(t *testing.T) {
 					wantAnswer(t, investor.postMultipart(path, c.form, nil), 422, c.field, `value="欧阳娜娜"`)
@@ -238,7 +242,7 @@ func TestZombieListLifecycle(t *testing.T) {
 			}
 			// The rest of the minute budget (10 per client) goes through the API, then 429.
 			wantAnswer(t, ts.callAPI("POST", "/api/v1"+path, "", map[string]any{"institution": other.USCC, "name": "张三", "id_number": idA, "phone": "13812345678", "principal": 100}), 422, "institution")
-			wantAnswer(t, ts.callAPI("POST", "/api/v1"+path, "", map[string]any{"institution": ins[1].USCC, "name": "张三", "id_number": idA, "phone": "13812345678", "principal": -1}), 422, "principal")
+			wantAnswer(t, ts.callAPI("POST", "/api/v1"+path, "", map[string]any{"institution": ins[1].USCC, "name": "张三", "id_number": idA, "phone": "13812345678", "principal": -1}), 422, `"principal":"more than zero"`) // the API keeps the models' English
 			r = ts.callAPI("POST", "/api/v1"+path, "", map[string]any{"institution": ins[1].USCC, "name": "张三", "id_number": idA, "phone": "13812345678", "principal": 100, "interest": 0})
 			wantAnswer(t, r, 201, `"status":"received"`)
 			for range 1000 {
@@ -283,7 +287,7 @@ func TestZombieListLifecycle(t *testing.T) {
 			wantAnswer(t, office.get(fmt.Sprintf("/office/notices/%d/evidence/%d", id, evidence.ID)), 200, "%PDF-1.4 contract")
 			var dupID uint64
 			ts.store.DB(ctx).Model(&models.Claim{}).Where("status = ?", "duplicate").Pluck("id", &dupID)
-			wantAnswer(t, office.post(fmt.Sprintf("/office/notices/%d/claims/%d", id, dupID), url.Values{"status": {"rejected"}}), 422)
+			wantAnswer(t, office.post(fmt.Sprintf("/office/notices/%d/claims/%d", id, dupID), url.Values{"status": {"rejected"}}), 422, "未予认可时请填写理由")
 			wantAnswer(t, office.post(fmt.Sprintf("/office/notices/%d/claims/%d", id, dupID), url.Values{"status": {"rejected"}, "reason": {"重复"}}), 303)
 
 			// Outcomes wait for the deadline; a server that was down across it catches up at start-up.

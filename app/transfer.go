@@ -24,7 +24,7 @@ func (s *Server) recordOutcome(c *fiber.Ctx) error {
 	_, err = s.store.RecordOutcome(c.UserContext(), n.ID, listed, c.FormValue("outcome"), c.FormValue("note"), currentUser(c).Email, s.now())
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {
-		for _, m := range fe {
+		for _, m := range s.fieldMessages(s.lang(c), fe, nil) {
 			return s.renderOfficeNotice(c, n, m)
 		}
 	}
