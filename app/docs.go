@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"gorm.io/gorm"
+
 	"pilu/models"
 	"pilu/search"
 )
@@ -109,7 +111,12 @@ func siteHost(site string) string {
 	return site
 }
 
-// feedAll sends the search document of every public record to add, reporting progress.
+// feedBatch is the number of records feedAll loads with one set of queries.
+const feedBatch = 500
+
+// feedAll sends the search document of every public record to add, reporting progress. It loads
+// records in batches of feedBatch, each with a few queries (records, then their attachments or
+// listed institutions), never several queries per record.
 func feedAll(ctx context.Context, st *models.Store, add func(search.Doc) error, progress func(done, total int64)) error {
 	db := st.DB(ctx)
 	var nIn, nDi, nNo int64
@@ -117,57 +124,81 @@ func feedAll(ctx context.Context, st *models.Store, add func(search.Doc) error, 
 	db.Model(&models.Disclosure{}).Distinct("root_id").Count(&nDi)
 	db.Model(&models.Notice{}).Where("status <> ?", "draft").Count(&nNo)
 	total, done := nIn+nDi+nNo, int64(0)
-	step := func() {
+	send := func(doc search.Doc) error {
+		if err := add(doc); err != nil {
+			return err
+		}
 		done++
-		if done%500 == 0 || done == total {
+		if done%feedBatch == 0 || done == total {
 			progress(done, total)
 		}
+		return nil
 	}
+
+	institutions := map[uint64]models.Institution{}
 	var lastID uint64
 	for {
 		var batch []models.Institution
-		if err := db.Where("id > ?", lastID).Order("id").Limit(500).Find(&batch).Error; err != nil {
+		if err := db.Where("id > ?", lastID).Order("id").Limit(feedBatch).Find(&batch).Error; err != nil {
 			return err
 		}
 		if len(batch) == 0 {
 			break
 		}
 		for _, in := range batch {
-			if err := add(institutionDoc(in)); err != nil {
+			institutions[in.ID] = in
+			if err := send(institutionDoc(in)); err != nil {
 				return err
 			}
-			step()
 		}
 		lastID = batch[len(batch)-1].ID
 	}
-	for _, entity := range []string{"disclosure", "notice"} {
-		lastID = 0
-		for {
-			var ids []uint64
-			q := db.Model(&models.Disclosure{}).Select("MAX(id) AS id").Group("root_id").Having("MAX(id) > ?", lastID).Order("MAX(id)")
-			if entity == "notice" {
-				q = db.Model(&models.Notice{}).Select("id").Where("id > ? AND status <> ?", lastID, "draft").Order("id")
+
+	lastID = 0
+	for {
+		var ids []uint64
+		q := db.Model(&models.Disclosure{}).Select("MAX(id) AS id").Group("root_id").Having("MAX(id) > ?", lastID).Order("MAX(id)")
+		if err := q.Limit(feedBatch).Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			break
+		}
+		var batch []models.Disclosure
+		err := db.Where("id IN ?", ids).Order("id").
+			Preload("Attachments", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).Find(&batch).Error
+		if err != nil {
+			return err
+		}
+		for _, d := range batch {
+			in, ok := institutions[d.InstitutionID]
+			if !ok {
+				continue // an institution added during the rebuild: the outbox brings it
 			}
-			if err := q.Limit(500).Pluck("id", &ids).Error; err != nil {
+			if err := send(disclosureDoc(d, in)); err != nil {
 				return err
 			}
-			if len(ids) == 0 {
-				break
-			}
-			for _, id := range ids {
-				doc, ok, err := loadDoc(ctx, st, entity, id)
-				if err != nil {
-					return err
-				}
-				if ok {
-					if err := add(doc); err != nil {
-						return err
-					}
-				}
-				step()
-			}
-			lastID = ids[len(ids)-1]
 		}
+		lastID = ids[len(ids)-1]
+	}
+
+	lastID = 0
+	for {
+		var batch []models.Notice
+		err := db.Where("id > ? AND status <> ?", lastID, "draft").Order("id").Limit(feedBatch).
+			Preload("Institutions", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).Find(&batch).Error
+		if err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		for _, n := range batch {
+			if err := send(noticeDoc(n)); err != nil {
+				return err
+			}
+		}
+		lastID = batch[len(batch)-1].ID
 	}
 	progress(total, total)
 	return nil

@@ -413,8 +413,9 @@ func bleveDoc(d Doc) (string, map[string]interface{}, error) {
 }
 
 // Rebuild builds a complete index from feed in a fresh sibling folder
-// (dir+".new-…"), in batches of about 1000 documents, stores cursor with the
-// last batch, and swaps it in: the old folder is renamed aside, the new one
+// (dir+".new-…"), in batches of about 1000 documents (one goroutine writes a
+// batch while feed fills the next), stores cursor with the last batch, and
+// swaps it in: the old folder is renamed aside, the new one
 // renamed to dir, the old one removed. The caller has closed any Index open on
 // dir. feed calls add once per document; an error from feed or add stops the
 // rebuild and leaves dir as it was.
@@ -447,9 +448,26 @@ func Rebuild(dir string, log *slog.Logger, feed func(add func(Doc) error) error,
 		return err
 	}
 
+	// Batches are written by one goroutine while feed fills the next one.
+	batches := make(chan *bleve.Batch, 1)
+	written := make(chan error, 1)
+	var failed atomic.Bool // a batch failed: feed need not go on
+	go func() {
+		var err error
+		for b := range batches {
+			if err == nil {
+				err = idx.Batch(b)
+				failed.Store(err != nil)
+			}
+		}
+		written <- err
+	}()
 	b := idx.NewBatch()
 	var n int
 	add := func(d Doc) error {
+		if failed.Load() {
+			return errors.New("a batch failed")
+		}
 		id, fields, err := bleveDoc(d)
 		if err != nil {
 			return err
@@ -459,19 +477,23 @@ func Rebuild(dir string, log *slog.Logger, feed func(add func(Doc) error) error,
 		}
 		n++
 		if b.Size() >= rebuildBatch {
-			if err := idx.Batch(b); err != nil {
-				return fmt.Errorf("search: rebuild: batch: %w", err)
-			}
-			b.Reset()
+			batches <- b
+			b = idx.NewBatch()
 		}
 		return nil
 	}
-	if err := feed(add); err != nil {
-		return fail(fmt.Errorf("search: rebuild: %w", err))
+	ferr := feed(add)
+	if ferr == nil {
+		b.SetInternal(keyCursor, encodeCursor(cursor))
+		batches <- b
 	}
-	b.SetInternal(keyCursor, encodeCursor(cursor))
-	if err := idx.Batch(b); err != nil {
-		return fail(fmt.Errorf("search: rebuild: last batch: %w", err))
+	close(batches)
+	werr := <-written
+	if werr != nil {
+		return fail(fmt.Errorf("search: rebuild: batch: %w", werr))
+	}
+	if ferr != nil {
+		return fail(fmt.Errorf("search: rebuild: %w", ferr))
 	}
 	if err := idx.Close(); err != nil {
 		_ = os.RemoveAll(tmp)

@@ -145,12 +145,14 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 
 	var main query.Query
+	var marks [][]string // the phrase terms of each wanted term, for snippets
 	text := strings.TrimSpace(q.Text)
 	byScore := text != ""
 	if text == "" {
 		main = bleve.NewMatchAllQuery()
 	} else {
-		must, mustNot := ix.termQueries(parseQuery(text))
+		var must, mustNot []query.Query
+		must, mustNot, marks = ix.termQueries(parseQuery(text))
 		if len(must) == 0 {
 			return res, nil
 		}
@@ -175,7 +177,9 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		}
 		req := bleve.NewSearchRequestOptions(mq, size, from, false)
 		req.Fields = []string{fieldTitle, fieldURL, fieldDate, fieldBody}
-		req.IncludeLocations = text != ""
+		// Snippets re-analyse the bodies shown (marks) instead of collecting
+		// the term locations of every hit.
+		req.IncludeLocations = false
 		if byScore {
 			req.SortBy([]string{"-_score", "-" + fieldDate, "_id"})
 		} else {
@@ -217,7 +221,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 	res.Total = sr.Total
 	for _, h := range sr.Hits {
-		res.Hits = append(res.Hits, makeHit(h))
+		res.Hits = append(res.Hits, ix.makeHit(h, marks))
 	}
 	if n := len(sr.Hits); n > 0 && n == size && uint64(from+n) < sr.Total {
 		res.Next = encodeAfter(sortValues(req, sr.Hits[n-1]))
@@ -274,7 +278,7 @@ func decodeAfter(c string) ([]string, error) {
 	return out, nil
 }
 
-func makeHit(h *search.DocumentMatch) Hit {
+func (ix *Index) makeHit(h *search.DocumentMatch, marks [][]string) Hit {
 	typ, id, _ := strings.Cut(h.ID, "/")
 	hit := Hit{Type: typ, ID: id, Score: h.Score}
 	hit.Title, _ = h.Fields[fieldTitle].(string)
@@ -285,13 +289,7 @@ func makeHit(h *search.DocumentMatch) Hit {
 		}
 	}
 	body, _ := h.Fields[fieldBody].(string)
-	var spans []span
-	for _, locs := range h.Locations[fieldBody] {
-		for _, l := range locs {
-			spans = append(spans, span{int(l.Start), int(l.End)})
-		}
-	}
-	hit.Snippet = snippet(body, spans)
+	hit.Snippet = snippet(body, ix.matchSpans(body, marks))
 	return hit
 }
 
@@ -403,7 +401,8 @@ func cutRunes(s string, n int) string {
 
 // termQueries builds one query per term that has something to search for:
 // the term must match in names, title, listed names, body or (unquoted) codes.
-func (ix *Index) termQueries(terms []userTerm) (must, mustNot []query.Query) {
+// marks are the phrase terms of the wanted terms, for snippets.
+func (ix *Index) termQueries(terms []userTerm) (must, mustNot []query.Query, marks [][]string) {
 	for _, t := range terms {
 		seq := phraseTerms(ix.zh.Analyze([]byte(t.text)))
 		if len(seq) == 0 {
@@ -434,9 +433,10 @@ func (ix *Index) termQueries(terms []userTerm) (must, mustNot []query.Query) {
 			mustNot = append(mustNot, q)
 		} else {
 			must = append(must, q)
+			marks = append(marks, seq)
 		}
 	}
-	return must, mustNot
+	return must, mustNot, marks
 }
 
 // code normalizes a term the way the codes field is indexed.

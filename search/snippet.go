@@ -180,3 +180,57 @@ func render(body string, start, end int, spans []span) string {
 	}
 	return strings.TrimSpace(b.String())
 }
+
+// matchSpans analyses body as the index does and returns where each of marks
+// (phrase terms from phraseTerms, "" a gap) occurs: the same matches a phrase
+// query finds, so only the hits shown are analysed again and the index need
+// not hand back the locations of every hit.
+func (ix *Index) matchSpans(body string, marks [][]string) []span {
+	if body == "" || len(marks) == 0 {
+		return nil
+	}
+	type tok struct {
+		term       string
+		start, end int
+	}
+	at := map[int][]tok{}
+	for _, t := range ix.zh.Analyze([]byte(body)) {
+		at[t.Position] = append(at[t.Position], tok{string(t.Term), t.Start, t.End})
+	}
+	find := func(pos int, term string) (tok, bool) {
+		for _, t := range at[pos] {
+			if t.term == term {
+				return t, true
+			}
+		}
+		return tok{}, false
+	}
+	var spans []span
+	for pos, toks := range at {
+		for _, seq := range marks {
+			first, ok := tok{}, false
+			for _, t := range toks {
+				if t.term == seq[0] {
+					first, ok = t, true
+				}
+			}
+			if !ok {
+				continue
+			}
+			s := span{first.start, first.end}
+			for i := 1; i < len(seq) && ok; i++ {
+				if seq[i] == "" {
+					continue
+				}
+				var t tok
+				if t, ok = find(pos+i, seq[i]); ok {
+					s.end = max(s.end, t.end)
+				}
+			}
+			if ok {
+				spans = append(spans, s)
+			}
+		}
+	}
+	return spans
+}

@@ -1,0 +1,88 @@
+package app
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"pilu/models"
+	"pilu/search"
+)
+
+// TestFeedAllMatchesLoadDoc checks that the bulk feed of a rebuild gives, for every public record,
+// the same document as the outbox path (loadDoc): latest versions of disclosures with their
+// attachments' text and institution, notices with their listed institutions, no drafts.
+func TestFeedAllMatchesLoadDoc(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			env := map[string]string{"PILU_DEMO": "1"}
+			for k, v := range b.env {
+				env[k] = v
+			}
+			ts := newTestServer(t, env)
+			ctx := context.Background()
+			if err := generate(ctx, ts.store, 5, 60, 3, func(int64, int64) {}); err != nil {
+				t.Fatal(err)
+			}
+
+			want := map[string]search.Doc{}
+			db := ts.store.DB(ctx)
+			for _, src := range []struct {
+				entity, col string
+				q           *gorm.DB
+			}{
+				{"institution", "id", db.Model(&models.Institution{})},
+				{"disclosure", "root_id", db.Model(&models.Disclosure{}).Distinct("root_id")},
+				{"notice", "id", db.Model(&models.Notice{})},
+			} {
+				var ids []uint64
+				if err := src.q.Pluck(src.col, &ids).Error; err != nil {
+					t.Fatal(err)
+				}
+				for _, id := range ids {
+					doc, ok, err := loadDoc(ctx, ts.store, src.entity, id)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if ok {
+						want[doc.Type+"/"+doc.ID] = doc
+					}
+				}
+			}
+
+			got := map[string]search.Doc{}
+			var last, total int64
+			err := feedAll(ctx, ts.store, func(d search.Doc) error {
+				key := d.Type + "/" + d.ID
+				if _, dup := got[key]; dup {
+					t.Errorf("%s fed twice", key)
+				}
+				got[key] = d
+				return nil
+			}, func(done, all int64) { last, total = done, all })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if last != total || total == 0 {
+				t.Errorf("progress ended at %d of %d", last, total)
+			}
+			kinds := map[string]int{}
+			for key, w := range want {
+				kinds[w.Type]++
+				if !reflect.DeepEqual(got[key], w) {
+					t.Errorf("%s:\n fed    %+v\n loaded %+v", key, got[key], w)
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("fed %d documents, loaded %d", len(got), len(want))
+			}
+			for _, typ := range search.Types {
+				if kinds[typ] == 0 {
+					t.Errorf("no %s in the data: the test proves nothing for it", typ)
+				}
+			}
+		})
+	}
+}
