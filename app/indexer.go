@@ -225,8 +225,8 @@ func (x *Indexer) Rebuild(ctx context.Context) error {
 	x.log.Info("rebuilding the search index from the database", "dir", x.dir)
 	err := search.Rebuild(x.dir, x.log, func(add func(search.Doc) error) error {
 		return feedAll(ctx, x.store, add, func(done, total int64) {
-			if total > 0 {
-				x.progress.Store(done * 100 / total)
+			if total > 0 { // 100 only once the new index is swapped in
+				x.progress.Store(min(done*100/total, 99))
 			}
 		})
 	}, cursor)

@@ -103,8 +103,8 @@ type Hit struct {
 
 // FacetCount is one value of a facet and the number of hits having it.
 type FacetCount struct {
-	Value string
-	Count int
+	Value string `json:"value"`
+	Count int    `json:"count"`
 }
 
 // Search runs q. Text with no searchable terms gives an empty Result, not an
