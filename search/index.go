@@ -74,8 +74,9 @@ type Index struct {
 	zh  analysis.Analyzer // the text analyzer, for building queries
 	kw  analysis.Analyzer // the codes analyzer
 
-	gen   atomic.Uint64 // counts Applies: cached results of an older generation are stale
-	cache resultCache
+	gen    atomic.Uint64 // counts Applies: cached results of an older generation are stale
+	cache  resultCache
+	facets facetTable
 
 	closeOnce sync.Once
 	closeErr  error

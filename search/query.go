@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -125,16 +126,19 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		page = 1
 	}
 	var after []string
+	offset := -1 // a cursor from a first page: the offset of the next page
 	if q.After != "" {
 		var err error
-		if after, err = decodeAfter(q.After); err != nil {
+		if after, offset, err = decodeAfter(q.After); err != nil {
 			return nil, err
 		}
 		page = 1
 	}
 	// from and size stay inside MaxResults; beyond it only the total counts.
 	from, size := 0, 0
-	if page-1 < MaxResults/perPage {
+	if offset >= 0 {
+		from, size = offset, min(perPage, MaxResults-offset)
+	} else if page-1 < MaxResults/perPage {
 		from = (page - 1) * perPage
 		size = min(perPage, MaxResults-from)
 	}
@@ -168,7 +172,12 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		return r, nil
 	}
 
-	newReq := func(filter query.Query, facets bool) *bleve.SearchRequest {
+	// The first page by relevance is sorted by score alone: the full order
+	// (score, newest, id) needs the date and id of every hit, which costs more
+	// than the search itself when a common word matches most documents. The
+	// hits are put in the full order afterwards (firstPage).
+	scoreOnly := byScore && after == nil && from == 0 && size > 0
+	newReq := func(filter query.Query, scoreOnly bool) *bleve.SearchRequest {
 		mq := main
 		if filter != nil {
 			b := query.NewBooleanQuery([]query.Query{main}, nil, nil)
@@ -180,19 +189,18 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		// Snippets re-analyse the bodies shown (marks) instead of collecting
 		// the term locations of every hit.
 		req.IncludeLocations = false
-		if byScore {
-			req.SortBy([]string{"-_score", "-" + fieldDate, "_id"})
-		} else {
+		switch {
+		case scoreOnly:
+			req.Size = size + 1 // one more tells whether the page ends inside a tie
+			req.SortBy([]string{"-_score"})
+		case byScore:
+			req.SortBy(fullByScore)
+		default:
 			req.SortBy([]string{"-" + fieldDate, "-_score", "_id"})
 		}
 		if after != nil {
 			req.From = 0
 			req.SearchAfter = after
-		}
-		if facets {
-			for _, f := range facetSizes {
-				req.AddFacet(f.field, bleve.NewFacetRequest(f.field, f.size))
-			}
 		}
 		return req
 	}
@@ -201,16 +209,34 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	if budget <= 0 {
 		budget = DefaultBudget
 	}
-	req := newReq(filterQuery(q, nil), true)
+	filter := filterQuery(q, nil)
+	req := newReq(filter, scoreOnly)
 	if after != nil && len(after) != len(req.Sort) {
 		return nil, ErrBadCursor
 	}
 	sctx, cancel := context.WithTimeout(ctx, budget)
-	sr, err := ix.idx.SearchInContext(sctx, req)
+	fctx, facets := ix.facets.counting(sctx)
+	sr, err := ix.idx.SearchInContext(fctx, req)
+	if err == nil && scoreOnly {
+		var hits search.DocumentMatchCollection
+		var more bool
+		if hits, more = firstPage(sr.Hits, size); hits == nil {
+			// The page ends inside a tie: only the full order says which come first.
+			req = newReq(filter, false)
+			var full *bleve.SearchResult
+			if full, err = ix.idx.SearchInContext(sctx, req); err == nil {
+				hits, more = full.Hits, len(full.Hits) == size && uint64(size) < sr.Total
+			}
+		}
+		sr.Hits = hits
+		if more {
+			res.Next = encodeOffset(size)
+		}
+	}
 	cancel()
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 		// Cut off: the small types answer quickly and hold the known items.
-		res.Partial = true
+		res.Partial, res.Next = true, ""
 		req = newReq(filterQuery(q, []string{TypeInstitution, TypeNotice}), false)
 		sctx, cancel := context.WithTimeout(ctx, max(budget/2, fallbackBudget))
 		sr, err = ix.idx.SearchInContext(sctx, req)
@@ -223,15 +249,12 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	for _, h := range sr.Hits {
 		res.Hits = append(res.Hits, ix.makeHit(h, marks))
 	}
-	if n := len(sr.Hits); n > 0 && n == size && uint64(from+n) < sr.Total {
+	if n := len(sr.Hits); n > 0 && n == size && uint64(from+n) < sr.Total && res.Next == "" && !scoreOnly {
 		res.Next = encodeAfter(sortValues(req, sr.Hits[n-1]))
 	}
-	for name, fr := range sr.Facets {
-		if fr == nil || fr.Terms == nil {
-			continue
-		}
-		for _, t := range fr.Terms.Terms() {
-			res.Facets[name] = append(res.Facets[name], FacetCount{Value: t.Term, Count: t.Count})
+	if !res.Partial {
+		if res.Facets, err = facets.result(); err != nil {
+			return nil, err
 		}
 	}
 	if !res.Partial {
@@ -253,6 +276,51 @@ func sortValues(req *bleve.SearchRequest, h *search.DocumentMatch) []string {
 	return out
 }
 
+// fullByScore is the order of hits by relevance: best score first, then the
+// newest, then by id, so that every hit has one place and paging never
+// repeats or skips one.
+var fullByScore = []string{"-_score", "-" + fieldDate, "_id"}
+
+// firstPage puts hits, the best size+1 by score, in the full order
+// (fullByScore) and returns the first size of them, and whether more follow.
+// It returns nil when the hit after the page has the score of the page's last:
+// the page ends inside a tie that the full order must settle.
+func firstPage(hits search.DocumentMatchCollection, size int) (search.DocumentMatchCollection, bool) {
+	more := len(hits) > size
+	if more {
+		if hits[size].Score == hits[size-1].Score {
+			return nil, true
+		}
+		hits = hits[:size]
+	}
+	date := func(h *search.DocumentMatch) string { s, _ := h.Fields[fieldDate].(string); return s }
+	sort.SliceStable(hits, func(i, j int) bool {
+		a, b := hits[i], hits[j]
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		da, db := dateOf(date(a)), dateOf(date(b))
+		if !da.Equal(db) {
+			return da.After(db) || db.IsZero() && !da.IsZero()
+		}
+		return a.ID < b.ID
+	})
+	return hits, more
+}
+
+// dateOf reads a stored date; zero when there is none.
+func dateOf(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// offsetMark starts a cursor that holds the offset of the next page (from a
+// first page by relevance) rather than sort values.
+const offsetMark = "@"
+
+// encodeOffset makes the offset of the next page into a cursor.
+func encodeOffset(n int) string { return offsetMark + strconv.Itoa(n) }
+
 // encodeAfter makes sort values into an opaque, URL-safe cursor.
 func encodeAfter(vs []string) string {
 	parts := make([]string, len(vs))
@@ -262,20 +330,29 @@ func encodeAfter(vs []string) string {
 	return strings.Join(parts, ".")
 }
 
-func decodeAfter(c string) ([]string, error) {
+// decodeAfter reads a cursor: sort values, or the offset of the next page
+// (-1 when the cursor holds sort values).
+func decodeAfter(c string) ([]string, int, error) {
 	if len(c) > 512 {
-		return nil, ErrBadCursor
+		return nil, -1, ErrBadCursor
+	}
+	if n, ok := strings.CutPrefix(c, offsetMark); ok {
+		off, err := strconv.Atoi(n)
+		if err != nil || off < 1 || off > MaxPerPage {
+			return nil, -1, ErrBadCursor
+		}
+		return nil, off, nil
 	}
 	parts := strings.Split(c, ".")
 	out := make([]string, len(parts))
 	for i, p := range parts {
 		b, err := base64.RawURLEncoding.DecodeString(p)
 		if err != nil || !utf8.Valid(b) {
-			return nil, ErrBadCursor
+			return nil, -1, ErrBadCursor
 		}
 		out[i] = string(b)
 	}
-	return out, nil
+	return out, -1, nil
 }
 
 func (ix *Index) makeHit(h *search.DocumentMatch, marks [][]string) Hit {

@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // TestReaderQueries covers what issue 6 adds for readers: pinyin, traditional
@@ -66,6 +70,64 @@ func TestTraditionalSnippetMarksWhatWasTyped(t *testing.T) {
 	if want := "<mark>紅嶺</mark>創投兌付公告"; res.Hits[0].Snippet != want {
 		t.Errorf("snippet %q, want %q", res.Hits[0].Snippet, want)
 	}
+}
+
+// TestFirstPageOrder checks that a first page sorted by score alone and put
+// in order afterwards, and the pages after it, list the hits exactly as the
+// full order (score, newest, id) does: scores that differ, ties inside a page
+// and ties across a page's end.
+func TestFirstPageOrder(t *testing.T) {
+	ix := mustOpen(t, filepath.Join(t.TempDir(), "index"))
+	var docs []Doc
+	for i := range 45 {
+		// i%9 sets how often the word occurs (the score); i%4 the date: ties of every kind.
+		body := strings.Repeat("兑付", 1+i%9) + strings.Repeat("进展说明。", 9-i%9)
+		docs = append(docs, Doc{Type: TypeDisclosure, ID: fmt.Sprint(i), Title: "公告", Body: body,
+			Date: day("2021-01-01").Add(time.Duration(i%4) * 24 * time.Hour)})
+	}
+	mustApply(t, ix, docs, nil, 1)
+	req := bleve.NewSearchRequestOptions(query.NewBooleanQuery(ix.mustQueries(t, "兑付"), nil, nil), 100, 0, false)
+	req.SortBy(fullByScore)
+	full, err := ix.idx.Search(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, h := range full.Hits {
+		want = append(want, h.ID)
+	}
+	for _, perPage := range []int{1, 4, 5, 7, 10, 45, 50} {
+		var got []string
+		q := Query{Text: "兑付", PerPage: perPage}
+		for {
+			res, err := ix.Search(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, hitIDs(res)...)
+			if res.Next == "" || len(got) > 100 {
+				break
+			}
+			q.After = res.Next
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("per page %d: %v\nwant %v", perPage, got, want)
+		}
+	}
+	for _, bad := range []string{"@", "@0", "@-3", "@x", "@101", "@1.5"} {
+		if _, err := ix.Search(context.Background(), Query{Text: "兑付", After: bad}); !errors.Is(err, ErrBadCursor) {
+			t.Errorf("After %q: err %v, want ErrBadCursor", bad, err)
+		}
+	}
+}
+
+// mustQueries builds the queries of text as Search does.
+func (ix *Index) mustQueries(t *testing.T, text string) []query.Query {
+	must, _, _ := ix.termQueries(parseQuery(text))
+	if len(must) == 0 {
+		t.Fatalf("no query for %q", text)
+	}
+	return must
 }
 
 func TestPagingAfter(t *testing.T) {
