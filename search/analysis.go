@@ -26,7 +26,7 @@ const (
 // mappingVersion is stored in every index. Bump it whenever the mapping or the
 // analysis changes: Open then treats older indexes as broken and the app
 // rebuilds them.
-const mappingVersion = "2"
+const mappingVersion = "3"
 
 // Field names in the index.
 const (
@@ -134,14 +134,17 @@ func fold(input []byte) (folded []byte, offs []int) {
 }
 
 // cjkGrams emits, for each run of adjacent CJK characters, every character
-// (unigram) and every pair of neighbours (bigram), both at the position of
-// their first character; so a phrase of bigrams at consecutive positions finds
-// a word, and a single character is a plain term. Other tokens pass unchanged.
+// (unigram), every pair of neighbours (bigram) and every three in a row
+// (trigram), each at the position of its first character: a character, a
+// two- or a three-character word is one plain term, and a longer word a short
+// phrase of trigrams (phraseTerms). Words of three characters are the most
+// common after two; as a term rather than a phrase of two bigrams they are
+// found without reading where every bigram occurs. Other tokens pass unchanged.
 // Positions are renumbered: one per CJK character, one per other token.
 type cjkGrams struct{}
 
 func (cjkGrams) Filter(input analysis.TokenStream) analysis.TokenStream {
-	out := make(analysis.TokenStream, 0, 2*len(input))
+	out := make(analysis.TokenStream, 0, 3*len(input))
 	pos := 1
 	for i := 0; i < len(input); {
 		tok := input[i]
@@ -175,6 +178,15 @@ func (cjkGrams) Filter(input analysis.TokenStream) analysis.TokenStream {
 				out = append(out, &analysis.Token{
 					Term: term, Start: c.start, End: next.end,
 					Position: pos + k, Type: analysis.Double,
+				})
+			}
+			if k+2 < len(run) {
+				next, third := run[k+1], run[k+2]
+				term := make([]byte, 0, len(c.term)+len(next.term)+len(third.term))
+				term = append(append(append(term, c.term...), next.term...), third.term...)
+				out = append(out, &analysis.Token{
+					Term: term, Start: c.start, End: third.end,
+					Position: pos + k, Type: analysis.Shingle,
 				})
 			}
 		}

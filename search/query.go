@@ -539,36 +539,54 @@ func fieldQuery(field string, seq []string, boost float64) query.Query {
 }
 
 // phraseTerms turns analyzed query text into the terms a phrase must have at
-// consecutive positions: at a position where a bigram starts, the bigram; at
-// the last character of a CJK run, a gap ("") since the bigram before covers
-// it; a lone CJK character as its unigram; other tokens whole.
+// consecutive positions, "" where any term will do (a gap). Each run of CJK
+// characters is covered by as few grams as cover it: a lone character by its
+// unigram, two by their bigram, three by their trigram, longer runs by
+// trigrams every three characters and one more ending at the run's end.
+// Other tokens stand for themselves.
 func phraseTerms(toks analysis.TokenStream) []string {
 	last := 0
 	for _, t := range toks {
 		last = max(last, t.Position)
 	}
-	uni := make([]string, last+1)
-	big := make([]string, last+1)
+	uni := make([]string, last+2)
+	big := make([]string, last+2)
+	tri := make([]string, last+2)
 	for _, t := range toks {
 		if t.Position < 1 {
 			continue
 		}
-		if t.Type == analysis.Double {
+		switch t.Type {
+		case analysis.Shingle:
+			tri[t.Position] = string(t.Term)
+		case analysis.Double:
 			big[t.Position] = string(t.Term)
-		} else {
+		default:
 			uni[t.Position] = string(t.Term)
 		}
 	}
 	var seq []string
-	for p := 1; p <= last; p++ {
-		switch {
-		case big[p] != "":
-			seq = append(seq, big[p])
-		case big[p-1] != "":
-			seq = append(seq, "")
-		default:
-			seq = append(seq, uni[p])
+	for p := 1; p <= last; {
+		n := 1 // the length of the CJK run starting at p; 1 for other tokens
+		for big[p+n-1] != "" {
+			n++
 		}
+		grams := make([]string, n)
+		switch n {
+		case 1:
+			grams[0] = uni[p]
+		case 2:
+			grams[0] = big[p]
+		default:
+			for k := 0; k+3 <= n; k += 3 {
+				grams[k] = tri[p+k]
+			}
+			if n%3 != 0 {
+				grams[n-3] = tri[p+n-3]
+			}
+		}
+		seq = append(seq, grams...)
+		p += n
 	}
 	for len(seq) > 0 && seq[len(seq)-1] == "" {
 		seq = seq[:len(seq)-1]
