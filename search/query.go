@@ -149,7 +149,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 
 	var main query.Query
-	var marks [][]string // the phrase terms of each wanted term, for snippets
+	var marks []mark // each wanted term, for snippets
 	text := strings.TrimSpace(q.Text)
 	byScore := text != ""
 	if text == "" {
@@ -355,7 +355,7 @@ func decodeAfter(c string) ([]string, int, error) {
 	return out, -1, nil
 }
 
-func (ix *Index) makeHit(h *search.DocumentMatch, marks [][]string) Hit {
+func (ix *Index) makeHit(h *search.DocumentMatch, marks []mark) Hit {
 	typ, id, _ := strings.Cut(h.ID, "/")
 	hit := Hit{Type: typ, ID: id, Score: h.Score}
 	hit.Title, _ = h.Fields[fieldTitle].(string)
@@ -478,8 +478,8 @@ func cutRunes(s string, n int) string {
 
 // termQueries builds one query per term that has something to search for:
 // the term must match in names, title, listed names, body or (unquoted) codes.
-// marks are the phrase terms of the wanted terms, for snippets.
-func (ix *Index) termQueries(terms []userTerm) (must, mustNot []query.Query, marks [][]string) {
+// marks are the wanted terms, for snippets.
+func (ix *Index) termQueries(terms []userTerm) (must, mustNot []query.Query, marks []mark) {
 	for _, t := range terms {
 		seq := phraseTerms(ix.zh.Analyze([]byte(t.text)))
 		if len(seq) == 0 {
@@ -510,7 +510,7 @@ func (ix *Index) termQueries(terms []userTerm) (must, mustNot []query.Query, mar
 			mustNot = append(mustNot, q)
 		} else {
 			must = append(must, q)
-			marks = append(marks, seq)
+			marks = append(marks, newMark(t.text, seq))
 		}
 	}
 	return must, mustNot, marks

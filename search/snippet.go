@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"html"
 	"sort"
 	"strings"
@@ -181,12 +182,90 @@ func render(body string, start, end int, spans []span) string {
 	return strings.TrimSpace(b.String())
 }
 
-// matchSpans analyses body as the index does and returns where each of marks
-// (phrase terms from phraseTerms, "" a gap) occurs: the same matches a phrase
-// query finds, so only the hits shown are analysed again and the index need
-// not hand back the locations of every hit.
-func (ix *Index) matchSpans(body string, marks [][]string) []span {
+// mark is a wanted term of a query as snippets look for it in a body.
+type mark struct {
+	seq []string // its phrase terms (phraseTerms), "" a gap
+	lit []byte   // its folded, lower-case text when that is all CJK or all ASCII letters and digits; else nil
+}
+
+// newMark makes the mark of a term typed as text with phrase terms seq.
+func newMark(text string, seq []string) mark {
+	m := mark{seq: seq}
+	folded, _ := fold([]byte(text))
+	lit := lowerASCII(folded)
+	han, alnum := true, true
+	for _, r := range string(lit) {
+		han = han && unicode.Is(unicode.Han, r)
+		alnum = alnum && r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+	}
+	if len(lit) > 0 && (han || alnum) {
+		m.lit = lit
+	}
+	return m
+}
+
+// lowerASCII returns b with ASCII capitals in lower case; the length never changes.
+func lowerASCII(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// isASCIIWord reports whether c is an ASCII letter or digit.
+func isASCIIWord(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// matchSpans returns where each of marks occurs in body: the same matches the
+// phrase queries find, without the index handing back the locations of every
+// hit. A mark with a literal text is looked for in the folded body (a Chinese
+// word is a run of characters; a Latin word or number must stand alone);
+// only the others need the body analysed as the index does.
+func (ix *Index) matchSpans(body string, marks []mark) []span {
 	if body == "" || len(marks) == 0 {
+		return nil
+	}
+	folded, offs := fold([]byte(body))
+	folded = lowerASCII(folded)
+	orig := func(k int) int {
+		if offs == nil {
+			return k
+		}
+		return offs[k]
+	}
+	var spans []span
+	var rest [][]string
+	for _, m := range marks {
+		if m.lit == nil {
+			rest = append(rest, m.seq)
+			continue
+		}
+		word := isASCIIWord(m.lit[0])
+		for from := 0; from < len(folded); {
+			j := bytes.Index(folded[from:], m.lit)
+			if j < 0 {
+				break
+			}
+			start, end := from+j, from+j+len(m.lit)
+			if !word || (start == 0 || !isASCIIWord(folded[start-1])) && (end == len(folded) || !isASCIIWord(folded[end])) {
+				spans = append(spans, span{orig(start), orig(end)})
+			}
+			_, size := utf8.DecodeRune(folded[start:])
+			from = start + size
+		}
+	}
+	return append(spans, ix.analysedSpans(body, rest)...)
+}
+
+// analysedSpans analyses body as the index does and returns where each of
+// marks (phrase terms from phraseTerms, "" a gap) occurs.
+func (ix *Index) analysedSpans(body string, marks [][]string) []span {
+	if len(marks) == 0 {
 		return nil
 	}
 	type tok struct {

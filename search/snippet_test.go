@@ -1,7 +1,9 @@
 package search
 
 import (
+	"fmt"
 	"html"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -89,4 +91,30 @@ func TestSnippet(t *testing.T) {
 
 func stripMarks(s string) string {
 	return strings.NewReplacer("<mark>", "", "</mark>", "").Replace(s)
+}
+
+// TestMatchSpansAsAnalysed checks that looking for a term's literal text in
+// the folded body finds the very spans that analysing the body finds, with
+// traditional and full-width characters, Latin words inside and beside
+// Chinese, and terms that need the analysis (mixed, with spaces).
+func TestMatchSpansAsAnalysed(t *testing.T) {
+	ix := mustOpen(t, filepath.Join(t.TempDir(), "index"))
+	bodies := []string{
+		"本平台出借人本金兑付进展：出借人本金已兑付30%。逾期借款人名单见附件。",
+		"紅嶺創投兌付公告：紅嶺創投于２０２０年清退，ＡＢＣ金融同日公告。",
+		"P2P平台abc与abcd、xabc不同；ABC在句尾abc",
+		"贷贷贷，岭南，出借 人本金（拆开的不算）",
+		"",
+	}
+	for _, text := range []string{"出借人本金", "兑付", "贷", "红岭创投", "创投兑", "abc", "2020", "ABC金融", "p2p平台", "出借 人本金", "岭", "不存在"} {
+		seq := phraseTerms(ix.zh.Analyze([]byte(text)))
+		m := newMark(text, seq)
+		for _, body := range bodies {
+			got := cleanSpans(body, ix.matchSpans(body, []mark{m}))
+			want := cleanSpans(body, ix.analysedSpans(body, [][]string{seq}))
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%q in %q: %v, analysed %v (literal %q)", text, body, got, want, m.lit)
+			}
+		}
+	}
 }
