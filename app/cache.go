@@ -132,7 +132,7 @@ func (o *openData) httpCache(c *fiber.Ctx) error {
 	lang := s.lang(c)
 	key := strings.Join([]string{string(c.Request().URI().RequestURI()), lang,
 		strconv.FormatUint(ver, 10), strconv.FormatUint(o.cache.gen.Load(), 10), now.Truncate(time.Minute).Format(time.RFC3339)}, "|")
-	if a := o.cache.get(key); a != nil {
+	if a := o.cache.get(key); a != nil && !wantsFresh(c) {
 		return answerCached(c, a)
 	}
 	if err := c.Next(); err != nil {
@@ -165,6 +165,18 @@ func (o *openData) httpCache(c *fiber.Ctx) error {
 		etag: `"` + hex.EncodeToString(sum[:12]) + `"`, modified: modified}
 	o.cache.put(key, a)
 	return answerCached(c, a)
+}
+
+// wantsFresh reports whether the request asks for an answer made anew (Cache-Control: no-cache,
+// or Pragma: no-cache from HTTP/1.0 clients), as a browser's forced reload and the search load test
+// do; the fresh answer is kept for the next reader.
+func wantsFresh(c *fiber.Ctx) bool {
+	for _, d := range strings.Split(c.Get(fiber.HeaderCacheControl), ",") {
+		if strings.EqualFold(strings.TrimSpace(d), "no-cache") {
+			return true
+		}
+	}
+	return strings.EqualFold(strings.TrimSpace(c.Get(fiber.HeaderPragma)), "no-cache")
 }
 
 // answerCached sends a kept answer, or 304 when the client's copy is current.

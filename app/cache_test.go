@@ -51,6 +51,26 @@ func TestHTTPCachingRevalidatesAndStaysPrivateWhereItMust(t *testing.T) {
 			}
 		})
 	}
+	// A request asking for a fresh answer (a forced reload, the search load test) is not served
+	// from the response cache: a change made behind GORM's back (so no new data version) shows.
+	path := "/api/v1/institutions/" + set.in.USCC
+	ts.get(path)
+	sqlDB, err := ts.store.DB(context.Background()).DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlDB.Exec("UPDATE institutions SET name = ? WHERE uscc = ?", "绕过缓存有限公司", set.in.USCC); err != nil {
+		t.Fatal(err)
+	}
+	if r := ts.get(path); strings.Contains(r.body, "绕过缓存") {
+		t.Fatal("the kept answer should still be served without no-cache")
+	}
+	for _, h := range [][]string{{"Cache-Control", "no-cache"}, {"Cache-Control", "max-age=0, No-Cache"}, {"Pragma", "no-cache"}} {
+		if r := ts.get(path, h...); r.StatusCode != 200 || !strings.Contains(r.body, "绕过缓存") {
+			t.Errorf("%s: %s: %d, the answer was not made anew", h[0], h[1], r.StatusCode)
+		}
+	}
+
 	// A write through the models starts a new data version: the answer and its ETag change.
 	before := ts.get("/api/v1/institutions")
 	ts.seedInstitution("440305", "MA5CA0002", "深圳市新增有限公司", "440000")

@@ -31,6 +31,7 @@ type Config struct {
 	Demo        bool
 	MaxFileMB   int
 	MaxFiles    int
+	SearchCache int
 }
 
 // configVar ties a Config field to its environment variable and flag.
@@ -135,6 +136,14 @@ var configVars = []configVar{
 			return errors.New("must be a whole number from 1 to 100")
 		}
 		c.MaxFiles = n
+		return nil
+	}},
+	{"PILU_SEARCH_CACHE", "search-cache", "search results kept in memory (0: none, for measurements)", func(*Config) string { return "512" }, func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1_000_000 {
+			return errors.New("must be a whole number from 0 to 1000000")
+		}
+		c.SearchCache = n
 		return nil
 	}},
 }

@@ -44,14 +44,26 @@ type Indexer struct {
 	gapSince map[uint64]time.Time
 	poke     chan struct{}
 	brands   brandList // for "no results" suggestions
+	cache    int       // results each opened index keeps (PILU_SEARCH_CACHE)
 }
 
-func openIndexer(dir string, store *models.Store, log *slog.Logger) (*Indexer, error) {
-	ix, err := search.Open(dir, log)
+func openIndexer(dir string, store *models.Store, log *slog.Logger, cache int) (*Indexer, error) {
+	x := &Indexer{dir: dir, store: store, log: log, gapSince: map[uint64]time.Time{}, poke: make(chan struct{}, 1), cache: cache}
+	ix, err := x.open()
 	if err != nil {
 		return nil, err
 	}
-	return &Indexer{dir: dir, store: store, log: log, ix: ix, gapSince: map[uint64]time.Time{}, poke: make(chan struct{}, 1)}, nil
+	x.ix = ix
+	return x, nil
+}
+
+// open opens the index folder with the configured result cache.
+func (x *Indexer) open() (*search.Index, error) {
+	ix, err := search.Open(x.dir, x.log)
+	if err == nil {
+		ix.SetCacheSize(x.cache)
+	}
+	return ix, err
 }
 
 // Run rebuilds an empty index, then applies the outbox until ctx ends.
@@ -230,7 +242,7 @@ func (x *Indexer) Rebuild(ctx context.Context) error {
 			}
 		})
 	}, cursor)
-	ix, oerr := search.Open(x.dir, x.log)
+	ix, oerr := x.open()
 	x.mu.Lock()
 	x.ix = ix
 	x.mu.Unlock()

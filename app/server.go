@@ -89,7 +89,7 @@ func Open(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 			return nil, fmt.Errorf("demo data: %w", err)
 		}
 	}
-	if s.indexer, err = openIndexer(cfg.IndexDir, s.store, s.log); err != nil {
+	if s.indexer, err = openIndexer(cfg.IndexDir, s.store, s.log, cfg.SearchCache); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("PILU_INDEX_DIR=%s: %w", cfg.IndexDir, err)
 	}

@@ -29,6 +29,8 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{map[string]string{"PILU_SECRET": "short"}, nil, "PILU_SECRET"},
 		{map[string]string{"PILU_BASE_URL": "ftp://x"}, nil, "PILU_BASE_URL"},
 		{map[string]string{"PILU_DEMO": "yes please"}, nil, "PILU_DEMO"},
+		{map[string]string{"PILU_SEARCH_CACHE": "-1"}, nil, "PILU_SEARCH_CACHE"},
+		{nil, []string{"--search-cache", "lots"}, "PILU_SEARCH_CACHE"},
 		{nil, []string{"--addr", "nonsense"}, "PILU_ADDR"},
 		{nil, []string{"--no-such-flag"}, "no-such-flag"},
 	}
