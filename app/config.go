@@ -32,6 +32,9 @@ type Config struct {
 	MaxFileMB   int
 	MaxFiles    int
 	SearchCache int
+	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse proxies whose X-Real-IP
+	// header names the client; empty: the client is the connection's peer.
+	TrustedProxies []string
 }
 
 // configVar ties a Config field to its environment variable and flag.
@@ -144,6 +147,19 @@ var configVars = []configVar{
 			return errors.New("must be a whole number from 0 to 1000000")
 		}
 		c.SearchCache = n
+		return nil
+	}},
+	{"PILU_TRUSTED_PROXIES", "trusted-proxies", "reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Real-IP header names the client", func(*Config) string { return "" }, func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+				return fmt.Errorf("%q is neither an IP address nor a CIDR range", p)
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
 		return nil
 	}},
 }

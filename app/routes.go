@@ -12,6 +12,14 @@ import (
 )
 
 // routes is the single route table of the portal: read it as a table of contents.
+// proxyHeader is the header naming the client when requests come through trusted proxies.
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return "X-Real-IP"
+}
+
 func (s *Server) routes() *fiber.App {
 	web := fiber.New(fiber.Config{
 		AppName:                      "pilu",
@@ -24,8 +32,14 @@ func (s *Server) routes() *fiber.App {
 		DisableStartupMessage:        true,
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
-		ProxyHeader:                  "",
 		Immutable:                    false,
+		// Behind reverse proxies (PILU_TRUSTED_PROXIES) the client is the X-Real-IP they set, so
+		// that rate limits and login throttling count each client; a header from anyone else is
+		// ignored.
+		ProxyHeader:             proxyHeader(s.cfg.TrustedProxies),
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          s.cfg.TrustedProxies,
+		EnableIPValidation:      true,
 	})
 	web.Use(recover.New())
 	web.Use(securityHeaders)
