@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // NewDisclosure is what a filer submits; attachments are already in the blob store.
@@ -34,6 +35,14 @@ func (s *Store) FileDisclosure(ctx context.Context, in Institution, nd NewDisclo
 	d.FiledBy, d.Version = actor, 1
 	err = s.Tx(ctx, func(tx *gorm.DB) error {
 		if d.Kind == "monthly_data" {
+			if s.dialect == "mysql" {
+				// Serialise first filings of one institution: the second waits here and then sees
+				// the first (SQLite's write transactions are one at a time already).
+				var lock Institution
+				if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Take(&lock, in.ID).Error; err != nil {
+					return err
+				}
+			}
 			var n int64
 			if err := tx.Model(&Disclosure{}).Where("institution_id = ? AND kind = ? AND period = ?", in.ID, d.Kind, d.Period).Count(&n).Error; err != nil {
 				return err
