@@ -55,13 +55,16 @@ func classify(err error) *apiError {
 	return &apiError{Status: 500, Code: "internal"}
 }
 
-// conflictMessage keeps the models' explanation of a conflict, which names no internals.
+// conflictMessage keeps the models' explanation of a conflict, which names no internals: the text
+// after the last "models: " once ErrConflict's own text is cut off; "" when there is none (a bare
+// ErrConflict, a wrapping that is not the models').
 func conflictMessage(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, "models: "); i >= 0 {
-		msg = msg[i+len("models: "):]
+	msg := strings.TrimSuffix(err.Error(), ": "+models.ErrConflict.Error())
+	i := strings.LastIndex(msg, "models: ")
+	if i < 0 || msg == models.ErrConflict.Error() {
+		return ""
 	}
-	return strings.TrimSuffix(msg, ": "+models.ErrConflict.Error())
+	return msg[i+len("models: "):]
 }
 
 func codeFor(status int) string {
@@ -104,9 +107,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if isAPI(c) {
 		return c.Status(e.Status).JSON(fiber.Map{"error": e})
 	}
-	if len(e.Fields) > 0 { // the API keeps the models' English; a page speaks the reader's language
+	if len(e.Fields) > 0 || e.Code == "conflict" { // the API keeps the models' English; a page speaks the reader's language
 		page := *e
 		page.Fields = s.fieldMessages(lang, e.Fields, nil)
+		page.Message = s.fieldMessage(lang, "", e.Message)
 		e = &page
 	}
 	return s.render(c.Status(e.Status), "error", pageData{Title: "error.title", Data: e})

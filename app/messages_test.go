@@ -21,7 +21,8 @@ type modelMessage struct {
 	Where   string
 }
 
-// modelMessagesInSource parses models/*.go and collects every message assigned into a FieldErrors:
+// modelMessagesInSource parses models/*.go and collects every message assigned into a FieldErrors
+// and every conflict explained with fmt.Errorf("models: …: %w", …, ErrConflict):
 // fe[…] = "…", FieldErrors{…: "…"}, fmt.Sprintf formats and concatenations ("one of " + list, where
 // the value becomes %s) in those places. Messages copied from other errors (err.Error(), a
 // USCCError's Reason) are not literals and are translated by their own errors.
@@ -67,6 +68,21 @@ func modelMessagesInSource(t *testing.T) []modelMessage {
 					if ix, ok := lhs.(*ast.IndexExpr); ok && isFieldErrors(ix.X, checks) && i < len(n.Rhs) {
 						add(n.Rhs[i])
 					}
+				}
+			case *ast.CallExpr:
+				// fmt.Errorf("models: …: %w", …, ErrConflict): a conflict a page explains.
+				sel, isSel := n.Fun.(*ast.SelectorExpr)
+				if !isSel || sel.Sel.Name != "Errorf" || len(n.Args) < 2 {
+					break
+				}
+				if last, ok := n.Args[len(n.Args)-1].(*ast.Ident); !ok || last.Name != "ErrConflict" {
+					break
+				}
+				format, _, ok := messageOf(n.Args[0])
+				pattern := strings.TrimSuffix(strings.TrimPrefix(format, "models: "), ": %w")
+				if ok && strings.TrimSpace(messageVerb.ReplaceAllString(pattern, "")) != "" && !seen[pattern] {
+					seen[pattern] = true
+					out = append(out, modelMessage{Pattern: pattern, Format: messageVerb.MatchString(pattern), Where: fset.Position(n.Pos()).String()})
 				}
 			case *ast.CompositeLit:
 				if id, ok := n.Type.(*ast.Ident); ok && id.Name == "FieldErrors" {

@@ -182,10 +182,10 @@ func TestZombieListLifecycle(t *testing.T) {
 			wantAnswer(t, ts.callAPI("POST", fmt.Sprintf("/api/v1/notices/%d/publish", id), bjToken, nil), 403)
 
 			wantAnswer(t, office.post(fmt.Sprintf("/office/notices/%d/publish", id), url.Values{}), 303)
-			wantAnswer(t, office.post(fmt.Sprintf("/office/notices/%d/publish", id), url.Values{}), 409)
-			wantAnswer(t, ts.callAPI("POST", fmt.Sprintf("/api/v1/notices/%d/publish", id), gdToken, nil), 409)
-			wantAnswer(t, ts.callAPI("PUT", fmt.Sprintf("/api/v1/notices/%d", id), gdToken, map[string]any{"kind": "general", "title": "x", "body": "y"}), 409)
-			wantAnswer(t, office.postMultipart(fmt.Sprintf("/office/notices/%d", id), fields("15", ""), nil), 409)
+			wantAnswer(t, office.post(fmt.Sprintf("/office/notices/%d/publish", id), url.Values{}), 409, fmt.Sprintf("公告 %d 已经发布", id))
+			wantAnswer(t, ts.callAPI("POST", fmt.Sprintf("/api/v1/notices/%d/publish", id), gdToken, nil), 409, fmt.Sprintf("notice %d is already published", id))
+			wantAnswer(t, ts.callAPI("PUT", fmt.Sprintf("/api/v1/notices/%d", id), gdToken, map[string]any{"kind": "general", "title": "x", "body": "y"}), 409, "publish a correction")
+			wantAnswer(t, office.postMultipart(fmt.Sprintf("/office/notices/%d", id), fields("15", ""), nil), 409, "已发布的公告不能修改")
 
 			// 15 working days from Wednesday 2026-11-25 end on 2026-12-16, 24:00 China time.
 			r = ts.get(fmt.Sprintf("/api/v1/notices/%d", id))
