@@ -150,7 +150,23 @@ func (v *views) funcs(lang string) template.FuncMap {
 		"snippet":      func(s string) template.HTML { return template.HTML(s) },
 		"isTrue":       func(b *bool) bool { return b != nil && *b },
 		"chart":        func(f []figuresJSON) template.HTML { return v.figuresChart(lang, f) },
+		"fieldLabel":   func(key string) string { return v.fieldLabel(lang, key) },
 	}
+}
+
+// fieldLabel names an input field of an error (title, figures.lenders, institutions[2]) as forms
+// label it; a field without a label keeps its key.
+func (v *views) fieldLabel(lang, key string) string {
+	name, index, _ := strings.Cut(strings.TrimSuffix(key, "]"), "[")
+	for _, k := range []string{"field." + name, "fig." + strings.TrimPrefix(name, "figures.")} {
+		if label := v.t(lang, k); label != k {
+			if n, err := strconv.Atoi(index); err == nil {
+				return label + " " + strconv.Itoa(n+1)
+			}
+			return label
+		}
+	}
+	return key
 }
 
 // render executes page with data for the request's language and sends it as HTML.

@@ -25,3 +25,24 @@ func TestConflictMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldLabel names error fields as the forms label them, in both languages; unknown keys stay.
+func TestFieldLabel(t *testing.T) {
+	v, err := newViews()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ lang, key, want string }{
+		{"zh", "title", "标题"},
+		{"en", "period", "Month"},
+		{"zh", "figures.lenders", v.t("zh", "fig.lenders")},
+		{"zh", "institutions[2]", "名单中的机构 3"},
+		{"zh", "institutions[x]", "名单中的机构"},
+		{"en", "no_such_field", "no_such_field"},
+	}
+	for _, c := range cases {
+		if got := v.fieldLabel(c.lang, c.key); got != c.want {
+			t.Errorf("fieldLabel(%s, %q) = %q, want %q", c.lang, c.key, got, c.want)
+		}
+	}
+}
