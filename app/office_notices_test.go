@@ -253,6 +253,10 @@ func TestZombieListLifecycle(t *testing.T) {
 			if r.StatusCode != 429 || r.Header.Get("Retry-After") == "" {
 				t.Fatalf("1,000 claims a minute: %d %s", r.StatusCode, r.Header.Get("Retry-After"))
 			}
+			// The RateLimit-* headers speak of the claim allowance that refused, not the API's writes.
+			if r.Header.Get("RateLimit-Limit") != "10" || r.Header.Get("RateLimit-Remaining") != "0" || r.Header.Get("RateLimit-Reset") == "" {
+				t.Fatalf("claim limit headers: %v", r.Header)
+			}
 			jsonError(t, r)
 			ts.clock.t = ts.clock.t.Add(time.Minute)
 

@@ -74,10 +74,17 @@ func (l *rateLimiter) evict(now time.Time) {
 }
 
 // limitBy is a handler that answers 429 with Retry-After once the client (its address, prefixed
-// with scope so that routes keep separate buckets) has used its rate.
+// with scope so that routes keep separate buckets) has used its rate; every answer carries the
+// RateLimit-* headers of that bucket.
 func (l *rateLimiter) limitBy(scope string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		ok, wait := l.allow(scope + "|" + c.IP())
+		key := scope + "|" + c.IP()
+		ok, wait := l.allow(key)
+		// A route's own limit is the one its client meets first: its headers replace the API's.
+		remaining, reset := l.remaining(key)
+		c.Set("RateLimit-Limit", strconv.Itoa(int(l.burst)))
+		c.Set("RateLimit-Remaining", strconv.Itoa(remaining))
+		c.Set("RateLimit-Reset", strconv.Itoa(reset))
 		if ok {
 			return c.Next()
 		}
