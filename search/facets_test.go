@@ -86,3 +86,26 @@ func bleveQuery(t *testing.T, ix *Index, q Query) query.Query {
 	}
 	return main
 }
+
+// TestFacetsWarmedAtOpen: opening an index builds the facet arrays in the background, so the first
+// search does not wait for them, and Close waits for that work.
+func TestFacetsWarmedAtOpen(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "index")
+	ix := mustOpen(t, dir)
+	mustApply(t, ix, []Doc{{Type: TypeDisclosure, ID: "1", Title: "兑付公告", Province: "440000"}}, nil, 1)
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix.facets.mu.Lock()
+	defer ix.facets.mu.Unlock()
+	if len(ix.facets.segs) == 0 || len(ix.facets.values[1]) != 2 || ix.facets.values[1][1] != "440000" {
+		t.Fatalf("no facet arrays after opening: %d segments, provinces %v", len(ix.facets.segs), ix.facets.values)
+	}
+}

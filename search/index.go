@@ -15,6 +15,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
@@ -78,8 +79,9 @@ type Index struct {
 	cache  resultCache
 	facets facetTable
 
-	closeOnce sync.Once
-	closeErr  error
+	background sync.WaitGroup // warmFacets, which Close waits for
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // Open opens the index in dir, creating it (and its parent folders) when
@@ -257,7 +259,33 @@ func wrap(dir string, log *slog.Logger, idx bleve.Index) (*Index, error) {
 		_ = idx.Close()
 		return nil, fmt.Errorf("search: open index %s: analyzers missing", dir)
 	}
+	ix.background.Add(1)
+	go func() {
+		defer ix.background.Done()
+		ix.warmFacets()
+	}()
 	return ix, nil
+}
+
+// warmFacets builds the facet arrays of every segment (about a second a million documents), so
+// that the first search after opening does not wait for them.
+func (ix *Index) warmFacets() {
+	adv, err := ix.idx.Advanced()
+	if err != nil {
+		return
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return
+	}
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok || snap == nil {
+		return // closed already
+	}
+	defer snap.Close()
+	if _, err := ix.facets.view(snap); err != nil {
+		ix.log.Warn("search: facet arrays", "err", err)
+	}
 }
 
 // Apply indexes docs (replacing any with the same Type and ID), deletes the
@@ -326,6 +354,7 @@ func (ix *Index) Empty() bool {
 // harmless.
 func (ix *Index) Close() error {
 	ix.closeOnce.Do(func() {
+		ix.background.Wait()
 		if err := ix.idx.Close(); err != nil {
 			ix.closeErr = fmt.Errorf("search: close index %s: %w", ix.dir, err)
 		}
