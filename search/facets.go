@@ -46,7 +46,7 @@ var facetFields = func() []string {
 	return out
 }()
 
-// view is what counting needs of one snapshot: where each segment's documents
+// facetView is what counting needs of one snapshot: where each segment's documents
 // start and their packed values, and the values by number as they were then.
 type facetView struct {
 	offsets []uint64   // global number of each segment's first document
@@ -60,6 +60,9 @@ type facetView struct {
 func (t *facetTable) view(snap *scorch.IndexSnapshot) (facetView, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if len(facetFields)*facetBits > 64 {
+		return facetView{}, errors.New("search: more facets than a uint64 packs")
+	}
 	if t.segs == nil {
 		t.segs = map[segment.Segment][]uint64{}
 		t.values = make([][]string, len(facetFields))
