@@ -125,30 +125,9 @@ var configVars = []configVar{
 		c.Demo = b
 		return nil
 	}},
-	{"PILU_MAX_FILE_MB", "max-file-mb", "largest attachment in MiB", func(*Config) string { return "50" }, func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 4096 {
-			return errors.New("must be a whole number of MiB from 1 to 4096")
-		}
-		c.MaxFileMB = n
-		return nil
-	}},
-	{"PILU_MAX_FILES", "max-files", "most attachments in one disclosure", func(*Config) string { return "10" }, func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return errors.New("must be a whole number from 1 to 100")
-		}
-		c.MaxFiles = n
-		return nil
-	}},
-	{"PILU_SEARCH_CACHE", "search-cache", "search results kept in memory (0: none, for measurements)", func(*Config) string { return "512" }, func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 1_000_000 {
-			return errors.New("must be a whole number from 0 to 1000000")
-		}
-		c.SearchCache = n
-		return nil
-	}},
+	{"PILU_MAX_FILE_MB", "max-file-mb", "largest attachment in MiB", func(*Config) string { return "50" }, wholeNumber(1, 4096, "of MiB ", func(c *Config, n int) { c.MaxFileMB = n })},
+	{"PILU_MAX_FILES", "max-files", "most attachments in one disclosure", func(*Config) string { return "10" }, wholeNumber(1, 100, "", func(c *Config, n int) { c.MaxFiles = n })},
+	{"PILU_SEARCH_CACHE", "search-cache", "search results kept in memory (0: none, for measurements)", func(*Config) string { return "512" }, wholeNumber(0, 1000000, "", func(c *Config, n int) { c.SearchCache = n })},
 	{"PILU_TRUSTED_PROXIES", "trusted-proxies", "reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Real-IP header names the client", func(*Config) string { return "" }, func(c *Config, v string) error {
 		c.TrustedProxies = nil
 		for _, p := range strings.Split(v, ",") {
@@ -162,6 +141,18 @@ var configVars = []configVar{
 		}
 		return nil
 	}},
+}
+
+// wholeNumber is the setter of a whole-number variable from lo to hi (unit names what it counts).
+func wholeNumber(lo, hi int, unit string, set func(*Config, int)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("must be a whole number %sfrom %d to %d", unit, lo, hi)
+		}
+		set(c, n)
+		return nil
+	}
 }
 
 // LoadConfig reads the environment (getenv) and the flags in args; the first bad value is an error

@@ -107,9 +107,14 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if isAPI(c) {
 		return c.Status(e.Status).JSON(fiber.Map{"error": e})
 	}
-	if len(e.Fields) > 0 || e.Code == "conflict" { // the API keeps the models' English; a page speaks the reader's language
+	// The API keeps the models' English; a page speaks the reader's language.
+	if len(e.Fields) > 0 {
 		page := *e
 		page.Fields = s.fieldMessages(lang, e.Fields, nil)
+		e = &page
+	}
+	if e.Code == "conflict" {
+		page := *e
 		page.Message = s.fieldMessage(lang, "", e.Message)
 		e = &page
 	}

@@ -74,22 +74,24 @@ func (l *rateLimiter) evict(now time.Time) {
 }
 
 // limitBy is a handler that answers 429 with Retry-After once the client (its address, prefixed
-// with scope so that routes keep separate buckets) has used its rate; every answer carries the
-// RateLimit-* headers of that bucket.
+// with scope so that routes keep separate buckets) has used its rate (admit).
 func (l *rateLimiter) limitBy(scope string) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		key := scope + "|" + c.IP()
-		ok, wait := l.allow(key)
-		// A route's own limit is the one its client meets first: its headers replace the API's.
-		remaining, reset := l.remaining(key)
-		c.Set("RateLimit-Limit", strconv.Itoa(int(l.burst)))
-		c.Set("RateLimit-Remaining", strconv.Itoa(remaining))
-		c.Set("RateLimit-Reset", strconv.Itoa(reset))
-		if ok {
-			return c.Next()
-		}
-		secs := int(wait.Seconds()) + 1
-		c.Set("Retry-After", strconv.Itoa(secs))
-		return fail(429, "too_many_requests", "")
+	return func(c *fiber.Ctx) error { return l.admit(c, scope) }
+}
+
+// admit takes a token from the client's bucket in scope and passes the request on, or answers 429
+// with Retry-After; every answer carries the RateLimit-* headers of that bucket, so a route's own
+// limit (met after the API's) speaks last.
+func (l *rateLimiter) admit(c *fiber.Ctx, scope string) error {
+	key := scope + "|" + c.IP()
+	ok, wait := l.allow(key)
+	remaining, reset := l.remaining(key)
+	c.Set("RateLimit-Limit", strconv.Itoa(int(l.burst)))
+	c.Set("RateLimit-Remaining", strconv.Itoa(remaining))
+	c.Set("RateLimit-Reset", strconv.Itoa(reset))
+	if ok {
+		return c.Next()
 	}
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
+	return fail(429, "too_many_requests", "")
 }

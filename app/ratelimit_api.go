@@ -2,7 +2,6 @@ package app
 
 import (
 	"net"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -16,22 +15,13 @@ func (o *openData) limitAPI(c *fiber.Ctx) error {
 	if ip != nil && ip.IsLoopback() {
 		return c.Next()
 	}
-	l, scope, limit := o.reads, "api-read", apiReadsPerMinute
+	l, scope := o.reads, "api-read"
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 	default:
-		l, scope, limit = o.writes, "api-write", apiWritesPerMinute
+		l, scope = o.writes, "api-write"
 	}
-	ok, wait := l.allow(scope + "|" + c.IP())
-	remaining, reset := l.remaining(scope + "|" + c.IP())
-	c.Set("RateLimit-Limit", strconv.Itoa(limit))
-	c.Set("RateLimit-Remaining", strconv.Itoa(remaining))
-	c.Set("RateLimit-Reset", strconv.Itoa(reset))
-	if ok {
-		return c.Next()
-	}
-	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
-	return fail(429, "too_many_requests", "")
+	return l.admit(c, scope)
 }
 
 // remaining reports the whole requests left in key's bucket and the seconds until it is full again.

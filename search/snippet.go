@@ -196,7 +196,7 @@ func newMark(text string, seq []string) mark {
 	han, alnum := true, true
 	for _, r := range string(lit) {
 		han = han && unicode.Is(unicode.Han, r)
-		alnum = alnum && r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+		alnum = alnum && r < utf8.RuneSelf && isASCIIWord(byte(r))
 	}
 	if len(lit) > 0 && (han || alnum) {
 		m.lit = lit
