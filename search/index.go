@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -50,6 +51,13 @@ var lockTimeout = 2 * time.Second
 
 // rebuildBatch is the number of documents per batch in Rebuild.
 const rebuildBatch = 1000
+
+// rebuildWriters is the number of batches Rebuild writes at once. Bleve
+// analyses a batch's documents in parallel but builds its segment on the
+// calling goroutine and then waits for it to be persisted; two writers keep
+// both cores busy (10,000 generated documents: 187 → 247 a second; three
+// writers did no better).
+const rebuildWriters = 2
 
 // Doc is one searchable record; the app turns models into Docs.
 type Doc struct {
@@ -478,20 +486,26 @@ func Rebuild(dir string, log *slog.Logger, feed func(add func(Doc) error) error,
 		return err
 	}
 
-	// Batches are written by one goroutine while feed fills the next one.
-	batches := make(chan *bleve.Batch, 1)
-	written := make(chan error, 1)
+	// Batches are written by rebuildWriters goroutines while feed fills the
+	// next one. The last batch carries the cursor; nothing is visible before
+	// the swap, so the order in which batches land does not matter.
+	batches := make(chan *bleve.Batch, rebuildWriters)
+	written := make(chan error, rebuildWriters)
 	var failed atomic.Bool // a batch failed: feed need not go on
-	go func() {
-		var err error
-		for b := range batches {
-			if err == nil {
-				err = idx.Batch(b)
-				failed.Store(err != nil)
+	for range rebuildWriters {
+		go func() {
+			var err error
+			for b := range batches {
+				if err == nil && !failed.Load() {
+					err = idx.Batch(b)
+					if err != nil {
+						failed.Store(true)
+					}
+				}
 			}
-		}
-		written <- err
-	}()
+			written <- err
+		}()
+	}
 	b := idx.NewBatch()
 	var n int
 	add := func(d Doc) error {
@@ -518,7 +532,10 @@ func Rebuild(dir string, log *slog.Logger, feed func(add func(Doc) error) error,
 		batches <- b
 	}
 	close(batches)
-	werr := <-written
+	var werr error
+	for range rebuildWriters {
+		werr = cmp.Or(werr, <-written)
+	}
 	if werr != nil {
 		return fail(fmt.Errorf("search: rebuild: batch: %w", werr))
 	}
