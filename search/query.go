@@ -533,9 +533,7 @@ func fieldQuery(field string, seq []string, boost float64) query.Query {
 		q.SetBoost(boost)
 		return q
 	}
-	q := query.NewPhraseQuery(seq, field)
-	q.SetBoost(boost)
-	return q
+	return &phraseQuery{field: field, terms: seq, boost: boost}
 }
 
 // phraseTerms turns analyzed query text into the terms a phrase must have at
