@@ -1,14 +1,13 @@
 package search
 
 import (
-	"context"
 	"errors"
+	"slices"
 	"sort"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/collector"
+	"github.com/blevesearch/bleve/v2/numeric"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -16,9 +15,8 @@ import (
 // values, which for a common word costs more than the search itself; here a
 // hit's facet values are one number read from an array built once per segment
 // of the index (segments never change), and counting is adding to small
-// arrays. The counting rides on Bleve's collector through its documented hook
-// (search.MakeDocumentMatchHandlerKey), so the hits, the total and the paging
-// stay Bleve's.
+// arrays. The same arrays hold each document's date, which the search sorts
+// and filters by.
 
 // facetBits is the width of one facet's value number in a document's packed
 // values: up to 65,535 values a facet, four facets in a uint64.
@@ -34,10 +32,18 @@ type facetTable struct {
 	mu     sync.Mutex
 	values [][]string                   // per facet (facetSizes order): number → value; 0 is "none"
 	number []map[string]uint64          // per facet: value → number
-	segs   map[segment.Segment][]uint64 // per segment: packed value numbers by local document number
+	segs   map[segment.Segment]segValues
 }
 
-// facetFields are the facet fields, in facetSizes order.
+// segValues are what a segment's documents are sorted, filtered and counted
+// by, by local document number.
+type segValues struct {
+	packed []uint64 // facet value numbers, facetBits each, in facetSizes order
+	dates  []int64  // Unix nanoseconds; noDate when none
+}
+
+// facetFields are the facet fields, in facetSizes order; valueFields adds
+// the date.
 var facetFields = func() []string {
 	out := make([]string, len(facetSizes))
 	for i, f := range facetSizes {
@@ -46,12 +52,15 @@ var facetFields = func() []string {
 	return out
 }()
 
-// facetView is what counting needs of one snapshot: where each segment's documents
-// start and their packed values, and the values by number as they were then.
+var valueFields = append(slices.Clone(facetFields), fieldDate)
+
+// facetView is what a search needs of one snapshot: per segment, its
+// documents' packed values and dates, and the values by number as they were
+// then.
 type facetView struct {
-	offsets []uint64   // global number of each segment's first document
-	docs    [][]uint64 // per segment, per local document: packed value numbers
-	values  [][]string // per facet: number → value
+	docs   [][]uint64 // per segment, per local document: packed value numbers
+	dates  [][]int64  // per segment, per local document: date
+	values [][]string // per facet: number → value
 }
 
 // view returns the facet view of snap, building the arrays of segments seen
@@ -64,7 +73,7 @@ func (t *facetTable) view(snap *scorch.IndexSnapshot) (facetView, error) {
 		return facetView{}, errors.New("search: more facets than a uint64 packs")
 	}
 	if t.segs == nil {
-		t.segs = map[segment.Segment][]uint64{}
+		t.segs = map[segment.Segment]segValues{}
 		t.values = make([][]string, len(facetFields))
 		t.number = make([]map[string]uint64, len(facetFields))
 		for i := range facetFields {
@@ -73,24 +82,20 @@ func (t *facetTable) view(snap *scorch.IndexSnapshot) (facetView, error) {
 		}
 	}
 	var v facetView
-	var running uint64
 	inUse := map[segment.Segment]bool{}
 	for _, ss := range snap.Segments() {
 		seg := ss.Segment()
-		// Bleve numbers a snapshot's documents segment after segment, each
-		// segment counting all its documents, deleted ones too.
-		v.offsets = append(v.offsets, running)
-		running += seg.Count()
-		docs, ok := t.segs[seg]
+		sv, ok := t.segs[seg]
 		if !ok {
 			var err error
-			if docs, err = t.build(seg); err != nil {
+			if sv, err = t.build(seg); err != nil {
 				return facetView{}, err
 			}
-			t.segs[seg] = docs
+			t.segs[seg] = sv
 		}
 		inUse[seg] = true
-		v.docs = append(v.docs, docs)
+		v.docs = append(v.docs, sv.packed)
+		v.dates = append(v.dates, sv.dates)
 	}
 	if len(t.segs) > 2*len(inUse)+8 {
 		for seg := range t.segs {
@@ -104,17 +109,30 @@ func (t *facetTable) view(snap *scorch.IndexSnapshot) (facetView, error) {
 	return v, nil
 }
 
-// build reads the facet values of every document of seg from its doc values.
-func (t *facetTable) build(seg segment.Segment) ([]uint64, error) {
+// build reads the facet values and the date of every document of seg from
+// its doc values.
+func (t *facetTable) build(seg segment.Segment) (segValues, error) {
 	dv, ok := seg.(segment.DocValueVisitable)
 	if !ok {
-		return nil, errors.New("search: a segment without doc values")
+		return segValues{}, errors.New("search: a segment without doc values")
 	}
 	docs := make([]uint64, seg.Count())
+	dates := make([]int64, seg.Count())
 	var state segment.DocVisitState
 	var err, bad error
 	for n := range docs {
-		state, err = dv.VisitDocValues(uint64(n), facetFields, func(field string, term []byte) {
+		dates[n] = noDate
+		state, err = dv.VisitDocValues(uint64(n), valueFields, func(field string, term []byte) {
+			if field == fieldDate {
+				// Dates are indexed at several precisions; shift 0 is the exact one.
+				pc := numeric.PrefixCoded(term)
+				if shift, err := pc.Shift(); err == nil && shift == 0 {
+					if v, err := pc.Int64(); err == nil {
+						dates[n] = v
+					}
+				}
+				return
+			}
 			for i, f := range facetFields {
 				if f != field {
 					continue
@@ -133,68 +151,31 @@ func (t *facetTable) build(seg segment.Segment) ([]uint64, error) {
 			}
 		}, state)
 		if err != nil {
-			return nil, err
+			return segValues{}, err
 		}
 		if bad != nil {
-			return nil, bad
+			return segValues{}, bad
 		}
 	}
-	return docs, nil
+	return segValues{packed: docs, dates: dates}, nil
 }
 
 // facetCounter counts the facet values of the hits of one search.
 type facetCounter struct {
-	view   facetView
-	counts [][]int // per facet: number → hits
-	seg    int     // segment of the last hit (hits come in document order)
-	err    error
+	values [][]string // per facet: number → value
+	counts [][]int    // per facet: number → hits
 }
 
-// counting returns ctx carrying a collector hook that counts the facets of
-// every hit of the search run with it, and the counter to read afterwards.
-func (t *facetTable) counting(ctx context.Context) (context.Context, *facetCounter) {
-	fc := &facetCounter{}
-	hook := search.MakeDocumentMatchHandler(func(sctx *search.SearchContext) (search.DocumentMatchHandler, bool, error) {
-		next, loadID, err := collector.MakeTopNDocumentMatchHandler(sctx)
-		if err != nil {
-			return nil, false, err
-		}
-		snap, ok := sctx.IndexReader.(*scorch.IndexSnapshot)
-		if !ok {
-			return nil, false, errors.New("search: facets need a scorch index")
-		}
-		if fc.view, err = t.view(snap); err != nil {
-			return nil, false, err
-		}
-		fc.counts = make([][]int, len(fc.view.values))
-		for i, vs := range fc.view.values {
-			fc.counts[i] = make([]int, len(vs))
-		}
-		return func(d *search.DocumentMatch) error {
-			if d != nil {
-				fc.add(d.IndexInternalID.Value())
-			}
-			return next(d)
-		}, loadID, nil
-	})
-	return context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, hook), fc
+func newFacetCounter(v facetView) *facetCounter {
+	fc := &facetCounter{values: v.values, counts: make([][]int, len(v.values))}
+	for i, vs := range v.values {
+		fc.counts[i] = make([]int, len(vs))
+	}
+	return fc
 }
 
-// add counts the values of the document with global number doc.
-func (fc *facetCounter) add(doc uint64) {
-	offs := fc.view.offsets
-	if fc.seg >= len(offs) || doc < offs[fc.seg] {
-		fc.seg = sort.Search(len(offs), func(i int) bool { return offs[i] > doc }) - 1
-	}
-	for fc.seg+1 < len(offs) && doc >= offs[fc.seg+1] {
-		fc.seg++
-	}
-	if fc.seg < 0 || doc-offs[fc.seg] >= uint64(len(fc.view.docs[fc.seg])) {
-		fc.err = errors.New("search: a hit outside the index's segments")
-		fc.seg = 0
-		return
-	}
-	packed := fc.view.docs[fc.seg][doc-offs[fc.seg]]
+// add counts the values of one hit, packed as in segValues.
+func (fc *facetCounter) add(packed uint64) {
 	for i, c := range fc.counts {
 		c[(packed>>(facetBits*i))&(1<<facetBits-1)]++
 	}
@@ -202,14 +183,14 @@ func (fc *facetCounter) add(doc uint64) {
 
 // result returns the counts of each facet, most hits first (then by value),
 // as many values as facetSizes allows; every facet is present.
-func (fc *facetCounter) result() (map[string][]FacetCount, error) {
+func (fc *facetCounter) result() map[string][]FacetCount {
 	out := map[string][]FacetCount{}
 	for i, f := range facetSizes {
 		list := []FacetCount{}
 		if i < len(fc.counts) {
 			for num, n := range fc.counts[i] {
 				if num > 0 && n > 0 {
-					list = append(list, FacetCount{Value: fc.view.values[i][num], Count: n})
+					list = append(list, FacetCount{Value: fc.values[i][num], Count: n})
 				}
 			}
 		}
@@ -221,5 +202,5 @@ func (fc *facetCounter) result() (map[string][]FacetCount, error) {
 		})
 		out[f.field] = list[:min(len(list), f.size)]
 	}
-	return out, fc.err
+	return out
 }

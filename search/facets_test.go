@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // TestFacetsAsBleveCounts checks the facet counts against Bleve's own facets
@@ -70,21 +69,6 @@ func TestFacetsAsBleveCounts(t *testing.T) {
 			}
 		}
 	}
-}
-
-// bleveQuery is the query Search runs for q, text and filters.
-func bleveQuery(t *testing.T, ix *Index, q Query) query.Query {
-	var main query.Query = bleve.NewMatchAllQuery()
-	if q.Text != "" {
-		must, mustNot, _ := ix.termQueries(parseQuery(q.Text))
-		main = query.NewBooleanQuery(must, nil, mustNot)
-	}
-	if f := filterQuery(q, nil); f != nil {
-		b := query.NewBooleanQuery([]query.Query{main}, nil, nil)
-		b.AddFilter(f)
-		return b
-	}
-	return main
 }
 
 // TestFacetsWarmedAtOpen: opening an index builds the facet arrays in the background, so the first

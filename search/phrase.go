@@ -1,189 +1,93 @@
 package search
 
 import (
-	"context"
-	"errors"
-	"strings"
-
-	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/scorer"
-	index "github.com/blevesearch/bleve_index_api"
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
-// phraseQuery matches terms at consecutive positions of one field, "" where
-// any term will do (phraseTerms makes such sequences). Bleve's PhraseQuery
-// answers the same, but through a conjunction that builds maps of every
-// term's locations for every document holding all the terms, which made a
-// phrase of two common trigrams ten times slower than one of its words
-// alone. This one walks the terms' postings side by side and compares their
-// positions in place. A match is scored like a term query whose frequency is
-// the number of places the phrase occurs.
-type phraseQuery struct {
-	field string
-	terms []string
-	boost float64
-}
-
-// Searcher implements query.Query.
-func (q *phraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
-	s := &phraseSearcher{}
-	fail := func(err error) (search.Searcher, error) {
-		_ = s.Close()
-		return nil, err
-	}
-	var df uint64
-	for off, t := range q.terms {
-		if t == "" {
+// matchPhrase finds the documents of segment ss, among within (all when
+// nil), where a's terms stand at consecutive positions of a.field, "" where
+// any term will do (phraseTerms makes such sequences), within one value of
+// the field. The documents holding every term are found from the postings
+// bitmaps first; only their term positions are read.
+func matchPhrase(ss *scorch.SegmentSnapshot, a alt, within *roaring.Bitmap) (altMatches, error) {
+	m := altMatches{docs: roaring.New(), freqs: map[uint32]phraseHit{}}
+	var lists []segment.PostingsList
+	var offs []uint64 // the position of lists[i]'s term in the phrase
+	var cand *roaring.Bitmap
+	for off, term := range a.terms {
+		if term == "" {
 			continue
 		}
-		if err := search.RecordTermSearcher(ctx); err != nil {
-			return fail(err)
+		pl, err := postings(ss, a.field, term)
+		if err != nil || pl == nil {
+			return m, err
 		}
-		tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, true, true, true)
-		if err != nil {
-			return fail(err)
+		bm := roaring.New()
+		if err := termBitmap(pl, bm); err != nil {
+			return m, err
 		}
-		s.readers = append(s.readers, tfr)
-		s.offs = append(s.offs, uint64(off))
-		if len(s.readers) == 1 || tfr.Count() < df {
-			df = tfr.Count() // the phrase is at most as frequent as its rarest term
-		}
-	}
-	if len(s.readers) == 0 {
-		return fail(errEmptyPhrase)
-	}
-	docs, err := r.DocCount()
-	if err != nil {
-		return fail(err)
-	}
-	s.count = df
-	s.tfds = make([]index.TermFieldDoc, len(s.readers))
-	s.cur = make([]*index.TermFieldDoc, len(s.readers))
-	s.scorer = scorer.NewTermQueryScorer([]byte(strings.Join(q.terms, " ")), q.field, q.boost, docs, df, 0, opts)
-	return s, nil
-}
-
-var errEmptyPhrase = errors.New("search: a phrase without terms")
-
-// phraseSearcher is phraseQuery's search.Searcher.
-type phraseSearcher struct {
-	readers []index.TermFieldReader
-	offs    []uint64 // the position of readers[i]'s term in the phrase
-	tfds    []index.TermFieldDoc
-	cur     []*index.TermFieldDoc // where each reader stands; nil once one runs out
-	started bool                  // the readers have been positioned
-	done    bool                  // a reader ran out: no more matches
-	matched bool                  // cur is the document last returned
-	scorer  *scorer.TermQueryScorer
-	count   uint64
-	hit     index.TermFieldDoc
-}
-
-func (s *phraseSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
-	switch {
-	case s.done:
-		return nil, nil
-	case !s.started:
-		s.started = true
-		for i := range s.readers {
-			if err := s.move(i, nil); err != nil || s.done {
-				return nil, err
+		if cand == nil {
+			cand = bm
+			if within != nil {
+				cand.And(within)
 			}
+		} else {
+			cand.And(bm)
 		}
-	case s.matched:
-		if err := s.move(0, nil); err != nil || s.done {
-			return nil, err
+		if cand.IsEmpty() {
+			return m, nil
 		}
+		lists = append(lists, pl)
+		offs = append(offs, uint64(off))
 	}
-	return s.align(ctx)
-}
-
-func (s *phraseSearcher) Advance(ctx *search.SearchContext, id index.IndexInternalID) (*search.DocumentMatch, error) {
-	if s.done {
-		return nil, nil
+	if cand == nil {
+		return m, nil
 	}
-	if s.started && s.matched && s.cur[0].ID.Compare(id) >= 0 {
-		return s.Next(ctx)
+	its := make([]segment.PostingsIterator, len(lists))
+	for i, pl := range lists {
+		its[i] = pl.Iterator(true, true, true, nil)
 	}
-	for i := range s.readers {
-		if s.started && s.cur[i].ID.Compare(id) >= 0 {
+	posts := make([]segment.Posting, len(lists))
+	it := cand.Iterator()
+	for it.HasNext() {
+		d := it.Next()
+		ok := true
+		for i, pi := range its {
+			p, err := pi.Advance(uint64(d))
+			if err != nil {
+				return m, err
+			}
+			if p == nil || p.Number() != uint64(d) {
+				ok = false
+				break
+			}
+			posts[i] = p
+		}
+		if !ok {
 			continue
 		}
-		if err := s.move(i, id); err != nil || s.done {
-			return nil, err
+		if n := occurrences(posts, offs); n > 0 {
+			m.docs.Add(d)
+			m.freqs[d] = phraseHit{freq: n, norm: posts[0].Norm()}
 		}
 	}
-	s.started = true
-	return s.align(ctx)
+	return m, nil
 }
 
-// move moves reader i to its next document, or to the first at or after id
-// when id is not nil.
-func (s *phraseSearcher) move(i int, id index.IndexInternalID) error {
-	var tfd *index.TermFieldDoc
-	var err error
-	if id == nil {
-		tfd, err = s.readers[i].Next(s.tfds[i].Reset())
-	} else {
-		tfd, err = s.readers[i].Advance(id, s.tfds[i].Reset())
-	}
-	if err != nil {
-		return err
-	}
-	s.cur[i] = tfd
-	if tfd == nil {
-		s.done = true
-	}
-	return nil
-}
-
-// align moves the readers forward until all stand on one document where the
-// phrase occurs, and scores it.
-func (s *phraseSearcher) align(ctx *search.SearchContext) (*search.DocumentMatch, error) {
-	s.matched = false
-	for {
-		target := s.cur[0].ID
-		for _, c := range s.cur[1:] {
-			if c.ID.Compare(target) > 0 {
-				target = c.ID
-			}
-		}
-		same := true
-		for i := range s.readers {
-			if s.cur[i].ID.Compare(target) < 0 {
-				if err := s.move(i, target); err != nil || s.done {
-					return nil, err
-				}
-				same = same && s.cur[i].ID.Equals(target)
-			}
-		}
-		if !same {
-			continue
-		}
-		if freq := s.occurrences(); freq > 0 {
-			s.matched = true
-			s.hit = index.TermFieldDoc{ID: s.cur[0].ID, Freq: freq, Norm: s.cur[0].Norm}
-			return s.scorer.Score(ctx, &s.hit), nil
-		}
-		if err := s.move(0, nil); err != nil || s.done {
-			return nil, err
-		}
-	}
-}
-
-// occurrences counts the places of the current document where every term
-// stands at its offset, within one value of the field.
-func (s *phraseSearcher) occurrences() uint64 {
+// occurrences counts the places where every posting's term stands at its
+// offset from one start, within one value of the field.
+func occurrences(posts []segment.Posting, offs []uint64) uint64 {
 	var n uint64
-	for _, v := range s.cur[0].Vectors {
-		if v.Pos < s.offs[0] {
+	for _, l := range posts[0].Locations() {
+		if l.Pos() < offs[0] {
 			continue
 		}
-		start := v.Pos - s.offs[0]
+		start := l.Pos() - offs[0]
 		all := true
-		for i := 1; i < len(s.cur) && all; i++ {
-			all = hasPos(s.cur[i].Vectors, start+s.offs[i], v.ArrayPositions)
+		for i := 1; i < len(posts) && all; i++ {
+			all = hasPos(posts[i].Locations(), start+offs[i], l.ArrayPositions())
 		}
 		if all {
 			n++
@@ -192,9 +96,9 @@ func (s *phraseSearcher) occurrences() uint64 {
 	return n
 }
 
-func hasPos(vs []*index.TermFieldVector, pos uint64, array []uint64) bool {
-	for _, v := range vs {
-		if v.Pos == pos && sameArray(v.ArrayPositions, array) {
+func hasPos(ls []segment.Location, pos uint64, array []uint64) bool {
+	for _, l := range ls {
+		if l.Pos() == pos && sameArray(l.ArrayPositions(), array) {
 			return true
 		}
 	}
@@ -211,27 +115,4 @@ func sameArray(a, b []uint64) bool {
 		}
 	}
 	return true
-}
-
-func (s *phraseSearcher) Close() error {
-	var first error
-	for _, r := range s.readers {
-		if err := r.Close(); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
-}
-
-func (s *phraseSearcher) Weight() float64            { return s.scorer.Weight() }
-func (s *phraseSearcher) SetQueryNorm(n float64)     { s.scorer.SetQueryNorm(n) }
-func (s *phraseSearcher) Count() uint64              { return s.count }
-func (s *phraseSearcher) Min() int                   { return 0 }
-func (s *phraseSearcher) DocumentMatchPoolSize() int { return 1 }
-func (s *phraseSearcher) Size() int {
-	n := 64 + s.scorer.Size()
-	for _, r := range s.readers {
-		n += r.Size()
-	}
-	return n
 }

@@ -13,11 +13,11 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
-// TestPhraseAsBleve checks phraseQuery against Bleve's PhraseQuery: the same
+// TestPhraseAsBleve checks phrases against Bleve's PhraseQuery: the same
 // documents for random phrases over a small alphabet (so phrases occur often,
 // and their terms often occur apart), in a plain field and in one of several
 // values (names), on an index of many segments with documents deleted and
-// replaced, alone and under Advance (as one clause of a conjunction).
+// replaced, alone and beside another clause.
 func TestPhraseAsBleve(t *testing.T) {
 	ix := mustOpen(t, filepath.Join(t.TempDir(), "index"))
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -51,6 +51,18 @@ func TestPhraseAsBleve(t *testing.T) {
 		mustApply(t, ix, docs, deletes, uint64(round+1))
 	}
 
+	ours := func(cls ...clause) []string {
+		p := &plan{clauses: cls, scored: true, keep: 1000}
+		if err := ix.run(context.Background(), p, false); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range p.page {
+			out = append(out, r.id)
+		}
+		slices.Sort(out)
+		return out
+	}
 	ids := func(q query.Query) []string {
 		req := bleve.NewSearchRequestOptions(q, 1000, 0, false)
 		res, err := ix.idx.SearchInContext(context.Background(), req)
@@ -66,25 +78,24 @@ func TestPhraseAsBleve(t *testing.T) {
 	}
 	found := 0
 	for k := range 300 {
-		phrase := text(2 + k%7)
-		seq := phraseTerms(ix.zh.Analyze([]byte(phrase)))
+		sample := text(2 + k%7)
+		seq := phraseTerms(ix.zh.Analyze([]byte(sample)))
 		if len(seq) < 2 {
 			continue
 		}
 		for _, field := range []string{fieldBody, fieldNames} {
-			ours := &phraseQuery{field: field, terms: seq, boost: 1}
-			theirs := query.NewPhraseQuery(seq, field)
-			got, want := ids(ours), ids(theirs)
+			phrase := alt{field: field, terms: seq, boost: 1}
+			theirs := bleveAlt(phrase)
+			got, want := ours(clause{alts: []alt{phrase}}), ids(theirs)
 			if !slices.Equal(got, want) {
-				t.Errorf("%q in %s (%q): %v, Bleve %v", phrase, field, seq, got, want)
+				t.Errorf("%q in %s (%q): %v, Bleve %v", sample, field, seq, got, want)
 			}
-			// As one clause of a conjunction, the searcher is moved by Advance.
-			other := query.NewTermQuery(seq[0])
-			other.SetField(field)
-			got = ids(query.NewConjunctionQuery([]query.Query{other, ours}))
-			want = ids(query.NewConjunctionQuery([]query.Query{other, theirs}))
+			// Beside another clause, the phrase is checked only where that one matched.
+			other := alt{field: field, terms: seq[:1], boost: 1}
+			got = ours(clause{alts: []alt{other}}, clause{alts: []alt{phrase}})
+			want = ids(query.NewConjunctionQuery([]query.Query{bleveAlt(other), theirs}))
 			if !slices.Equal(got, want) {
-				t.Errorf("%q in %s with %q: %v, Bleve %v", phrase, field, seq[0], got, want)
+				t.Errorf("%q in %s with %q: %v, Bleve %v", sample, field, seq[0], got, want)
 			}
 			found += len(want)
 		}

@@ -5,17 +5,15 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"sort"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 )
 
 // Limits on what a query may ask for.
@@ -125,45 +123,37 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	if page < 1 {
 		page = 1
 	}
-	var after []string
-	offset := -1 // a cursor from a first page: the offset of the next page
+	var after *ranked
 	if q.After != "" {
 		var err error
-		if after, offset, err = decodeAfter(q.After); err != nil {
+		if after, err = decodeAfter(q.After); err != nil {
 			return nil, err
 		}
 		page = 1
 	}
-	// from and size stay inside MaxResults; beyond it only the total counts.
-	from, size := 0, 0
-	if offset >= 0 {
-		from, size = offset, min(perPage, MaxResults-offset)
-	} else if page-1 < MaxResults/perPage {
-		from = (page - 1) * perPage
-		size = min(perPage, MaxResults-from)
+	// With page numbers, pages stay inside MaxResults; beyond it only the
+	// total counts. A cursor pages on without limit.
+	from, size := 0, perPage
+	if after == nil {
+		from, size = 0, 0
+		if page-1 < MaxResults/perPage {
+			from = (page - 1) * perPage
+			size = min(perPage, MaxResults-from)
+		}
 	}
 
 	res := &Result{Hits: []Hit{}, Facets: map[string][]FacetCount{}}
 	for _, f := range facetSizes {
 		res.Facets[f.field] = []FacetCount{}
 	}
-
-	var main query.Query
-	var marks []mark // each wanted term, for snippets
 	text := strings.TrimSpace(q.Text)
-	byScore := text != ""
-	if text == "" {
-		main = bleve.NewMatchAllQuery()
-	} else {
-		var must, mustNot []query.Query
-		must, mustNot, marks = ix.termQueries(parseQuery(text))
-		if len(must) == 0 {
-			return res, nil
-		}
-		main = query.NewBooleanQuery(must, nil, mustNot)
+	cls, marks := ix.clauses(parseQuery(text))
+	wanted := false
+	for _, c := range cls {
+		wanted = wanted || !c.exclude
 	}
-	if q.Sort == SortDate {
-		byScore = false
+	if text != "" && !wanted {
+		return res, nil
 	}
 
 	key := cacheKey(q, page, perPage)
@@ -172,157 +162,103 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		return r, nil
 	}
 
-	// The first page by relevance is sorted by score alone: the full order
-	// (score, newest, id) needs the date and id of every hit, which costs more
-	// than the search itself when a common word matches most documents. The
-	// hits are put in the full order afterwards (firstPage).
-	scoreOnly := byScore && after == nil && from == 0 && size > 0
-	newReq := func(filter query.Query, scoreOnly bool) *bleve.SearchRequest {
-		mq := main
-		if filter != nil {
-			b := query.NewBooleanQuery([]query.Query{main}, nil, nil)
-			b.AddFilter(filter)
-			mq = b
-		}
-		req := bleve.NewSearchRequestOptions(mq, size, from, false)
-		req.Fields = []string{fieldTitle, fieldURL, fieldDate, fieldBody}
-		// Snippets re-analyse the bodies shown (marks) instead of collecting
-		// the term locations of every hit.
-		req.IncludeLocations = false
-		switch {
-		case scoreOnly:
-			req.Size = size + 1 // one more tells whether the page ends inside a tie
-			req.SortBy([]string{"-_score"})
-		case byScore:
-			req.SortBy(fullByScore)
-		default:
-			req.SortBy([]string{"-" + fieldDate, "-_score", "_id"})
-		}
-		if after != nil {
-			req.From = 0
-			req.SearchAfter = after
-		}
-		return req
-	}
-
 	budget := q.Budget
 	if budget <= 0 {
 		budget = DefaultBudget
 	}
-	filter := filterQuery(q, nil)
-	req := newReq(filter, scoreOnly)
-	if after != nil && len(after) != len(req.Sort) {
-		return nil, ErrBadCursor
-	}
+	p := &plan{q: q, clauses: cls, types: q.Types, after: after, from: from, keep: from + size,
+		scored: text != "", byDate: text == "" || q.Sort == SortDate}
 	sctx, cancel := context.WithTimeout(ctx, budget)
-	fctx, facets := ix.facets.counting(sctx)
-	sr, err := ix.idx.SearchInContext(fctx, req)
-	if err == nil && scoreOnly {
-		var hits search.DocumentMatchCollection
-		var more bool
-		if hits, more = firstPage(sr.Hits, size); hits == nil {
-			// The page ends inside a tie: only the full order says which come first.
-			req = newReq(filter, false)
-			var full *bleve.SearchResult
-			if full, err = ix.idx.SearchInContext(sctx, req); err == nil {
-				hits, more = full.Hits, len(full.Hits) == size && uint64(size) < sr.Total
-			}
-		}
-		sr.Hits = hits
-		if more {
-			res.Next = encodeOffset(size)
-		}
-	}
+	err := ix.run(sctx, p, true)
 	cancel()
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 		// Cut off: the small types answer quickly and hold the known items.
-		res.Partial, res.Next = true, ""
-		req = newReq(filterQuery(q, []string{TypeInstitution, TypeNotice}), false)
+		res.Partial = true
+		p = &plan{q: q, clauses: cls, types: []string{TypeInstitution, TypeNotice}, after: after, from: from, keep: from + size,
+			scored: p.scored, byDate: p.byDate}
 		sctx, cancel := context.WithTimeout(ctx, max(budget/2, fallbackBudget))
-		sr, err = ix.idx.SearchInContext(sctx, req)
+		err = ix.run(sctx, p, false)
 		cancel()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	res.Total = sr.Total
-	for _, h := range sr.Hits {
-		res.Hits = append(res.Hits, ix.makeHit(h, marks))
-	}
-	if n := len(sr.Hits); n > 0 && n == size && uint64(from+n) < sr.Total && res.Next == "" && !scoreOnly {
-		res.Next = encodeAfter(sortValues(req, sr.Hits[n-1]))
-	}
-	if !res.Partial {
-		if res.Facets, err = facets.result(); err != nil {
-			return nil, err
+	res.Total = p.total
+	hits := p.page
+	for _, r := range hits {
+		h, err := ix.makeHit(r, marks)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
 		}
+		res.Hits = append(res.Hits, h)
+	}
+	if n := len(hits); n > 0 && n == size && !res.Partial && (after != nil || uint64(from+n) < p.total) {
+		res.Next = encodeAfter(hits[n-1])
 	}
 	if !res.Partial {
+		res.Facets = p.facets.result()
 		ix.cache.put(key, gen, res)
 	}
 	return res, nil
 }
 
-// sortValues returns the values of h that SearchAfter takes to continue
-// after h: its sort keys, with the score written out.
-func sortValues(req *bleve.SearchRequest, h *search.DocumentMatch) []string {
-	out := make([]string, len(h.Sort))
-	for i, v := range h.Sort {
-		if i < len(req.Sort) && req.Sort[i].RequiresScoring() {
-			v = strconv.FormatFloat(h.Score, 'g', -1, 64)
-		}
-		out[i] = v
+// run runs p over the index's current snapshot; with facets, it counts them.
+func (ix *Index) run(ctx context.Context, p *plan, facets bool) error {
+	adv, err := ix.idx.Advanced()
+	if err != nil {
+		return err
 	}
-	return out
-}
-
-// fullByScore is the order of hits by relevance: best score first, then the
-// newest, then by id, so that every hit has one place and paging never
-// repeats or skips one.
-var fullByScore = []string{"-_score", "-" + fieldDate, "_id"}
-
-// firstPage puts hits, the best size+1 by score, in the full order
-// (fullByScore) and returns the first size of them, and whether more follow.
-// It returns nil when the hit after the page has the score of the page's last:
-// the page ends inside a tie that the full order must settle.
-func firstPage(hits search.DocumentMatchCollection, size int) (search.DocumentMatchCollection, bool) {
-	more := len(hits) > size
-	if more {
-		if hits[size].Score == hits[size-1].Score {
-			return nil, true
-		}
-		hits = hits[:size]
+	r, err := adv.Reader()
+	if err != nil {
+		return err
 	}
-	date := func(h *search.DocumentMatch) string { s, _ := h.Fields[fieldDate].(string); return s }
-	sort.SliceStable(hits, func(i, j int) bool {
-		a, b := hits[i], hits[j]
-		if a.Score != b.Score {
-			return a.Score > b.Score
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok || snap == nil {
+		return errors.New("index closed")
+	}
+	defer snap.Close()
+	p.ctx, p.snap = ctx, snap
+	if p.view, err = ix.facets.view(snap); err != nil {
+		return err
+	}
+	if facets {
+		p.facets = newFacetCounter(p.view)
+	}
+	if err := p.prepare(); err != nil {
+		return err
+	}
+	for i, ss := range snap.Segments() {
+		if err := p.segment(i, ss); err != nil {
+			return err
 		}
-		da, db := dateOf(date(a)), dateOf(date(b))
-		if !da.Equal(db) {
-			return da.After(db) || db.IsZero() && !da.IsZero()
+	}
+	// The page's hits are read before the snapshot is closed.
+	hits := p.best.sorted(p.before)
+	p.page = hits[min(p.from, len(hits)):]
+	for i := range p.page {
+		if err := p.read(&p.page[i]); err != nil {
+			return err
 		}
-		return a.ID < b.ID
-	})
-	return hits, more
+	}
+	return nil
 }
 
-// dateOf reads a stored date; zero when there is none.
-func dateOf(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
+// makeHit turns a kept hit into a Hit with its snippet.
+func (ix *Index) makeHit(r ranked, marks []mark) (Hit, error) {
+	typ, id, _ := strings.Cut(r.id, "/")
+	hit := Hit{Type: typ, ID: id, Score: r.score, Title: r.fields[fieldTitle], URL: r.fields[fieldURL]}
+	if r.date != noDate {
+		hit.Date = time.Unix(0, r.date).UTC()
+	}
+	body := r.fields[fieldBody]
+	hit.Snippet = snippet(body, ix.matchSpans(body, marks))
+	return hit, nil
 }
 
-// offsetMark starts a cursor that holds the offset of the next page (from a
-// first page by relevance) rather than sort values.
-const offsetMark = "@"
-
-// encodeOffset makes the offset of the next page into a cursor.
-func encodeOffset(n int) string { return offsetMark + strconv.Itoa(n) }
-
-// encodeAfter makes sort values into an opaque, URL-safe cursor.
-func encodeAfter(vs []string) string {
+// encodeAfter makes the sort values of the last hit of a page into an
+// opaque, URL-safe cursor: score, date and id.
+func encodeAfter(r ranked) string {
+	vs := []string{strconv.FormatFloat(r.score, 'g', -1, 64), strconv.FormatInt(r.date, 10), r.id}
 	parts := make([]string, len(vs))
 	for i, v := range vs {
 		parts[i] = base64.RawURLEncoding.EncodeToString([]byte(v))
@@ -330,87 +266,29 @@ func encodeAfter(vs []string) string {
 	return strings.Join(parts, ".")
 }
 
-// decodeAfter reads a cursor: sort values, or the offset of the next page
-// (-1 when the cursor holds sort values).
-func decodeAfter(c string) ([]string, int, error) {
+// decodeAfter reads a cursor made by encodeAfter.
+func decodeAfter(c string) (*ranked, error) {
 	if len(c) > 512 {
-		return nil, -1, ErrBadCursor
-	}
-	if n, ok := strings.CutPrefix(c, offsetMark); ok {
-		off, err := strconv.Atoi(n)
-		if err != nil || off < 1 || off > MaxPerPage {
-			return nil, -1, ErrBadCursor
-		}
-		return nil, off, nil
+		return nil, ErrBadCursor
 	}
 	parts := strings.Split(c, ".")
-	out := make([]string, len(parts))
+	if len(parts) != 3 {
+		return nil, ErrBadCursor
+	}
+	vs := make([]string, len(parts))
 	for i, p := range parts {
 		b, err := base64.RawURLEncoding.DecodeString(p)
 		if err != nil || !utf8.Valid(b) {
-			return nil, -1, ErrBadCursor
+			return nil, ErrBadCursor
 		}
-		out[i] = string(b)
+		vs[i] = string(b)
 	}
-	return out, -1, nil
-}
-
-func (ix *Index) makeHit(h *search.DocumentMatch, marks []mark) Hit {
-	typ, id, _ := strings.Cut(h.ID, "/")
-	hit := Hit{Type: typ, ID: id, Score: h.Score}
-	hit.Title, _ = h.Fields[fieldTitle].(string)
-	hit.URL, _ = h.Fields[fieldURL].(string)
-	if s, ok := h.Fields[fieldDate].(string); ok {
-		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			hit.Date = t
-		}
+	score, err1 := strconv.ParseFloat(vs[0], 64)
+	date, err2 := strconv.ParseInt(vs[1], 10, 64)
+	if err1 != nil || err2 != nil || vs[2] == "" || math.IsNaN(score) {
+		return nil, ErrBadCursor
 	}
-	body, _ := h.Fields[fieldBody].(string)
-	hit.Snippet = snippet(body, ix.matchSpans(body, marks))
-	return hit
-}
-
-// filterQuery turns the filters into one query, nil when there are none;
-// types, when given, replace q.Types.
-func filterQuery(q Query, types []string) query.Query {
-	term := func(field, v string) query.Query {
-		t := query.NewTermQuery(v)
-		t.SetField(field)
-		return t
-	}
-	var fs []query.Query
-	if types == nil {
-		types = q.Types
-	}
-	var tqs []query.Query
-	for _, t := range types {
-		if t = strings.TrimSpace(t); t != "" {
-			tqs = append(tqs, term(fieldType, t))
-		}
-	}
-	if len(tqs) > 0 {
-		fs = append(fs, query.NewDisjunctionQuery(tqs))
-	}
-	if !q.From.IsZero() || !q.To.IsZero() {
-		inc := true
-		d := query.NewDateRangeInclusiveQuery(q.From, q.To, &inc, &inc)
-		d.SetField(fieldDate)
-		fs = append(fs, d)
-	}
-	for _, f := range []struct{ field, v string }{
-		{fieldProvince, q.Province}, {fieldClass, q.Class}, {fieldKind, q.Kind},
-	} {
-		if v := strings.TrimSpace(f.v); v != "" {
-			fs = append(fs, term(f.field, v))
-		}
-	}
-	switch len(fs) {
-	case 0:
-		return nil
-	case 1:
-		return fs[0]
-	}
-	return query.NewConjunctionQuery(fs)
+	return &ranked{score: score, date: date, id: vs[2], seg: -1}, nil
 }
 
 // userTerm is one term of the query language.
@@ -476,46 +354,6 @@ func cutRunes(s string, n int) string {
 	return s[:i]
 }
 
-// termQueries builds one query per term that has something to search for:
-// the term must match in names, title, listed names, body or (unquoted) codes.
-// marks are the wanted terms, for snippets.
-func (ix *Index) termQueries(terms []userTerm) (must, mustNot []query.Query, marks []mark) {
-	for _, t := range terms {
-		seq := phraseTerms(ix.zh.Analyze([]byte(t.text)))
-		if len(seq) == 0 {
-			continue // only punctuation, emoji, …
-		}
-		alts := []query.Query{
-			fieldQuery(fieldNames, seq, boostNames),
-			fieldQuery(fieldTitle, seq, boostTitle),
-			fieldQuery(fieldListed, seq, boostListed),
-			fieldQuery(fieldBody, seq, boostBody),
-		}
-		if !t.phrase {
-			if code := ix.code(t.text); code != "" {
-				c := query.NewTermQuery(code)
-				c.SetField(fieldCodes)
-				c.SetBoost(boostCodes)
-				alts = append(alts, c)
-			}
-			if py := pinyinTerm(t.text); py != "" {
-				p := query.NewTermQuery(py)
-				p.SetField(fieldPinyin)
-				p.SetBoost(boostPinyin)
-				alts = append(alts, p)
-			}
-		}
-		q := query.NewDisjunctionQuery(alts)
-		if t.exclude {
-			mustNot = append(mustNot, q)
-		} else {
-			must = append(must, q)
-			marks = append(marks, newMark(t.text, seq))
-		}
-	}
-	return must, mustNot, marks
-}
-
 // code normalizes a term the way the codes field is indexed.
 func (ix *Index) code(s string) string {
 	toks := ix.kw.Analyze([]byte(s))
@@ -523,17 +361,6 @@ func (ix *Index) code(s string) string {
 		return ""
 	}
 	return string(toks[0].Term)
-}
-
-// fieldQuery matches seq in field: one term, or a phrase with gaps ("").
-func fieldQuery(field string, seq []string, boost float64) query.Query {
-	if len(seq) == 1 {
-		q := query.NewTermQuery(seq[0])
-		q.SetField(field)
-		q.SetBoost(boost)
-		return q
-	}
-	return &phraseQuery{field: field, terms: seq, boost: boost}
 }
 
 // phraseTerms turns analyzed query text into the terms a phrase must have at

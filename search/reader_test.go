@@ -87,7 +87,7 @@ func TestFirstPageOrder(t *testing.T) {
 	}
 	mustApply(t, ix, docs, nil, 1)
 	req := bleve.NewSearchRequestOptions(query.NewBooleanQuery(ix.mustQueries(t, "兑付"), nil, nil), 100, 0, false)
-	req.SortBy(fullByScore)
+	req.SortBy([]string{"-_score", "-" + fieldDate, "_id"})
 	full, err := ix.idx.Search(req)
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +123,7 @@ func TestFirstPageOrder(t *testing.T) {
 
 // mustQueries builds the queries of text as Search does.
 func (ix *Index) mustQueries(t *testing.T, text string) []query.Query {
-	must, _, _ := ix.termQueries(parseQuery(text))
+	must, _ := ix.bleveClauses(parseQuery(text))
 	if len(must) == 0 {
 		t.Fatalf("no query for %q", text)
 	}

@@ -1,0 +1,590 @@
+package search
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// A search runs on the segments of one index snapshot directly, not through
+// Bleve's searchers. Bleve visits every hit through a chain of searchers and
+// a collector (hundreds of nanoseconds a hit), which at a million documents,
+// where a common word matches half of them, is more than the whole budget.
+// Here the hits of a segment are a bitmap: each term's postings bitmaps are
+// OR-ed over the fields it may match in, the terms AND-ed, the excluded terms
+// and the filters applied as bitmaps; only then are the hits visited once, to
+// score them from their postings, count the facets and keep the best.
+//
+// Scores follow Bleve's TF-IDF, which the index was tuned with: a term in a
+// field scores boost × idf² × √freq × norm (idf = 1 + ln(docs / (df + 1))),
+// a query term the sum over its fields times the share of its fields that
+// matched, the query the sum over its terms, all divided by the square root of
+// the summed squared weights (boost × idf) of every field of every term. A
+// phrase scores like a term whose frequency is the number of places it occurs
+// and whose df is its rarest term's.
+
+// alt is one way a query term matches: a term or a phrase in one field.
+type alt struct {
+	field string
+	terms []string // one term, or a phrase with gaps ("")
+	boost float64
+	idf   float64 // of this snapshot
+}
+
+// clause is one term of the query: it matches where any of its alts does.
+type clause struct {
+	alts    []alt
+	exclude bool
+}
+
+// pass is when a clause is applied to a segment's hits: plain terms (0),
+// then terms with a phrase (1), then exclusions (2).
+func (c clause) pass() int {
+	if c.exclude {
+		return 2
+	}
+	for _, a := range c.alts {
+		if len(a.terms) > 1 {
+			return 1
+		}
+	}
+	return 0
+}
+
+// clauses turns the parsed query into clauses; terms with nothing to search
+// for (only punctuation, emoji, …) are left out. marks are the wanted terms,
+// for snippets.
+func (ix *Index) clauses(terms []userTerm) (cls []clause, marks []mark) {
+	for _, t := range terms {
+		seq := phraseTerms(ix.zh.Analyze([]byte(t.text)))
+		if len(seq) == 0 {
+			continue
+		}
+		c := clause{exclude: t.exclude, alts: []alt{
+			{field: fieldNames, terms: seq, boost: boostNames},
+			{field: fieldTitle, terms: seq, boost: boostTitle},
+			{field: fieldListed, terms: seq, boost: boostListed},
+			{field: fieldBody, terms: seq, boost: boostBody},
+		}}
+		if !t.phrase {
+			if code := ix.code(t.text); code != "" {
+				c.alts = append(c.alts, alt{field: fieldCodes, terms: []string{code}, boost: boostCodes})
+			}
+			if py := pinyinTerm(t.text); py != "" {
+				c.alts = append(c.alts, alt{field: fieldPinyin, terms: []string{py}, boost: boostPinyin})
+			}
+		}
+		cls = append(cls, c)
+		if !t.exclude {
+			marks = append(marks, newMark(t.text, seq))
+		}
+	}
+	return cls, marks
+}
+
+// plan is one search over one snapshot.
+type plan struct {
+	ctx     context.Context
+	snap    *scorch.IndexSnapshot
+	view    facetView
+	clauses []clause
+	q       Query
+	types   []string // the type filter (q.Types, or the small types after a cut-off)
+	byDate  bool
+	scored  bool // there are terms: hits have scores
+	qnorm   float64
+	after   *ranked // the last hit of the previous page, or nil
+	from    int     // hits before the page
+	keep    int     // hits to keep: the page and those before it
+	best    rankHeap
+	page    []ranked // the page's hits, in order, their stored fields read
+	total   uint64
+	facets  *facetCounter
+	steps   int // hits visited, to look at the deadline now and then
+	ids     map[[2]uint64]string
+}
+
+// prepare sets the idf of every alt and the query norm from the snapshot's
+// document frequencies.
+func (p *plan) prepare() error {
+	var docs uint64
+	for _, ss := range p.snap.Segments() {
+		docs += ss.Count()
+	}
+	var sum float64
+	for ci := range p.clauses {
+		c := &p.clauses[ci]
+		for ai := range c.alts {
+			a := &c.alts[ai]
+			df := uint64(math.MaxUint64)
+			for _, term := range a.terms {
+				if term == "" {
+					continue
+				}
+				var n uint64
+				for _, ss := range p.snap.Segments() {
+					pl, err := postings(ss, a.field, term)
+					if err != nil {
+						return err
+					}
+					if pl != nil {
+						n += pl.Count()
+					}
+				}
+				df = min(df, n)
+			}
+			a.idf = 1 + math.Log(float64(docs)/float64(df+1))
+			if !c.exclude {
+				w := a.boost * a.idf
+				sum += w * w
+			}
+		}
+	}
+	p.qnorm = 1
+	if sum > 0 {
+		p.qnorm = 1 / math.Sqrt(sum)
+	}
+	return nil
+}
+
+// postings returns the postings of term in field of one segment, without its
+// deleted documents; nil when the segment has none.
+func postings(ss *scorch.SegmentSnapshot, field, term string) (segment.PostingsList, error) {
+	dict, err := ss.Segment().Dictionary(field)
+	if err != nil || dict == nil {
+		return nil, err
+	}
+	pl, err := dict.PostingsList([]byte(term), ss.Deleted(), nil)
+	if err != nil || pl == nil || pl.Count() == 0 {
+		return nil, err
+	}
+	return pl, nil
+}
+
+// orInto is what zap's postings lists can do: add all their documents to a
+// bitmap at once.
+type orInto interface{ OrInto(*roaring.Bitmap) }
+
+// termBitmap adds the documents of a postings list to bm.
+func termBitmap(pl segment.PostingsList, bm *roaring.Bitmap) error {
+	if o, ok := pl.(orInto); ok {
+		o.OrInto(bm)
+		return nil
+	}
+	it := pl.Iterator(false, false, false, nil)
+	for {
+		p, err := it.Next()
+		if err != nil || p == nil {
+			return err
+		}
+		bm.Add(uint32(p.Number()))
+	}
+}
+
+// altMatches are the documents of one segment where an alt matches, and for
+// phrases how often and the field's norm there.
+type altMatches struct {
+	docs  *roaring.Bitmap
+	freqs map[uint32]phraseHit // phrases only
+}
+
+type phraseHit struct {
+	freq uint64
+	norm float64
+}
+
+// match finds where a matches in segment ss; within, when not nil, limits
+// the documents a phrase is checked in.
+func match(ss *scorch.SegmentSnapshot, a alt, within *roaring.Bitmap) (altMatches, error) {
+	m := altMatches{docs: roaring.New()}
+	if len(a.terms) == 1 {
+		pl, err := postings(ss, a.field, a.terms[0])
+		if err != nil || pl == nil {
+			return m, err
+		}
+		return m, termBitmap(pl, m.docs)
+	}
+	return matchPhrase(ss, a, within)
+}
+
+// segment finds the hits of one segment, counts their facets and keeps the
+// best of them.
+func (p *plan) segment(si int, ss *scorch.SegmentSnapshot) error {
+	if err := p.ctx.Err(); err != nil {
+		return err
+	}
+	n := ss.Segment().Count()
+	live := roaring.New()
+	live.AddRange(0, n)
+	if d := ss.Deleted(); d != nil {
+		live.AndNot(d)
+	}
+	hits := live
+	if err := p.filter(si, ss, hits); err != nil {
+		return err
+	}
+	// Plain terms first, each narrowing the hits, then phrases (their
+	// positions are read only where the hits still are), then exclusions.
+	matches := make([][]altMatches, len(p.clauses))
+	for pass := range 3 {
+		for ci, c := range p.clauses {
+			if c.pass() != pass || hits.IsEmpty() {
+				continue
+			}
+			any := roaring.New()
+			matches[ci] = make([]altMatches, len(c.alts))
+			for ai, a := range c.alts {
+				m, err := match(ss, a, hits)
+				if err != nil {
+					return err
+				}
+				matches[ci][ai] = m
+				any.Or(m.docs)
+			}
+			if c.exclude {
+				hits.AndNot(any)
+			} else {
+				hits.And(any)
+			}
+		}
+	}
+	if hits.IsEmpty() {
+		return nil
+	}
+
+	var dense []float64
+	if p.scored {
+		dense = getScores(int(n))
+		defer putScores(dense)
+		if err := p.score(ss, hits, matches, dense); err != nil {
+			return err
+		}
+	}
+
+	dates := p.view.dates[si]
+	packed := p.view.docs[si]
+	it := hits.Iterator()
+	for it.HasNext() {
+		doc := it.Next()
+		if p.steps++; p.steps&0xfff == 0 {
+			if err := p.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		date := dates[doc]
+		p.total++
+		if p.facets != nil {
+			p.facets.add(packed[doc])
+		}
+		if p.keep == 0 {
+			continue
+		}
+		r := ranked{date: date, seg: si, doc: uint64(doc)}
+		if dense != nil {
+			r.score = dense[doc] * p.qnorm
+		}
+		if p.after != nil && !p.before(p.after, &r) {
+			continue
+		}
+		if len(p.best) < p.keep {
+			p.best.push(r, p.before)
+		} else if p.before(&r, &p.best[0]) {
+			p.best.replaceTop(r, p.before)
+		}
+	}
+	return nil
+}
+
+// score adds up, for every hit, the scores of the alts it matches.
+func (p *plan) score(ss *scorch.SegmentSnapshot, hits *roaring.Bitmap, matches [][]altMatches, dense []float64) error {
+	sum := getScores(len(dense)) // per hit: the clause's alts' scores, summed
+	defer putScores(sum)
+	count := make([]uint8, len(dense)) // per hit: the clause's alts matched
+	for ci, c := range p.clauses {
+		if c.exclude {
+			continue
+		}
+		clauseHits := roaring.New()
+		for ai, a := range c.alts {
+			m := matches[ci][ai]
+			on := roaring.And(m.docs, hits)
+			if on.IsEmpty() {
+				continue
+			}
+			clauseHits.Or(on)
+			w := a.boost * a.idf * a.idf
+			if m.freqs != nil {
+				for d, h := range m.freqs {
+					if on.Contains(d) {
+						sum[d] += w * sqrt(h.freq) * h.norm
+						count[d]++
+					}
+				}
+				continue
+			}
+			pl, err := postings(ss, a.field, a.terms[0])
+			if err != nil || pl == nil {
+				return err
+			}
+			pi := pl.Iterator(true, true, false, nil)
+			add := func(post segment.Posting) {
+				d := post.Number()
+				sum[d] += w * sqrt(post.Frequency()) * post.Norm()
+				count[d]++
+			}
+			if on.GetCardinality() == pl.Count() {
+				// Every live document of the term is a hit: read them in a row.
+				for {
+					post, err := pi.Next()
+					if err != nil {
+						return err
+					}
+					if post == nil {
+						break
+					}
+					add(post)
+				}
+				continue
+			}
+			it := on.Iterator()
+			for it.HasNext() {
+				d := it.Next()
+				post, err := pi.Advance(uint64(d))
+				if err != nil {
+					return err
+				}
+				if post != nil && post.Number() == uint64(d) {
+					add(post)
+				}
+			}
+		}
+		total := float64(len(c.alts))
+		it := clauseHits.Iterator()
+		for it.HasNext() {
+			d := it.Next()
+			dense[d] += sum[d] * float64(count[d]) / total
+			sum[d], count[d] = 0, 0
+		}
+	}
+	return nil
+}
+
+// filter removes from hits, the live documents of segment si, those that do
+// not pass the filters: type, province, class, kind and dates.
+func (p *plan) filter(si int, ss *scorch.SegmentSnapshot, hits *roaring.Bitmap) error {
+	and := func(field string, values []string) error {
+		bm := roaring.New()
+		for _, v := range values {
+			pl, err := postings(ss, field, v)
+			if err != nil {
+				return err
+			}
+			if pl != nil {
+				if err := termBitmap(pl, bm); err != nil {
+					return err
+				}
+			}
+		}
+		hits.And(bm)
+		return nil
+	}
+	var types []string
+	for _, t := range p.types {
+		if t = strings.TrimSpace(t); t != "" {
+			types = append(types, t)
+		}
+	}
+	if len(types) > 0 {
+		if err := and(fieldType, types); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct{ field, v string }{
+		{fieldProvince, p.q.Province}, {fieldClass, p.q.Class}, {fieldKind, p.q.Kind},
+	} {
+		if v := strings.TrimSpace(f.v); v != "" {
+			if err := and(f.field, []string{v}); err != nil {
+				return err
+			}
+		}
+	}
+	if p.q.From.IsZero() && p.q.To.IsZero() {
+		return nil
+	}
+	from, to := int64(math.MinInt64), int64(math.MaxInt64)
+	if !p.q.From.IsZero() {
+		from = p.q.From.UnixNano()
+	}
+	if !p.q.To.IsZero() {
+		to = p.q.To.UnixNano()
+	}
+	dates := p.view.dates[si]
+	out := roaring.New()
+	it := hits.Iterator()
+	for it.HasNext() {
+		d := it.Next()
+		if date := dates[d]; date != noDate && date >= from && date <= to {
+			out.Add(d)
+		}
+	}
+	hits.And(out)
+	return nil
+}
+
+// ranked is a hit while the best are chosen: where it is, and what it is
+// ordered by. id is read from the index only when two hits tie on the rest.
+type ranked struct {
+	score float64
+	date  int64 // noDate when the document has none
+	seg   int // -1 once the hit is read (or for a cursor)
+	doc   uint64
+	id    string
+
+	fields map[string]string // stored text fields, read for the page's hits
+}
+
+// noDate sorts after every date.
+const noDate = math.MinInt64
+
+// before reports whether a comes before b in the order of the search:
+// by relevance, best score, newest, then id; by date, newest, best score,
+// then id.
+func (p *plan) before(a, b *ranked) bool {
+	if p.byDate {
+		if a.date != b.date {
+			return a.date > b.date
+		}
+		if a.score != b.score {
+			return a.score > b.score
+		}
+	} else {
+		if a.score != b.score {
+			return a.score > b.score
+		}
+		if a.date != b.date {
+			return a.date > b.date
+		}
+	}
+	return p.idOf(a) < p.idOf(b)
+}
+
+// idOf reads (once) the id of a ranked hit.
+func (p *plan) idOf(r *ranked) string {
+	if r.id != "" || r.seg < 0 {
+		return r.id
+	}
+	key := [2]uint64{uint64(r.seg), r.doc}
+	if id, ok := p.ids[key]; ok {
+		r.id = id
+		return id
+	}
+	b, err := p.snap.Segments()[r.seg].DocID(r.doc)
+	if err == nil {
+		r.id = string(b)
+	}
+	if p.ids == nil {
+		p.ids = map[[2]uint64]string{}
+	}
+	p.ids[key] = r.id
+	return r.id
+}
+
+// rankHeap keeps the best hits with the worst of them on top.
+type rankHeap []ranked
+
+func (h *rankHeap) push(r ranked, before func(a, b *ranked) bool) {
+	*h = append(*h, r)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !before(&s[parent], &s[i]) {
+			break
+		}
+		s[i], s[parent] = s[parent], s[i]
+		i = parent
+	}
+}
+
+func (h rankHeap) replaceTop(r ranked, before func(a, b *ranked) bool) {
+	h[0] = r
+	for i := 0; ; {
+		worst, l, rt := i, 2*i+1, 2*i+2
+		if l < len(h) && before(&h[worst], &h[l]) {
+			worst = l
+		}
+		if rt < len(h) && before(&h[worst], &h[rt]) {
+			worst = rt
+		}
+		if worst == i {
+			return
+		}
+		h[i], h[worst] = h[worst], h[i]
+		i = worst
+	}
+}
+
+// sorted returns the kept hits in order.
+func (h rankHeap) sorted(before func(a, b *ranked) bool) []ranked {
+	out := slices.Clone(h)
+	slices.SortFunc(out, func(a, b ranked) int {
+		switch {
+		case before(&a, &b):
+			return -1
+		case before(&b, &a):
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// read reads the id and stored text fields of a hit.
+func (p *plan) read(r *ranked) error {
+	r.fields = map[string]string{}
+	err := p.snap.Segments()[r.seg].VisitDocument(r.doc, func(field string, typ byte, value []byte, _ []uint64) bool {
+		switch {
+		case field == "_id":
+			r.id = string(value)
+		case typ == 't':
+			r.fields[field] = string(value)
+		}
+		return true
+	})
+	r.seg = -1
+	return err
+}
+
+// scorePool recycles the per-segment arrays of scores.
+var scorePool sync.Pool
+
+func getScores(n int) []float64 {
+	if s, ok := scorePool.Get().(*[]float64); ok && cap(*s) >= n {
+		out := (*s)[:n]
+		clear(out)
+		return out
+	}
+	return make([]float64, n)
+}
+
+func putScores(s []float64) { scorePool.Put(&s) }
+
+// sqrts holds the square roots of the frequencies most terms have.
+var sqrts = func() (out [64]float64) {
+	for i := range out {
+		out[i] = math.Sqrt(float64(i))
+	}
+	return out
+}()
+
+func sqrt(n uint64) float64 {
+	if n < uint64(len(sqrts)) {
+		return sqrts[n]
+	}
+	return math.Sqrt(float64(n))
+}
