@@ -442,7 +442,7 @@ func (p *plan) filter(si int, ss *scorch.SegmentSnapshot, hits *roaring.Bitmap) 
 type ranked struct {
 	score float64
 	date  int64 // noDate when the document has none
-	seg   int // -1 once the hit is read (or for a cursor)
+	seg   int   // -1 once the hit is read (or for a cursor)
 	doc   uint64
 	id    string
 

@@ -30,8 +30,8 @@ var errTooManyValues = errors.New("search: too many facet values to count")
 // the packed value numbers of every document. It is safe for concurrent use.
 type facetTable struct {
 	mu     sync.Mutex
-	values [][]string                   // per facet (facetSizes order): number → value; 0 is "none"
-	number []map[string]uint64          // per facet: value → number
+	values [][]string          // per facet (facetSizes order): number → value; 0 is "none"
+	number []map[string]uint64 // per facet: value → number
 	segs   map[segment.Segment]segValues
 }
 
