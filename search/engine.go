@@ -258,11 +258,12 @@ func (p *plan) segment(si int, ss *scorch.SegmentSnapshot) error {
 		return nil
 	}
 
+	var sc *scratch
 	var dense []float64
 	if p.scored {
-		dense = getScores(int(n))
-		defer putScores(dense)
-		if err := p.score(ss, hits, matches, dense); err != nil {
+		sc = getScratch(int(n))
+		dense = sc.score
+		if err := p.score(ss, hits, matches, sc); err != nil {
 			return err
 		}
 	}
@@ -282,12 +283,13 @@ func (p *plan) segment(si int, ss *scorch.SegmentSnapshot) error {
 		if p.facets != nil {
 			p.facets.add(packed[doc])
 		}
-		if p.keep == 0 {
-			continue
-		}
 		r := ranked{date: date, seg: si, doc: uint64(doc)}
 		if dense != nil {
 			r.score = dense[doc] * p.qnorm
+			dense[doc] = 0
+		}
+		if p.keep == 0 {
+			continue
 		}
 		if p.after != nil && !p.before(p.after, &r) {
 			continue
@@ -298,14 +300,15 @@ func (p *plan) segment(si int, ss *scorch.SegmentSnapshot) error {
 			p.best.replaceTop(r, p.before)
 		}
 	}
+	if sc != nil {
+		putScratch(sc) // every entry written is zero again
+	}
 	return nil
 }
 
 // score adds up, for every hit, the scores of the alts it matches.
-func (p *plan) score(ss *scorch.SegmentSnapshot, hits *roaring.Bitmap, matches [][]altMatches, dense []float64) error {
-	sum := getScores(len(dense)) // per hit: the clause's alts' scores, summed
-	defer putScores(sum)
-	count := make([]uint8, len(dense)) // per hit: the clause's alts matched
+func (p *plan) score(ss *scorch.SegmentSnapshot, hits *roaring.Bitmap, matches [][]altMatches, sc *scratch) error {
+	dense, sum, count := sc.score, sc.sum, sc.count
 	for ci, c := range p.clauses {
 		if c.exclude {
 			continue
@@ -560,19 +563,25 @@ func (p *plan) read(r *ranked) error {
 	return err
 }
 
-// scorePool recycles the per-segment arrays of scores.
-var scorePool sync.Pool
-
-func getScores(n int) []float64 {
-	if s, ok := scorePool.Get().(*[]float64); ok && cap(*s) >= n {
-		out := (*s)[:n]
-		clear(out)
-		return out
-	}
-	return make([]float64, n)
+// scratch holds the per-document arrays one search needs on one segment.
+// They are zero when taken from the pool and are put back zero: only the
+// entries of hits are written, and those are reset once read.
+type scratch struct {
+	score []float64 // a hit's score
+	sum   []float64 // a hit's scores from the alts of one clause
+	count []uint8   // how many alts of one clause a hit matched
 }
 
-func putScores(s []float64) { scorePool.Put(&s) }
+var scratchPool sync.Pool
+
+func getScratch(n int) *scratch {
+	if sc, ok := scratchPool.Get().(*scratch); ok && cap(sc.score) >= n {
+		return &scratch{score: sc.score[:n], sum: sc.sum[:n], count: sc.count[:n]}
+	}
+	return &scratch{score: make([]float64, n), sum: make([]float64, n), count: make([]uint8, n)}
+}
+
+func putScratch(sc *scratch) { scratchPool.Put(sc) }
 
 // sqrts holds the square roots of the frequencies most terms have.
 var sqrts = func() (out [64]float64) {
