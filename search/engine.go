@@ -258,19 +258,51 @@ func (p *plan) segment(si int, ss *scorch.SegmentSnapshot) error {
 		return nil
 	}
 
-	var sc *scratch
-	var dense []float64
-	if p.scored {
-		sc = getScratch(int(n))
-		dense = sc.score
+	dates, packed := p.view.dates[si], p.view.docs[si]
+	if !p.scored || p.keep == 0 {
+		return p.visit(si, hits, nil, dates, packed)
+	}
+	sc := getScratch(int(n))
+	if p.byDate {
 		if err := p.score(ss, hits, matches, sc); err != nil {
 			return err
 		}
+		if err := p.visit(si, hits, sc.score, dates, packed); err != nil {
+			return err
+		}
+		putScratch(sc) // every entry written is zero again
+		return nil
 	}
+	// By relevance, the hits that match only in bodies are visited last: they
+	// score at most plainBound, and once the page holds better hits they are
+	// counted without being scored. A common word matches most documents in
+	// their bodies and far fewer in names and titles.
+	rich, plain := split(p.clauses, hits, matches)
+	if err := p.score(ss, rich, matches, sc); err != nil {
+		return err
+	}
+	if err := p.visit(si, rich, sc.score, dates, packed); err != nil {
+		return err
+	}
+	var dense []float64
+	if len(p.best) < p.keep || p.best[0].score <= p.plainBound() {
+		if err := p.score(ss, plain, matches, sc); err != nil {
+			return err
+		}
+		dense = sc.score
+	}
+	if err := p.visit(si, plain, dense, dates, packed); err != nil {
+		return err
+	}
+	putScratch(sc) // every entry written is zero again
+	return nil
+}
 
-	dates := p.view.dates[si]
-	packed := p.view.docs[si]
-	it := hits.Iterator()
+// visit counts the hits in bm (of segment si) and their facets, and keeps
+// the best; dense holds their scores (nil: not scored), and is zeroed as it
+// is read.
+func (p *plan) visit(si int, bm *roaring.Bitmap, dense []float64, dates []int64, packed []uint64) error {
+	it := bm.Iterator()
 	for it.HasNext() {
 		doc := it.Next()
 		if p.steps++; p.steps&0xfff == 0 {
@@ -278,20 +310,16 @@ func (p *plan) segment(si int, ss *scorch.SegmentSnapshot) error {
 				return err
 			}
 		}
-		date := dates[doc]
 		p.total++
 		if p.facets != nil {
 			p.facets.add(packed[doc])
 		}
-		r := ranked{date: date, seg: si, doc: uint64(doc)}
+		r := ranked{date: dates[doc], seg: si, doc: uint64(doc)}
 		if dense != nil {
 			r.score = dense[doc] * p.qnorm
 			dense[doc] = 0
 		}
-		if p.keep == 0 {
-			continue
-		}
-		if p.after != nil && !p.before(p.after, &r) {
+		if p.keep == 0 || p.after != nil && !p.before(p.after, &r) {
 			continue
 		}
 		if len(p.best) < p.keep {
@@ -300,10 +328,43 @@ func (p *plan) segment(si int, ss *scorch.SegmentSnapshot) error {
 			p.best.replaceTop(r, p.before)
 		}
 	}
-	if sc != nil {
-		putScratch(sc) // every entry written is zero again
-	}
 	return nil
+}
+
+// split divides the hits into those matching some wanted term outside the
+// body (rich) and those matching only in bodies (plain).
+func split(cls []clause, hits *roaring.Bitmap, matches [][]altMatches) (rich, plain *roaring.Bitmap) {
+	rich = roaring.New()
+	for ci, c := range cls {
+		if c.exclude {
+			continue
+		}
+		for ai, a := range c.alts {
+			if a.field != fieldBody {
+				rich.Or(matches[ci][ai].docs)
+			}
+		}
+	}
+	rich.And(hits)
+	return rich, roaring.AndNot(hits, rich)
+}
+
+// plainBound is the highest score a hit matching only in bodies can have:
+// √freq × norm is at most 1, as a term cannot occur more often than the field
+// has tokens (norm = 1/√tokens). A little is added for the norm's float32.
+func (p *plan) plainBound() float64 {
+	var b float64
+	for _, c := range p.clauses {
+		if c.exclude {
+			continue
+		}
+		for _, a := range c.alts {
+			if a.field == fieldBody {
+				b += a.boost * a.idf * a.idf / float64(len(c.alts))
+			}
+		}
+	}
+	return b * p.qnorm * 1.001
 }
 
 // score adds up, for every hit, the scores of the alts it matches.

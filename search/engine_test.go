@@ -140,3 +140,42 @@ func mustOrNil(ix *Index, text string) []clause {
 	}
 	return out
 }
+
+// TestBodyOnlyHitsCanLead: a short body that only mentions a word can
+// outrank a long title that also does, so hits matching only in bodies are
+// skipped only below their true bound. For titles of many lengths, the first
+// page (one hit) is Bleve's, and in some of them the body-only hit leads.
+func TestBodyOnlyHitsCanLead(t *testing.T) {
+	led := 0
+	for n := 1; n <= 24; n++ {
+		ix := mustOpen(t, filepath.Join(t.TempDir(), "index"))
+		docs := []Doc{
+			{Type: TypeDisclosure, ID: "title", Title: "兑付" + strings.Repeat("说明", n), Body: "其他内容"},
+			{Type: TypeDisclosure, ID: "body", Title: "公告", Body: "兑付"},
+		}
+		for i := range 30 {
+			docs = append(docs, Doc{Type: TypeDisclosure, ID: fmt.Sprint(i), Title: "其他", Body: "无关内容"})
+		}
+		mustApply(t, ix, docs, nil, 1)
+		res, err := ix.Search(context.Background(), Query{Text: "兑付", PerPage: 1})
+		if err != nil || len(res.Hits) != 1 {
+			t.Fatalf("%v %+v", err, res)
+		}
+		req := bleve.NewSearchRequestOptions(bleveQuery(t, ix, Query{Text: "兑付"}), 1, 0, false)
+		req.SortBy([]string{"-_score", "-" + fieldDate, "_id"})
+		want, err := ix.idx.Search(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Hits[0].Type + "/" + res.Hits[0].ID; got != want.Hits[0].ID {
+			t.Errorf("title of %d characters: first %s, Bleve %s", 2+2*n, got, want.Hits[0].ID)
+		}
+		if want.Hits[0].ID == TypeDisclosure+"/body" {
+			led++
+		}
+		ix.Close()
+	}
+	if led == 0 || led == 24 {
+		t.Fatalf("the body-only hit led %d times of 24: the test does not test the bound", led)
+	}
+}
