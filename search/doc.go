@@ -37,11 +37,16 @@
 // Chinese analysis: text fields use the "pilu_zh" analyzer (full-width forms
 // folded to half-width, traditional characters folded to simplified ones with
 // OpenCC's character table (t2s.go), unicode tokenizer, lower case, then a filter that
-// emits every CJK character as a unigram and every pair of neighbouring CJK
-// characters as a bigram, both at the position of their first character;
-// Latin words and numbers stay whole). A one-character query matches the
-// unigram; a longer CJK word matches as a phrase of its bigrams, so 红岭 never
-// matches a text where 红 and 岭 only appear apart.
+// emits every CJK character as a unigram, every pair of neighbouring CJK
+// characters as a bigram and every three as a trigram, all at the position of
+// their first character; Latin words and numbers stay whole). A word of one,
+// two or three characters is one term; a longer word is a phrase of trigrams,
+// so 红岭创投 never matches a text where its parts only appear apart.
+//
+// Searching (engine.go): a search reads the postings of the index's segments
+// as bitmaps — OR over the fields a term may match in, AND over the terms,
+// exclusions and filters applied as bitmaps — and visits the hits once, to
+// score them with Bleve's TF-IDF, count their facets and keep the page.
 //
 // Query language (Query.Text): terms separated by spaces must all match (AND);
 // "quoted text" is a phrase; a term or phrase starting with - is excluded.
@@ -50,9 +55,9 @@
 // Text longer than MaxQueryRunes is cut, at most MaxTerms terms are used and
 // each term is cut to MaxTermRunes. Filters: types, province, class, kind and
 // a date range; sort by relevance or date; Page for the first MaxResults hits,
-// After (Result.Next) to page on past them with SearchAfter. A search that
-// runs past its Budget is cut off and answered from institutions and notices
-// only, marked Partial. Complete results are cached until the next Apply. Empty text lists every document, newest
-// first; text with no searchable term (only punctuation, emoji, or only
+// After (Result.Next, the last hit's score, date and id) to page on past them.
+// A search that runs past its Budget is cut off and answered from
+// institutions and notices only, marked Partial. Complete results are cached
+// until the next Apply. Empty text lists every document, newest first; text with no searchable term (only punctuation, emoji, or only
 // excluded terms) finds nothing.
 package search
