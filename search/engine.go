@@ -4,11 +4,13 @@ import (
 	"context"
 	"math"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/search/scorer"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -107,7 +109,6 @@ type plan struct {
 	total   uint64
 	facets  *facetCounter
 	steps   int // hits visited, to look at the deadline now and then
-	ids     map[[2]uint64]string
 }
 
 // prepare sets the idf of every alt and the query norm from the snapshot's
@@ -191,6 +192,7 @@ func termBitmap(pl segment.PostingsList, bm *roaring.Bitmap) error {
 // phrases how often and the field's norm there.
 type altMatches struct {
 	docs  *roaring.Bitmap
+	list  segment.PostingsList // terms only: their postings, for scoring
 	freqs map[uint32]phraseHit // phrases only
 }
 
@@ -208,6 +210,7 @@ func match(ss *scorch.SegmentSnapshot, a alt, within *roaring.Bitmap) (altMatche
 		if err != nil || pl == nil {
 			return m, err
 		}
+		m.list = pl
 		return m, termBitmap(pl, m.docs)
 	}
 	return matchPhrase(ss, a, within)
@@ -262,31 +265,25 @@ func (p *plan) segment(si int, ss *scorch.SegmentSnapshot) error {
 	if !p.scored || p.keep == 0 {
 		return p.visit(si, hits, nil, dates, packed)
 	}
-	sc := getScratch(int(n))
-	if p.byDate {
-		if err := p.score(ss, hits, matches, sc); err != nil {
-			return err
-		}
-		if err := p.visit(si, hits, sc.score, dates, packed); err != nil {
-			return err
-		}
-		putScratch(sc) // every entry written is zero again
-		return nil
-	}
 	// By relevance, the hits that match only in bodies are visited last: they
 	// score at most plainBound, and once the page holds better hits they are
 	// counted without being scored. A common word matches most documents in
-	// their bodies and far fewer in names and titles.
-	rich, plain := split(p.clauses, hits, matches)
-	if err := p.score(ss, rich, matches, sc); err != nil {
+	// their bodies and far fewer in names and titles. By date, every hit is
+	// scored (the score breaks ties of dates).
+	rich, plain := hits, roaring.New()
+	if !p.byDate {
+		rich, plain = split(p.clauses, hits, matches)
+	}
+	sc := getScratch(int(n))
+	if err := p.score(rich, matches, sc); err != nil {
 		return err
 	}
 	if err := p.visit(si, rich, sc.score, dates, packed); err != nil {
 		return err
 	}
 	var dense []float64
-	if len(p.best) < p.keep || p.best[0].score <= p.plainBound() {
-		if err := p.score(ss, plain, matches, sc); err != nil {
+	if !plain.IsEmpty() && (len(p.best) < p.keep || p.best[0].score <= p.plainBound()) {
+		if err := p.score(plain, matches, sc); err != nil {
 			return err
 		}
 		dense = sc.score
@@ -368,7 +365,7 @@ func (p *plan) plainBound() float64 {
 }
 
 // score adds up, for every hit, the scores of the alts it matches.
-func (p *plan) score(ss *scorch.SegmentSnapshot, hits *roaring.Bitmap, matches [][]altMatches, sc *scratch) error {
+func (p *plan) score(hits *roaring.Bitmap, matches [][]altMatches, sc *scratch) error {
 	dense, sum, count := sc.score, sc.sum, sc.count
 	for ci, c := range p.clauses {
 		if c.exclude {
@@ -386,20 +383,17 @@ func (p *plan) score(ss *scorch.SegmentSnapshot, hits *roaring.Bitmap, matches [
 			if m.freqs != nil {
 				for d, h := range m.freqs {
 					if on.Contains(d) {
-						sum[d] += w * sqrt(h.freq) * h.norm
+						sum[d] += w * tf(h.freq) * h.norm
 						count[d]++
 					}
 				}
 				continue
 			}
-			pl, err := postings(ss, a.field, a.terms[0])
-			if err != nil || pl == nil {
-				return err
-			}
+			pl := m.list
 			pi := pl.Iterator(true, true, false, nil)
 			add := func(post segment.Posting) {
 				d := post.Number()
-				sum[d] += w * sqrt(post.Frequency()) * post.Norm()
+				sum[d] += w * tf(post.Frequency()) * post.Norm()
 				count[d]++
 			}
 			if on.GetCardinality() == pl.Count() {
@@ -538,24 +532,15 @@ func (p *plan) before(a, b *ranked) bool {
 	return p.idOf(a) < p.idOf(b)
 }
 
-// idOf reads (once) the id of a ranked hit.
+// idOf reads (once) the id of a ranked hit; hits are compared in place,
+// so the id read stays with the hit.
 func (p *plan) idOf(r *ranked) string {
 	if r.id != "" || r.seg < 0 {
 		return r.id
 	}
-	key := [2]uint64{uint64(r.seg), r.doc}
-	if id, ok := p.ids[key]; ok {
-		r.id = id
-		return id
-	}
-	b, err := p.snap.Segments()[r.seg].DocID(r.doc)
-	if err == nil {
+	if b, err := p.snap.Segments()[r.seg].DocID(r.doc); err == nil {
 		r.id = string(b)
 	}
-	if p.ids == nil {
-		p.ids = map[[2]uint64]string{}
-	}
-	p.ids[key] = r.id
 	return r.id
 }
 
@@ -596,15 +581,7 @@ func (h rankHeap) replaceTop(r ranked, before func(a, b *ranked) bool) {
 // sorted returns the kept hits in order.
 func (h rankHeap) sorted(before func(a, b *ranked) bool) []ranked {
 	out := slices.Clone(h)
-	slices.SortFunc(out, func(a, b ranked) int {
-		switch {
-		case before(&a, &b):
-			return -1
-		case before(&b, &a):
-			return 1
-		}
-		return 0
-	})
+	sort.Slice(out, func(i, j int) bool { return before(&out[i], &out[j]) })
 	return out
 }
 
@@ -644,17 +621,10 @@ func getScratch(n int) *scratch {
 
 func putScratch(sc *scratch) { scratchPool.Put(sc) }
 
-// sqrts holds the square roots of the frequencies most terms have.
-var sqrts = func() (out [64]float64) {
-	for i := range out {
-		out[i] = math.Sqrt(float64(i))
+// tf is √freq, from Bleve's table for the frequencies most terms have.
+func tf(freq uint64) float64 {
+	if freq < scorer.MaxSqrtCache {
+		return scorer.SqrtCache[freq]
 	}
-	return out
-}()
-
-func sqrt(n uint64) float64 {
-	if n < uint64(len(sqrts)) {
-		return sqrts[n]
-	}
-	return math.Sqrt(float64(n))
+	return math.Sqrt(float64(freq))
 }

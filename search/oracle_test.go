@@ -12,6 +12,30 @@ import (
 // clauses (Index.clauses), built as Bleve queries, must find the same
 // documents, and for a single field the same order.
 
+// Bleve's orders of hits: by relevance, and by date.
+var (
+	bleveByScore = []string{"-_score", "-" + fieldDate, "_id"}
+	bleveByDate  = []string{"-" + fieldDate, "-_score", "_id"}
+)
+
+// bleveHits runs q with Bleve: the ids ("type/id") of size hits from from, in
+// order (Bleve's default, by score, when order is nil), and the total.
+func bleveHits(t *testing.T, ix *Index, q query.Query, size, from int, order []string) ([]string, uint64) {
+	req := bleve.NewSearchRequestOptions(q, size, from, false)
+	if order != nil {
+		req.SortBy(order)
+	}
+	res, err := ix.idx.Search(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, h := range res.Hits {
+		ids = append(ids, h.ID)
+	}
+	return ids, res.Total
+}
+
 // bleveQuery is q as a Bleve query: text and filters.
 func bleveQuery(t *testing.T, ix *Index, q Query) query.Query {
 	var main query.Query = bleve.NewMatchAllQuery()

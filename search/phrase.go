@@ -1,6 +1,8 @@
 package search
 
 import (
+	"slices"
+
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
@@ -98,21 +100,9 @@ func occurrences(posts []segment.Posting, offs []uint64) uint64 {
 
 func hasPos(ls []segment.Location, pos uint64, array []uint64) bool {
 	for _, l := range ls {
-		if l.Pos() == pos && sameArray(l.ArrayPositions(), array) {
+		if l.Pos() == pos && slices.Equal(l.ArrayPositions(), array) {
 			return true
 		}
 	}
 	return false
-}
-
-func sameArray(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

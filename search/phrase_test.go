@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -64,15 +63,7 @@ func TestPhraseAsBleve(t *testing.T) {
 		return out
 	}
 	ids := func(q query.Query) []string {
-		req := bleve.NewSearchRequestOptions(q, 1000, 0, false)
-		res, err := ix.idx.SearchInContext(context.Background(), req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, h := range res.Hits {
-			out = append(out, h.ID)
-		}
+		out, _ := bleveHits(t, ix, q, 1000, 0, nil)
 		slices.Sort(out)
 		return out
 	}

@@ -166,16 +166,18 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	if budget <= 0 {
 		budget = DefaultBudget
 	}
-	p := &plan{q: q, clauses: cls, types: q.Types, after: after, from: from, keep: from + size,
-		scored: text != "", byDate: text == "" || q.Sort == SortDate}
+	newPlan := func(types []string) *plan {
+		return &plan{q: q, clauses: cls, types: types, after: after, from: from, keep: from + size,
+			scored: text != "", byDate: text == "" || q.Sort == SortDate}
+	}
+	p := newPlan(q.Types)
 	sctx, cancel := context.WithTimeout(ctx, budget)
 	err := ix.run(sctx, p, true)
 	cancel()
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 		// Cut off: the small types answer quickly and hold the known items.
 		res.Partial = true
-		p = &plan{q: q, clauses: cls, types: []string{TypeInstitution, TypeNotice}, after: after, from: from, keep: from + size,
-			scored: p.scored, byDate: p.byDate}
+		p = newPlan([]string{TypeInstitution, TypeNotice})
 		sctx, cancel := context.WithTimeout(ctx, max(budget/2, fallbackBudget))
 		err = ix.run(sctx, p, false)
 		cancel()
@@ -186,11 +188,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	res.Total = p.total
 	hits := p.page
 	for _, r := range hits {
-		h, err := ix.makeHit(r, marks)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		res.Hits = append(res.Hits, h)
+		res.Hits = append(res.Hits, ix.makeHit(r, marks))
 	}
 	if n := len(hits); n > 0 && n == size && !res.Partial && (after != nil || uint64(from+n) < p.total) {
 		res.Next = encodeAfter(hits[n-1])
@@ -244,7 +242,7 @@ func (ix *Index) run(ctx context.Context, p *plan, facets bool) error {
 }
 
 // makeHit turns a kept hit into a Hit with its snippet.
-func (ix *Index) makeHit(r ranked, marks []mark) (Hit, error) {
+func (ix *Index) makeHit(r ranked, marks []mark) Hit {
 	typ, id, _ := strings.Cut(r.id, "/")
 	hit := Hit{Type: typ, ID: id, Score: r.score, Title: r.fields[fieldTitle], URL: r.fields[fieldURL]}
 	if r.date != noDate {
@@ -252,7 +250,7 @@ func (ix *Index) makeHit(r ranked, marks []mark) (Hit, error) {
 	}
 	body := r.fields[fieldBody]
 	hit.Snippet = snippet(body, ix.matchSpans(body, marks))
-	return hit, nil
+	return hit
 }
 
 // encodeAfter makes the sort values of the last hit of a page into an

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -86,16 +85,7 @@ func TestFirstPageOrder(t *testing.T) {
 			Date: day("2021-01-01").Add(time.Duration(i%4) * 24 * time.Hour)})
 	}
 	mustApply(t, ix, docs, nil, 1)
-	req := bleve.NewSearchRequestOptions(query.NewBooleanQuery(ix.mustQueries(t, "兑付"), nil, nil), 100, 0, false)
-	req.SortBy([]string{"-_score", "-" + fieldDate, "_id"})
-	full, err := ix.idx.Search(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want []string
-	for _, h := range full.Hits {
-		want = append(want, h.ID)
-	}
+	want, _ := bleveHits(t, ix, query.NewBooleanQuery(ix.mustQueries(t, "兑付"), nil, nil), 100, 0, bleveByScore)
 	for _, perPage := range []int{1, 4, 5, 7, 10, 45, 50} {
 		var got []string
 		q := Query{Text: "兑付", PerPage: perPage}
