@@ -118,6 +118,11 @@ const feedBatch = 500
 // records in batches of feedBatch, each with a few queries (records, then their attachments or
 // listed institutions), never several queries per record.
 func feedAll(ctx context.Context, st *models.Store, add func(search.Doc) error, progress func(done, total int64)) error {
+	return feedPaged(ctx, st, feedBatch, add, progress)
+}
+
+// feedPaged is feedAll with pages of page records (tests use small pages).
+func feedPaged(ctx context.Context, st *models.Store, page int, add func(search.Doc) error, progress func(done, total int64)) error {
 	db := st.DB(ctx)
 	var nIn, nDi, nNo int64
 	db.Model(&models.Institution{}).Count(&nIn)
@@ -129,7 +134,7 @@ func feedAll(ctx context.Context, st *models.Store, add func(search.Doc) error, 
 			return err
 		}
 		done++
-		if done%feedBatch == 0 || done == total {
+		if done%int64(page) == 0 || done == total {
 			progress(done, total)
 		}
 		return nil
@@ -139,7 +144,7 @@ func feedAll(ctx context.Context, st *models.Store, add func(search.Doc) error, 
 	var lastID uint64
 	for {
 		var batch []models.Institution
-		if err := db.Where("id > ?", lastID).Order("id").Limit(feedBatch).Find(&batch).Error; err != nil {
+		if err := db.Where("id > ?", lastID).Order("id").Limit(page).Find(&batch).Error; err != nil {
 			return err
 		}
 		if len(batch) == 0 {
@@ -154,15 +159,22 @@ func feedAll(ctx context.Context, st *models.Store, add func(search.Doc) error, 
 		lastID = batch[len(batch)-1].ID
 	}
 
-	lastID = 0
+	// A disclosure's search document is its latest version: the highest id of its root. Roots
+	// are paged in order on the root_id index, so each page reads only its own rows.
+	var lastRoot uint64
 	for {
-		var ids []uint64
-		q := db.Model(&models.Disclosure{}).Select("MAX(id) AS id").Group("root_id").Having("MAX(id) > ?", lastID).Order("MAX(id)")
-		if err := q.Limit(feedBatch).Pluck("id", &ids).Error; err != nil {
+		var latest []struct{ RootID, ID uint64 }
+		q := db.Model(&models.Disclosure{}).Select("root_id, MAX(id) AS id").Where("root_id > ?", lastRoot).
+			Group("root_id").Order("root_id").Limit(page)
+		if err := q.Scan(&latest).Error; err != nil {
 			return err
 		}
-		if len(ids) == 0 {
+		if len(latest) == 0 {
 			break
+		}
+		ids := make([]uint64, len(latest))
+		for i, l := range latest {
+			ids[i] = l.ID
 		}
 		var batch []models.Disclosure
 		err := db.Where("id IN ?", ids).Order("id").
@@ -179,13 +191,13 @@ func feedAll(ctx context.Context, st *models.Store, add func(search.Doc) error, 
 				return err
 			}
 		}
-		lastID = ids[len(ids)-1]
+		lastRoot = latest[len(latest)-1].RootID
 	}
 
 	lastID = 0
 	for {
 		var batch []models.Notice
-		err := db.Where("id > ? AND status <> ?", lastID, "draft").Order("id").Limit(feedBatch).
+		err := db.Where("id > ? AND status <> ?", lastID, "draft").Order("id").Limit(page).
 			Preload("Institutions", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).Find(&batch).Error
 		if err != nil {
 			return err

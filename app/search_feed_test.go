@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -25,6 +27,22 @@ func TestFeedAllMatchesLoadDoc(t *testing.T) {
 			ctx := context.Background()
 			if err := generate(ctx, ts.store, 5, 60, 3, func(int64, int64) {}); err != nil {
 				t.Fatal(err)
+			}
+			// Corrections: the feed must send each disclosure's latest version once, also
+			// when a root's versions fall on different pages.
+			var firsts []models.Disclosure
+			if err := ts.store.DB(ctx).Where("kind IN ? AND version = 1", []string{"exit_announcement", "other"}).
+				Order("id").Limit(4).Find(&firsts).Error; err != nil || len(firsts) < 2 {
+				t.Fatalf("disclosures to amend: %d, %v", len(firsts), err)
+			}
+			for i, d := range firsts {
+				for v := 0; v <= i%2; v++ {
+					var err error
+					nd := models.NewDisclosure{Kind: d.Kind, Title: d.Title, Body: d.Body + fmt.Sprintf("（更正%d）", v)}
+					if d, err = ts.store.AmendDisclosure(ctx, d, nd, "更正", "test", time.Now()); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
 
 			want := map[string]search.Doc{}
@@ -52,31 +70,35 @@ func TestFeedAllMatchesLoadDoc(t *testing.T) {
 				}
 			}
 
-			got := map[string]search.Doc{}
-			var last, total int64
-			err := feedAll(ctx, ts.store, func(d search.Doc) error {
-				key := d.Type + "/" + d.ID
-				if _, dup := got[key]; dup {
-					t.Errorf("%s fed twice", key)
+			for _, page := range []int{7, feedBatch} {
+				got := map[string]search.Doc{}
+				var last, total int64
+				err := feedPaged(ctx, ts.store, page, func(d search.Doc) error {
+					key := d.Type + "/" + d.ID
+					if _, dup := got[key]; dup {
+						t.Errorf("pages of %d: %s fed twice", page, key)
+					}
+					got[key] = d
+					return nil
+				}, func(done, all int64) { last, total = done, all })
+				if err != nil {
+					t.Fatal(err)
 				}
-				got[key] = d
-				return nil
-			}, func(done, all int64) { last, total = done, all })
-			if err != nil {
-				t.Fatal(err)
-			}
-			if last != total || total == 0 {
-				t.Errorf("progress ended at %d of %d", last, total)
+				if last != total || total == 0 {
+					t.Errorf("pages of %d: progress ended at %d of %d", page, last, total)
+				}
+				for key, w := range want {
+					if !reflect.DeepEqual(got[key], w) {
+						t.Errorf("pages of %d: %s:\n fed    %+v\n loaded %+v", page, key, got[key], w)
+					}
+				}
+				if len(got) != len(want) {
+					t.Errorf("pages of %d: fed %d documents, loaded %d", page, len(got), len(want))
+				}
 			}
 			kinds := map[string]int{}
-			for key, w := range want {
+			for _, w := range want {
 				kinds[w.Type]++
-				if !reflect.DeepEqual(got[key], w) {
-					t.Errorf("%s:\n fed    %+v\n loaded %+v", key, got[key], w)
-				}
-			}
-			if len(got) != len(want) {
-				t.Errorf("fed %d documents, loaded %d", len(got), len(want))
 			}
 			for _, typ := range search.Types {
 				if kinds[typ] == 0 {
