@@ -2,6 +2,7 @@ package search
 
 import (
 	"cmp"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
@@ -278,22 +280,67 @@ func wrap(dir string, log *slog.Logger, idx bleve.Index) (*Index, error) {
 // warmFacets builds the facet arrays of every segment (about a second a million documents), so
 // that the first search after opening does not wait for them.
 func (ix *Index) warmFacets() {
-	adv, err := ix.idx.Advanced()
+	snap, err := snapshot(ix.idx)
 	if err != nil {
-		return
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return
-	}
-	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok || snap == nil {
 		return // closed already
 	}
 	defer snap.Close()
 	if _, err := ix.facets.view(snap); err != nil {
 		ix.log.Warn("search: facet arrays", "err", err)
 	}
+}
+
+// snapshot returns the current snapshot of idx's segments; the caller closes it.
+func snapshot(idx bleve.Index) (*scorch.IndexSnapshot, error) {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, err
+	}
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok || snap == nil {
+		return nil, errors.New("search: index closed")
+	}
+	return snap, nil
+}
+
+// settle has Bleve merge the segments of idx as its merger would in the
+// background, until its merge plan leaves them as they are. Rebuild settles
+// the new index before swapping it in, so that the portal does not spend its
+// first minutes merging (at a million documents, 43 segments became 16 in
+// 21 s) while it answers searches.
+func settle(idx bleve.Index) error {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return err
+	}
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	count := func() (int, error) {
+		snap, err := snapshot(idx)
+		if err != nil {
+			return 0, err
+		}
+		defer snap.Close()
+		return len(snap.Segments()), nil
+	}
+	n, err := count()
+	for round := 0; err == nil && round < 10; round++ {
+		if err = s.ForceMerge(context.Background(), &mergeplan.DefaultMergePlanOptions); err != nil {
+			break
+		}
+		var m int
+		if m, err = count(); err == nil && m >= n {
+			break
+		}
+		n = m
+	}
+	return err
 }
 
 // Apply indexes docs (replacing any with the same Type and ID), deletes the
@@ -541,6 +588,9 @@ func Rebuild(dir string, log *slog.Logger, feed func(add func(Doc) error) error,
 	}
 	if ferr != nil {
 		return fail(fmt.Errorf("search: rebuild: %w", ferr))
+	}
+	if err := settle(idx); err != nil {
+		return fail(fmt.Errorf("search: rebuild: merge segments: %w", err))
 	}
 	if err := idx.Close(); err != nil {
 		_ = os.RemoveAll(tmp)

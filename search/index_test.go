@@ -12,6 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 )
 
 // testLog returns a logger writing into buf (safe for concurrent use).
@@ -518,6 +521,34 @@ func TestRebuild(t *testing.T) {
 		res, err := ix.Search(ctx, Query{Text: "运营", PerPage: 1})
 		if err != nil || res.Total != 2100 {
 			t.Errorf("search rebuilt index: %v %+v", err, res)
+		}
+	})
+
+	t.Run("the new index is merged as far as Bleve's merge plan goes", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "index")
+		if err := Rebuild(dir, nil, feedN(25*rebuildBatch, "运营数据"), 1); err != nil {
+			t.Fatal(err)
+		}
+		idx, err := openExisting(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer idx.Close()
+		count := func() int {
+			snap, err := snapshot(idx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer snap.Close()
+			return len(snap.Segments())
+		}
+		before := count()
+		adv, _ := idx.Advanced()
+		if err := adv.(*scorch.Scorch).ForceMerge(ctx, &mergeplan.DefaultMergePlanOptions); err != nil {
+			t.Fatal(err)
+		}
+		if after := count(); after != before || before > 10 {
+			t.Errorf("rebuilt index: %d segments, %d after another merge: not settled", before, after)
 		}
 	})
 

@@ -13,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/index/scorch"
 )
 
 // Limits on what a query may ask for.
@@ -202,17 +201,9 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 
 // run runs p over the index's current snapshot; with facets, it counts them.
 func (ix *Index) run(ctx context.Context, p *plan, facets bool) error {
-	adv, err := ix.idx.Advanced()
+	snap, err := snapshot(ix.idx)
 	if err != nil {
 		return err
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return err
-	}
-	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok || snap == nil {
-		return errors.New("index closed")
 	}
 	defer snap.Close()
 	p.ctx, p.snap = ctx, snap
