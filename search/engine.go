@@ -393,7 +393,7 @@ func (p *plan) score(hits *roaring.Bitmap, matches [][]altMatches, sc *scratch) 
 			pi := pl.Iterator(true, true, false, nil)
 			add := func(post segment.Posting) {
 				d := post.Number()
-				sum[d] += w * tf(post.Frequency()) * post.Norm()
+				sum[d] += w * tf(post.Frequency()) * norm(post)
 				count[d]++
 			}
 			if on.GetCardinality() == pl.Count() {
@@ -627,4 +627,28 @@ func tf(freq uint64) float64 {
 		return scorer.SqrtCache[freq]
 	}
 	return math.Sqrt(float64(freq))
+}
+
+// normTable holds zap's field norm, float32(1/√length), for the lengths most
+// fields have, so scoring a hit does not take a square root and a division.
+var normTable = func() []float64 {
+	t := make([]float64, 1<<13)
+	for n := range t {
+		t[n] = float64(float32(1.0 / math.Sqrt(float64(n))))
+	}
+	return t
+}()
+
+// normUint64 is what zap's postings can give: the field's length, from which
+// Norm computes the norm.
+type normUint64 interface{ NormUint64() uint64 }
+
+// norm is post.Norm(), from normTable where the length is in it.
+func norm(post segment.Posting) float64 {
+	if p, ok := post.(normUint64); ok {
+		if n := p.NormUint64(); n < uint64(len(normTable)) {
+			return normTable[n]
+		}
+	}
+	return post.Norm()
 }

@@ -163,3 +163,42 @@ func TestBodyOnlyHitsCanLead(t *testing.T) {
 		t.Fatalf("the body-only hit led %d times of 24: the test does not test the bound", led)
 	}
 }
+
+// TestNormTable checks that scoring's norm is zap's, for field lengths inside the table and past it.
+func TestNormTable(t *testing.T) {
+	ix := mustOpen(t, filepath.Join(t.TempDir(), "index"))
+	var docs []Doc
+	for i, n := range []int{1, 2, 7, 300, 2730, 2731, 5000} { // 2731 characters make 8,190 grams
+		docs = append(docs, Doc{Type: TypeDisclosure, ID: fmt.Sprint(i), Title: "公告", Body: strings.Repeat("兑付进展", n)})
+	}
+	mustApply(t, ix, docs, nil, 1)
+	snap, err := snapshot(ix.idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	seen := map[bool]bool{}
+	for _, ss := range snap.Segments() {
+		pl, err := postings(ss, fieldBody, "兑付")
+		if err != nil || pl == nil {
+			t.Fatal(pl, err)
+		}
+		it := pl.Iterator(true, true, false, nil)
+		for {
+			p, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p == nil {
+				break
+			}
+			seen[p.(normUint64).NormUint64() < uint64(len(normTable))] = true
+			if got, want := norm(p), p.Norm(); got != want {
+				t.Errorf("doc %d: norm %v, zap %v", p.Number(), got, want)
+			}
+		}
+	}
+	if len(seen) != 2 {
+		t.Errorf("lengths inside and past the table: %v", seen)
+	}
+}

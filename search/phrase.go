@@ -72,7 +72,7 @@ func matchPhrase(ss *scorch.SegmentSnapshot, a alt, within *roaring.Bitmap) (alt
 		}
 		if n := occurrences(posts, offs); n > 0 {
 			m.docs.Add(d)
-			m.freqs[d] = phraseHit{freq: n, norm: posts[0].Norm()}
+			m.freqs[d] = phraseHit{freq: n, norm: norm(posts[0])}
 		}
 	}
 	return m, nil
