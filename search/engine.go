@@ -288,7 +288,13 @@ func (p *plan) segment(si int, ss *scorch.SegmentSnapshot) error {
 		}
 		dense = sc.score
 	}
-	if err := p.visit(si, plain, dense, dates, packed); err != nil {
+	if dense == nil {
+		// None of them can reach the page: only counted.
+		p.total += plain.GetCardinality()
+		if p.facets != nil {
+			p.facets.addAll(plain, p.view.sets[si])
+		}
+	} else if err := p.visit(si, plain, dense, dates, packed); err != nil {
 		return err
 	}
 	putScratch(sc) // every entry written is zero again

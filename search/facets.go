@@ -2,6 +2,7 @@ package search
 
 import (
 	"errors"
+	"github.com/RoaringBitmap/roaring/v2"
 	"slices"
 	"sort"
 	"sync"
@@ -40,6 +41,9 @@ type facetTable struct {
 type segValues struct {
 	packed []uint64 // facet value numbers, facetBits each, in facetSizes order
 	dates  []int64  // Unix nanoseconds; noDate when none
+	// per facet, per value number (from 1): the documents with that value, so
+	// that the facets of many hits are counted from bitmaps (facetCounter.addAll)
+	byValue [][]*roaring.Bitmap
 }
 
 // facetFields are the facet fields, in facetSizes order; valueFields adds
@@ -58,9 +62,10 @@ var valueFields = append(slices.Clone(facetFields), fieldDate)
 // documents' packed values and dates, and the values by number as they were
 // then.
 type facetView struct {
-	docs   [][]uint64 // per segment, per local document: packed value numbers
-	dates  [][]int64  // per segment, per local document: date
-	values [][]string // per facet: number → value
+	docs   [][]uint64            // per segment, per local document: packed value numbers
+	sets   [][][]*roaring.Bitmap // per segment: segValues.byValue
+	dates  [][]int64             // per segment, per local document: date
+	values [][]string            // per facet: number → value
 }
 
 // view returns the facet view of snap, building the arrays of segments seen
@@ -95,6 +100,7 @@ func (t *facetTable) view(snap *scorch.IndexSnapshot) (facetView, error) {
 		}
 		inUse[seg] = true
 		v.docs = append(v.docs, sv.packed)
+		v.sets = append(v.sets, sv.byValue)
 		v.dates = append(v.dates, sv.dates)
 	}
 	if len(t.segs) > 2*len(inUse)+8 {
@@ -157,7 +163,21 @@ func (t *facetTable) build(seg segment.Segment) (segValues, error) {
 			return segValues{}, bad
 		}
 	}
-	return segValues{packed: docs, dates: dates}, nil
+	byValue := make([][]*roaring.Bitmap, len(facetFields))
+	for i := range byValue {
+		byValue[i] = make([]*roaring.Bitmap, len(t.values[i]))
+	}
+	for n, packed := range docs {
+		for i, bms := range byValue {
+			if num := (packed >> (facetBits * i)) & (1<<facetBits - 1); num > 0 {
+				if bms[num] == nil {
+					bms[num] = roaring.New()
+				}
+				bms[num].Add(uint32(n))
+			}
+		}
+	}
+	return segValues{packed: docs, dates: dates, byValue: byValue}, nil
 }
 
 // facetCounter counts the facet values of the hits of one search.
@@ -178,6 +198,18 @@ func newFacetCounter(v facetView) *facetCounter {
 func (fc *facetCounter) add(packed uint64) {
 	for i, c := range fc.counts {
 		c[(packed>>(facetBits*i))&(1<<facetBits-1)]++
+	}
+}
+
+// addAll counts the values of all hits, of one segment, from the segment's
+// value bitmaps (segValues.byValue): for many hits, cheaper than add for each.
+func (fc *facetCounter) addAll(hits *roaring.Bitmap, byValue [][]*roaring.Bitmap) {
+	for i, bms := range byValue {
+		for num, bm := range bms {
+			if bm != nil {
+				fc.counts[i][num] += int(hits.AndCardinality(bm))
+			}
+		}
 	}
 }
 
