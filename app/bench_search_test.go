@@ -105,8 +105,9 @@ func BenchmarkSearchSideBySide(b *testing.B) {
 		engines = append(engines, engine{"mariadb LIKE", 1, func(q string) { likeQuery(b, my, q) }})
 	}
 
+	classes := []string{"2-char", "3-4char", "brand", "AND", "phrase", "1-char"}
 	var all []string
-	for _, cls := range []string{"2-char", "3-4char", "brand", "AND", "phrase", "1-char"} {
+	for _, cls := range classes {
 		all = append(all, benchQueries[cls]...)
 	}
 	// One untimed pass for the indexes: at a million documents they no longer all fit in the page
@@ -118,7 +119,7 @@ func BenchmarkSearchSideBySide(b *testing.B) {
 		}
 	}
 	fmt.Printf("\n%-8s %-22s %8s %8s %8s %8s\n", "queries", "engine", "p50 ms", "p90 ms", "p99 ms", "QPS")
-	for _, cls := range []string{"2-char", "3-4char", "brand", "AND", "phrase", "1-char"} {
+	for _, cls := range classes {
 		for _, e := range engines {
 			report(cls, e.name, measure(benchQueries[cls], e.rounds, 2, e.run))
 		}

@@ -262,7 +262,11 @@ func (p *plan) segment(si int, ss *scorch.SegmentSnapshot) error {
 	}
 
 	dates, packed := p.view.dates[si], p.view.docs[si]
-	if !p.scored || p.keep == 0 {
+	if p.keep == 0 {
+		p.count(si, hits)
+		return nil
+	}
+	if !p.scored {
 		return p.visit(si, hits, nil, dates, packed)
 	}
 	// By relevance, the hits that match only in bodies are visited last: they
@@ -289,11 +293,7 @@ func (p *plan) segment(si int, ss *scorch.SegmentSnapshot) error {
 		dense = sc.score
 	}
 	if dense == nil {
-		// None of them can reach the page: only counted.
-		p.total += plain.GetCardinality()
-		if p.facets != nil {
-			p.facets.addAll(plain, p.view.sets[si])
-		}
+		p.count(si, plain) // none of them can reach the page
 	} else if err := p.visit(si, plain, dense, dates, packed); err != nil {
 		return err
 	}
@@ -332,6 +332,15 @@ func (p *plan) visit(si int, bm *roaring.Bitmap, dense []float64, dates []int64,
 		}
 	}
 	return nil
+}
+
+// count counts the hits in bm (of segment si) and their facets, from bitmaps:
+// for hits that need no place on the page.
+func (p *plan) count(si int, bm *roaring.Bitmap) {
+	p.total += bm.GetCardinality()
+	if p.facets != nil {
+		p.facets.addAll(bm, p.view.sets[si])
+	}
 }
 
 // split divides the hits into those matching some wanted term outside the

@@ -2,11 +2,11 @@ package search
 
 import (
 	"errors"
-	"github.com/RoaringBitmap/roaring/v2"
 	"slices"
 	"sort"
 	"sync"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/numeric"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
@@ -169,7 +169,7 @@ func (t *facetTable) build(seg segment.Segment) (segValues, error) {
 	}
 	for n, packed := range docs {
 		for i, bms := range byValue {
-			if num := (packed >> (facetBits * i)) & (1<<facetBits - 1); num > 0 {
+			if num := valueNum(packed, i); num > 0 {
 				if bms[num] == nil {
 					bms[num] = roaring.New()
 				}
@@ -197,8 +197,13 @@ func newFacetCounter(v facetView) *facetCounter {
 // add counts the values of one hit, packed as in segValues.
 func (fc *facetCounter) add(packed uint64) {
 	for i, c := range fc.counts {
-		c[(packed>>(facetBits*i))&(1<<facetBits-1)]++
+		c[valueNum(packed, i)]++
 	}
+}
+
+// valueNum is the value number of facet i in a document's packed values.
+func valueNum(packed uint64, i int) uint64 {
+	return (packed >> (facetBits * i)) & (1<<facetBits - 1)
 }
 
 // addAll counts the values of all hits, of one segment, from the segment's
