@@ -109,6 +109,7 @@ type plan struct {
 	total   uint64
 	facets  *facetCounter
 	steps   int // hits visited, to look at the deadline now and then
+	blocks  int // blocks whose hits were offered
 }
 
 // prepare sets the idf of every alt and the query norm from the snapshot's
@@ -191,14 +192,23 @@ func termBitmap(pl segment.PostingsList, bm *roaring.Bitmap) error {
 // altMatches are the documents of one segment where an alt matches, and for
 // phrases how often and the field's norm there.
 type altMatches struct {
-	docs  *roaring.Bitmap
-	list  segment.PostingsList // terms only: their postings, for scoring
-	freqs map[uint32]phraseHit // phrases only
+	docs   *roaring.Bitmap
+	list   segment.PostingsList // terms only: their postings, for scoring
+	phrase *phraseHits          // phrases only
 }
 
-type phraseHit struct {
-	freq uint64
-	norm float64
+// phraseHits are the documents of one segment where a phrase occurs, in
+// order, with how often and the field's norm there.
+type phraseHits struct {
+	docs  []uint32
+	freqs []uint64
+	norms []float64
+}
+
+func (h *phraseHits) add(doc uint32, freq uint64, norm float64) {
+	h.docs = append(h.docs, doc)
+	h.freqs = append(h.freqs, freq)
+	h.norms = append(h.norms, norm)
 }
 
 // match finds where a matches in segment ss; within, when not nil, limits
@@ -261,50 +271,35 @@ func (p *plan) segment(si int, ss *scorch.SegmentSnapshot) error {
 		return nil
 	}
 
-	dates, packed := p.view.dates[si], p.view.docs[si]
+	p.count(si, hits)
 	if p.keep == 0 {
-		p.count(si, hits)
 		return nil
 	}
-	if !p.scored {
-		return p.visit(si, hits, nil, dates, packed)
-	}
-	// By relevance, the hits that match only in bodies are visited last: they
-	// score at most plainBound, and once the page holds better hits they are
-	// counted without being scored. A common word matches most documents in
-	// their bodies and far fewer in names and titles. By date, every hit is
-	// scored (the score breaks ties of dates).
-	rich, plain := hits, roaring.New()
-	if !p.byDate {
-		rich, plain = split(p.clauses, hits, matches)
-	}
-	sc := getScratch(int(n))
-	if err := p.score(rich, matches, sc); err != nil {
-		return err
-	}
-	if err := p.visit(si, rich, sc.score, dates, packed); err != nil {
-		return err
-	}
-	var dense []float64
-	if !plain.IsEmpty() && (len(p.best) < p.keep || p.best[0].score <= p.plainBound()) {
-		if err := p.score(plain, matches, sc); err != nil {
-			return err
-		}
-		dense = sc.score
-	}
-	if dense == nil {
-		p.count(si, plain) // none of them can reach the page
-	} else if err := p.visit(si, plain, dense, dates, packed); err != nil {
-		return err
-	}
-	putScratch(sc) // every entry written is zero again
-	return nil
+	return p.rank(si, hits, matches)
 }
 
-// visit counts the hits in bm (of segment si) and their facets, and keeps
-// the best; dense holds their scores (nil: not scored), and is zeroed as it
-// is read.
-func (p *plan) visit(si int, bm *roaring.Bitmap, dense []float64, dates []int64, packed []uint64) error {
+// count counts the hits in bm (of segment si) and their facets: one by one
+// when they are few, else from the segment's bitmaps of each facet value.
+func (p *plan) count(si int, bm *roaring.Bitmap) {
+	n := bm.GetCardinality()
+	p.total += n
+	switch {
+	case p.facets == nil:
+	case n < 64:
+		packed := p.view.docs[si]
+		it := bm.Iterator()
+		for it.HasNext() {
+			p.facets.add(packed[it.Next()])
+		}
+	default:
+		p.facets.addAll(bm, p.view.sets[si])
+	}
+}
+
+// visit offers the hits in bm (of segment si) to the kept best; dense holds
+// their scores (nil: not scored), and is zeroed as it is read.
+func (p *plan) visit(si int, bm *roaring.Bitmap, dense []float64) error {
+	dates := p.view.dates[si]
 	it := bm.Iterator()
 	for it.HasNext() {
 		doc := it.Next()
@@ -313,16 +308,12 @@ func (p *plan) visit(si int, bm *roaring.Bitmap, dense []float64, dates []int64,
 				return err
 			}
 		}
-		p.total++
-		if p.facets != nil {
-			p.facets.add(packed[doc])
-		}
 		r := ranked{date: dates[doc], seg: si, doc: uint64(doc)}
 		if dense != nil {
 			r.score = dense[doc] * p.qnorm
 			dense[doc] = 0
 		}
-		if p.keep == 0 || p.after != nil && !p.before(p.after, &r) {
+		if p.after != nil && !p.before(p.after, &r) {
 			continue
 		}
 		if len(p.best) < p.keep {
@@ -334,96 +325,82 @@ func (p *plan) visit(si int, bm *roaring.Bitmap, dense []float64, dates []int64,
 	return nil
 }
 
-// count counts the hits in bm (of segment si) and their facets, from bitmaps:
-// for hits that need no place on the page.
-func (p *plan) count(si int, bm *roaring.Bitmap) {
-	p.total += bm.GetCardinality()
-	if p.facets != nil {
-		p.facets.addAll(bm, p.view.sets[si])
-	}
+// hitScorer scores hits of one segment from their postings. Its iterators only
+// go forward: the bitmaps given to score must come in document order, each
+// after the last.
+type hitScorer struct {
+	p       *plan
+	matches [][]altMatches
+	sc      *scratch
+	its     [][]segment.PostingsIterator // per clause, per alt: the postings read so far
+	next    [][]int                      // per clause, per phrase alt: its first hit not read yet
 }
 
-// split divides the hits into those matching some wanted term outside the
-// body (rich) and those matching only in bodies (plain).
-func split(cls []clause, hits *roaring.Bitmap, matches [][]altMatches) (rich, plain *roaring.Bitmap) {
-	rich = roaring.New()
-	for ci, c := range cls {
-		if c.exclude {
-			continue
-		}
-		for ai, a := range c.alts {
-			if a.field != fieldBody {
-				rich.Or(matches[ci][ai].docs)
-			}
-		}
-	}
-	rich.And(hits)
-	return rich, roaring.AndNot(hits, rich)
-}
-
-// plainBound is the highest score a hit matching only in bodies can have:
-// √freq × norm is at most 1, as a term cannot occur more often than the field
-// has tokens (norm = 1/√tokens). A little is added for the norm's float32.
-func (p *plan) plainBound() float64 {
-	var b float64
-	for _, c := range p.clauses {
-		if c.exclude {
-			continue
-		}
-		for _, a := range c.alts {
-			if a.field == fieldBody {
-				b += a.boost * a.idf * a.idf / float64(len(c.alts))
-			}
-		}
-	}
-	return b * p.qnorm * 1.001
-}
-
-// score adds up, for every hit, the scores of the alts it matches.
-func (p *plan) score(hits *roaring.Bitmap, matches [][]altMatches, sc *scratch) error {
-	dense, sum, count := sc.score, sc.sum, sc.count
+func (p *plan) newScorer(matches [][]altMatches, sc *scratch) *hitScorer {
+	s := &hitScorer{p: p, matches: matches, sc: sc,
+		its: make([][]segment.PostingsIterator, len(p.clauses)), next: make([][]int, len(p.clauses))}
 	for ci, c := range p.clauses {
+		s.its[ci] = make([]segment.PostingsIterator, len(c.alts))
+		s.next[ci] = make([]int, len(c.alts))
+	}
+	return s
+}
+
+// score adds up, for every hit in hits, the scores of the alts it matches,
+// into the scratch's score array.
+func (s *hitScorer) score(hits *roaring.Bitmap) error {
+	dense, sum, count := s.sc.score, s.sc.sum, s.sc.count
+	for ci, c := range s.p.clauses {
 		if c.exclude {
 			continue
 		}
 		clauseHits := roaring.New()
 		for ai, a := range c.alts {
-			m := matches[ci][ai]
+			m := s.matches[ci][ai]
+			if m.docs == nil {
+				continue
+			}
 			on := roaring.And(m.docs, hits)
 			if on.IsEmpty() {
 				continue
 			}
 			clauseHits.Or(on)
 			w := a.boost * a.idf * a.idf
-			if m.freqs != nil {
-				for d, h := range m.freqs {
-					if on.Contains(d) {
-						sum[d] += w * tf(h.freq) * h.norm
-						count[d]++
-					}
+			if ph := m.phrase; ph != nil {
+				k := s.next[ci][ai]
+				it := on.Iterator()
+				for it.HasNext() {
+					d := it.Next()
+					k += sort.Search(len(ph.docs)-k, func(i int) bool { return ph.docs[k+i] >= d })
+					sum[d] += w * (tf(ph.freqs[k]) * ph.norms[k]) // as bounds adds it
+					count[d]++
 				}
+				s.next[ci][ai] = k
 				continue
 			}
-			pl := m.list
-			pi := pl.Iterator(true, true, false, nil)
 			add := func(post segment.Posting) {
 				d := post.Number()
-				sum[d] += w * tf(post.Frequency()) * norm(post)
+				sum[d] += w * (tf(post.Frequency()) * norm(post)) // as bounds adds it
 				count[d]++
 			}
-			if on.GetCardinality() == pl.Count() {
-				// Every live document of the term is a hit: read them in a row.
-				for {
-					post, err := pi.Next()
-					if err != nil {
-						return err
+			pi := s.its[ci][ai]
+			if pi == nil {
+				pi = m.list.Iterator(true, true, false, nil)
+				s.its[ci][ai] = pi
+				if on.GetCardinality() == m.list.Count() {
+					// Every live document of the term is a hit: read them in a row.
+					for {
+						post, err := pi.Next()
+						if err != nil {
+							return err
+						}
+						if post == nil {
+							break
+						}
+						add(post)
 					}
-					if post == nil {
-						break
-					}
-					add(post)
+					continue
 				}
-				continue
 			}
 			it := on.Iterator()
 			for it.HasNext() {

@@ -44,6 +44,9 @@ type segValues struct {
 	// per facet, per value number (from 1): the documents with that value, so
 	// that the facets of many hits are counted from bitmaps (facetCounter.addAll)
 	byValue [][]*roaring.Bitmap
+	// per block of blockSize documents: the newest date in it
+	maxDates []int64
+	impacts  *impactCache
 }
 
 // facetFields are the facet fields, in facetSizes order; valueFields adds
@@ -62,10 +65,13 @@ var valueFields = append(slices.Clone(facetFields), fieldDate)
 // documents' packed values and dates, and the values by number as they were
 // then.
 type facetView struct {
-	docs   [][]uint64            // per segment, per local document: packed value numbers
-	sets   [][][]*roaring.Bitmap // per segment: segValues.byValue
-	dates  [][]int64             // per segment, per local document: date
-	values [][]string            // per facet: number → value
+	docs  [][]uint64            // per segment, per local document: packed value numbers
+	sets  [][][]*roaring.Bitmap // per segment: segValues.byValue
+	dates [][]int64             // per segment, per local document: date
+	// per segment: segValues.maxDates and .impacts
+	maxDates [][]int64
+	impacts  []*impactCache
+	values   [][]string // per facet: number → value
 }
 
 // view returns the facet view of snap, building the arrays of segments seen
@@ -102,6 +108,8 @@ func (t *facetTable) view(snap *scorch.IndexSnapshot) (facetView, error) {
 		v.docs = append(v.docs, sv.packed)
 		v.sets = append(v.sets, sv.byValue)
 		v.dates = append(v.dates, sv.dates)
+		v.maxDates = append(v.maxDates, sv.maxDates)
+		v.impacts = append(v.impacts, sv.impacts)
 	}
 	if len(t.segs) > 2*len(inUse)+8 {
 		for seg := range t.segs {
@@ -177,7 +185,11 @@ func (t *facetTable) build(seg segment.Segment) (segValues, error) {
 			}
 		}
 	}
-	return segValues{packed: docs, dates: dates, byValue: byValue}, nil
+	maxDates := make([]int64, (len(dates)+blockSize-1)/blockSize)
+	for b := range maxDates {
+		maxDates[b] = slices.Max(dates[b*blockSize : min((b+1)*blockSize, len(dates))])
+	}
+	return segValues{packed: docs, dates: dates, byValue: byValue, maxDates: maxDates, impacts: &impactCache{}}, nil
 }
 
 // facetCounter counts the facet values of the hits of one search.

@@ -14,7 +14,7 @@ import (
 // the field. The documents holding every term are found from the postings
 // bitmaps first; only their term positions are read.
 func matchPhrase(ss *scorch.SegmentSnapshot, a alt, within *roaring.Bitmap) (altMatches, error) {
-	m := altMatches{docs: roaring.New(), freqs: map[uint32]phraseHit{}}
+	m := altMatches{docs: roaring.New(), phrase: &phraseHits{}}
 	var lists []segment.PostingsList
 	var offs []uint64 // the position of lists[i]'s term in the phrase
 	var cand *roaring.Bitmap
@@ -72,7 +72,7 @@ func matchPhrase(ss *scorch.SegmentSnapshot, a alt, within *roaring.Bitmap) (alt
 		}
 		if n := occurrences(posts, offs); n > 0 {
 			m.docs.Add(d)
-			m.freqs[d] = phraseHit{freq: n, norm: norm(posts[0])}
+			m.phrase.add(d, n, norm(posts[0]))
 		}
 	}
 	return m, nil

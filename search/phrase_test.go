@@ -81,10 +81,14 @@ func TestPhraseAsBleve(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Errorf("%q in %s (%q): %v, Bleve %v", sample, field, seq, got, want)
 			}
-			// Beside another clause, the phrase is checked only where that one matched.
+			// Beside another clause, the phrase is checked only where that one matched:
+			// the documents both find alone. (Bleve's conjunction of the two is not the
+			// oracle: at times it also finds a document its phrase query alone does not,
+			// when the phrase repeats a term in a field of several values.)
 			other := alt{field: field, terms: seq[:1], boost: 1}
 			got = ours(clause{alts: []alt{other}}, clause{alts: []alt{phrase}})
-			want = ids(query.NewConjunctionQuery([]query.Query{bleveAlt(other), theirs}))
+			alone := ids(bleveAlt(other))
+			want = slices.DeleteFunc(slices.Clone(want), func(id string) bool { return !slices.Contains(alone, id) })
 			if !slices.Equal(got, want) {
 				t.Errorf("%q in %s with %q: %v, Bleve %v", sample, field, seq[0], got, want)
 			}

@@ -1,0 +1,285 @@
+package search
+
+import (
+	"cmp"
+	"slices"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// The hits of a segment are ranked in blocks of blockSize documents, each
+// with a bound: by relevance the highest score a hit in the block can have,
+// by date the newest date in it. Blocks are scored best bound first until the
+// page is full; then the others in document order, and a block whose bound
+// cannot come before the worst hit kept is passed over without reading its
+// postings. A common word matches most of a million documents, but only the
+// blocks that hold its best-scoring hits are read; the total and the facets
+// are counted from bitmaps.
+//
+// A term's bound in a block is its impact there: the highest √freq × norm of
+// its postings in the block (Lucene keeps the same, as block-max impacts,
+// in its index; Bleve does not). Reading them takes a pass over the postings,
+// so the impacts of long postings lists are kept with the segment, which
+// never changes; deleting documents only lowers the true maxima.
+
+// blockSize is how many documents of a segment one bound covers.
+const blockSize = 128
+
+// groupSize is how many documents' blocks, at most, are scored in one pass.
+const groupSize = 4096
+
+// fewHits is the most hits of a segment that are all scored in one pass,
+// without bounds.
+const fewHits = 2048
+
+// impactsKept is the shortest postings list whose impacts are kept; shorter
+// ones are read again, which costs little.
+const impactsKept = 1024
+
+// maxImpacts is how many lists a segment keeps impacts of; when more come,
+// it starts again. A list's impacts take 8 bytes a block: 64 KiB for a
+// segment of a million documents.
+const maxImpacts = 512
+
+// impactCache keeps the impacts of the long postings lists of one segment,
+// by field and term. It is safe for concurrent use.
+type impactCache struct {
+	mu sync.Mutex
+	m  map[string][]float64
+}
+
+// get returns the impacts kept for key, nil when there are none.
+func (c *impactCache) get(key string) []float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[key]
+}
+
+func (c *impactCache) put(key string, imp []float64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxImpacts {
+		c.m = map[string][]float64{}
+	}
+	c.m[key] = imp
+}
+
+// impacts returns the impact of alt a in each of the nb blocks of segment
+// si, where m holds its matches; 0 where it has none.
+func (p *plan) impacts(si, nb int, a alt, m altMatches) ([]float64, error) {
+	imp := make([]float64, nb)
+	if ph := m.phrase; ph != nil {
+		for k, d := range ph.docs {
+			imp[d/blockSize] = max(imp[d/blockSize], tf(ph.freqs[k])*ph.norms[k])
+		}
+		return imp, nil
+	}
+	kept := m.list.Count() >= impactsKept
+	key := a.field + "\x00" + a.terms[0]
+	if kept {
+		if v := p.view.impacts[si].get(key); v != nil {
+			return v, nil
+		}
+	}
+	it := m.list.Iterator(true, true, false, nil)
+	for {
+		post, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if post == nil {
+			break
+		}
+		b := post.Number() / blockSize
+		imp[b] = max(imp[b], tf(post.Frequency())*norm(post))
+	}
+	if kept {
+		p.view.impacts[si].put(key, imp)
+	}
+	return imp, nil
+}
+
+// bounds returns, for each of the nb blocks of segment si, the highest score
+// a hit there can have: the score's sum with each alt's impact in the block
+// for its √freq × norm, and every alt with postings in the block counted as
+// matched. The sums are made in the order hitScorer.score makes them, and
+// float arithmetic rounds monotonically: no hit's score is above its block's
+// bound, and the best hit's equals it where it matches every alt counted.
+func (p *plan) bounds(si, nb int, matches [][]altMatches) ([]float64, error) {
+	out := make([]float64, nb)
+	sum := make([]float64, nb)
+	count := make([]int, nb)
+	for ci, c := range p.clauses {
+		if c.exclude {
+			continue
+		}
+		for ai, a := range c.alts {
+			m := matches[ci][ai]
+			if m.docs == nil || m.docs.IsEmpty() {
+				continue
+			}
+			imp, err := p.impacts(si, nb, a, m)
+			if err != nil {
+				return nil, err
+			}
+			w := a.boost * a.idf * a.idf
+			for b, v := range imp {
+				if v > 0 {
+					sum[b] += w * v
+					count[b]++
+				}
+			}
+		}
+		total := float64(len(c.alts))
+		for b := range out {
+			out[b] += sum[b] * float64(count[b]) / total
+			sum[b], count[b] = 0, 0
+		}
+	}
+	for b := range out {
+		out[b] *= p.qnorm
+	}
+	return out, nil
+}
+
+// rank offers the hits of segment si to the kept best, block by block (see
+// above); matches are the alts' matches there, for scoring. Up to fewHits
+// hits are all scored in one pass.
+func (p *plan) rank(si int, hits *roaring.Bitmap, matches [][]altMatches) error {
+	n := len(p.view.dates[si])
+	var sc *scratch
+	if p.scored {
+		sc = getScratch(n)
+	}
+	// offer scores the hits in bm with s's iterators and offers them to the
+	// kept best.
+	offer := func(s *hitScorer, bm *roaring.Bitmap) error {
+		var dense []float64
+		if s != nil {
+			if err := s.score(bm); err != nil {
+				return err
+			}
+			dense = sc.score
+		}
+		return p.visit(si, bm, dense)
+	}
+	newScorer := func() *hitScorer {
+		if !p.scored {
+			return nil
+		}
+		return p.newScorer(matches, sc)
+	}
+	var err error
+	if hits.GetCardinality() <= fewHits {
+		err = offer(newScorer(), hits)
+	} else {
+		err = p.rankBlocks(si, n, hits, matches, offer, newScorer)
+	}
+	if err == nil && sc != nil {
+		putScratch(sc) // every entry written is zero again
+	}
+	return err
+}
+
+// rankBlocks is rank for many hits: the best blocks first, then the others
+// as long as they can beat the worst hit kept.
+func (p *plan) rankBlocks(si, n int, hits *roaring.Bitmap, matches [][]altMatches,
+	offer func(*hitScorer, *roaring.Bitmap) error, newScorer func() *hitScorer) error {
+	nb := (n + blockSize - 1) / blockSize
+	maxDates := p.view.maxDates[si]
+	var bound []float64
+	if !p.byDate {
+		var err error
+		if bound, err = p.bounds(si, nb, matches); err != nil {
+			return err
+		}
+	}
+	// better orders blocks by bound; beats tells whether a hit of block b
+	// may come before the worst hit kept.
+	better := func(a, b int) int {
+		if p.byDate {
+			return cmp.Compare(maxDates[b], maxDates[a])
+		}
+		return cmp.Compare(bound[b], bound[a])
+	}
+	beats := func(b int) bool {
+		if len(p.best) < p.keep {
+			return true
+		}
+		worst := &p.best[0]
+		if p.byDate {
+			return maxDates[b] >= worst.date
+		}
+		// On equal scores the newer date comes first.
+		return bound[b] > worst.score || bound[b] == worst.score && maxDates[b] >= worst.date
+	}
+	// pass offers the hits of blocks bs, in document order, with s's iterators.
+	pass := func(s *hitScorer, bs []int) error {
+		bm := roaring.New()
+		for _, b := range bs {
+			bm.AddRange(uint64(b*blockSize), uint64(min((b+1)*blockSize, n)))
+		}
+		bm.And(hits)
+		if bm.IsEmpty() {
+			return nil
+		}
+		p.blocks += len(bs)
+		return offer(s, bm)
+	}
+
+	done := make([]bool, nb)
+	if need := p.keep - len(p.best); need > 0 {
+		// The best blocks first, as many as hold the hits the page still needs.
+		order := make([]int, 0, nb)
+		for b := range nb {
+			if p.byDate || bound[b] > 0 {
+				order = append(order, b)
+			}
+		}
+		slices.SortFunc(order, better)
+		var first []int
+		for _, b := range order {
+			first = append(first, b)
+			done[b] = true
+			need -= int(hitsIn(hits, b, n))
+			if need <= 0 {
+				break
+			}
+		}
+		slices.Sort(first)
+		if err := pass(newScorer(), first); err != nil {
+			return err
+		}
+	}
+	// Then the others in order, each block passed over when it cannot beat the
+	// worst hit kept when it comes. Blocks are read in passes of one block,
+	// then two, four, … up to groupSize documents: the worst hit kept gets
+	// better between passes, fastest at first.
+	s := newScorer()
+	var group []int
+	size := 1
+	for b := range nb {
+		if !done[b] && (p.byDate || bound[b] > 0) && beats(b) {
+			group = append(group, b)
+		}
+		if len(group) == size || b == nb-1 && len(group) > 0 {
+			if err := pass(s, group); err != nil {
+				return err
+			}
+			group = group[:0]
+			size = min(2*size, groupSize/blockSize)
+		}
+	}
+	return nil
+}
+
+// hitsIn counts the hits in block b of a segment of n documents.
+func hitsIn(hits *roaring.Bitmap, b, n int) uint64 {
+	lo, hi := uint32(b*blockSize), uint32(min((b+1)*blockSize, n))
+	below := uint64(0)
+	if lo > 0 {
+		below = hits.Rank(lo - 1)
+	}
+	return hits.Rank(hi-1) - below
+}
