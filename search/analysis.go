@@ -85,8 +85,10 @@ func foldRune(r rune) (rune, bool) {
 	case r == 0x3000:
 		return ' ', true
 	}
-	if s, ok := t2s[r]; ok {
-		return s, true
+	if r >= 1<<16 || t2sMaybe[r>>6]&(1<<(r&63)) != 0 {
+		if s, ok := t2s[r]; ok {
+			return s, true
+		}
 	}
 	return r, false
 }

@@ -20,8 +20,9 @@ import (
 // where a common word matches half of them, is more than the whole budget.
 // Here the hits of a segment are a bitmap: each term's postings bitmaps are
 // OR-ed over the fields it may match in, the terms AND-ed, the excluded terms
-// and the filters applied as bitmaps; only then are the hits visited once, to
-// score them from their postings, count the facets and keep the best.
+// and the filters applied as bitmaps. The total and the facets are counted
+// from that bitmap; only the hits that may reach the page are scored from
+// their postings and ranked (blocks.go).
 //
 // Scores follow Bleve's TF-IDF, which the index was tuned with: a term in a
 // field scores boost × idf² × √freq × norm (idf = 1 + ln(docs / (df + 1))),
@@ -108,8 +109,9 @@ type plan struct {
 	page    []ranked // the page's hits, in order, their stored fields read
 	total   uint64
 	facets  *facetCounter
-	steps   int // hits visited, to look at the deadline now and then
-	blocks  int // blocks whose hits were offered
+	lists   []*segLists // per segment
+	steps   int         // hits visited, to look at the deadline now and then
+	blocks  int         // blocks whose hits were offered
 }
 
 // prepare sets the idf of every alt and the query norm from the snapshot's
@@ -130,8 +132,8 @@ func (p *plan) prepare() error {
 					continue
 				}
 				var n uint64
-				for _, ss := range p.snap.Segments() {
-					pl, err := postings(ss, a.field, term)
+				for _, l := range p.lists {
+					pl, err := l.get(a.field, term)
 					if err != nil {
 						return err
 					}
@@ -155,17 +157,45 @@ func (p *plan) prepare() error {
 	return nil
 }
 
-// postings returns the postings of term in field of one segment, without its
-// deleted documents; nil when the segment has none.
-func postings(ss *scorch.SegmentSnapshot, field, term string) (segment.PostingsList, error) {
-	dict, err := ss.Segment().Dictionary(field)
-	if err != nil || dict == nil {
-		return nil, err
+// segLists finds postings in one segment for one search: each field's
+// dictionary and each term's postings are looked up once, though the idf,
+// the matching and the filters all ask for them.
+type segLists struct {
+	ss    *scorch.SegmentSnapshot
+	dicts map[string]segment.TermDictionary
+	lists map[[2]string]segment.PostingsList // by field and term; nil: none
+}
+
+func newSegLists(ss *scorch.SegmentSnapshot) *segLists {
+	return &segLists{ss: ss, dicts: map[string]segment.TermDictionary{}, lists: map[[2]string]segment.PostingsList{}}
+}
+
+// get returns the postings of term in field, without the segment's deleted
+// documents; nil when the segment has none.
+func (l *segLists) get(field, term string) (segment.PostingsList, error) {
+	key := [2]string{field, term}
+	if pl, ok := l.lists[key]; ok {
+		return pl, nil
 	}
-	pl, err := dict.PostingsList([]byte(term), ss.Deleted(), nil)
-	if err != nil || pl == nil || pl.Count() == 0 {
-		return nil, err
+	dict, ok := l.dicts[field]
+	if !ok {
+		var err error
+		if dict, err = l.ss.Segment().Dictionary(field); err != nil {
+			return nil, err
+		}
+		l.dicts[field] = dict
 	}
+	var pl segment.PostingsList
+	if dict != nil {
+		var err error
+		if pl, err = dict.PostingsList([]byte(term), l.ss.Deleted(), nil); err != nil {
+			return nil, err
+		}
+		if pl != nil && pl.Count() == 0 {
+			pl = nil
+		}
+	}
+	l.lists[key] = pl
 	return pl, nil
 }
 
@@ -213,17 +243,17 @@ func (h *phraseHits) add(doc uint32, freq uint64, norm float64) {
 
 // match finds where a matches in segment ss; within, when not nil, limits
 // the documents a phrase is checked in.
-func match(ss *scorch.SegmentSnapshot, a alt, within *roaring.Bitmap) (altMatches, error) {
+func match(l *segLists, a alt, within *roaring.Bitmap) (altMatches, error) {
 	m := altMatches{docs: roaring.New()}
 	if len(a.terms) == 1 {
-		pl, err := postings(ss, a.field, a.terms[0])
+		pl, err := l.get(a.field, a.terms[0])
 		if err != nil || pl == nil {
 			return m, err
 		}
 		m.list = pl
 		return m, termBitmap(pl, m.docs)
 	}
-	return matchPhrase(ss, a, within)
+	return matchPhrase(l, a, within)
 }
 
 // segment finds the hits of one segment, counts their facets and keeps the
@@ -253,7 +283,7 @@ func (p *plan) segment(si int, ss *scorch.SegmentSnapshot) error {
 			any := roaring.New()
 			matches[ci] = make([]altMatches, len(c.alts))
 			for ai, a := range c.alts {
-				m, err := match(ss, a, hits)
+				m, err := match(p.lists[si], a, hits)
 				if err != nil {
 					return err
 				}
@@ -431,7 +461,7 @@ func (p *plan) filter(si int, ss *scorch.SegmentSnapshot, hits *roaring.Bitmap) 
 	and := func(field string, values []string) error {
 		bm := roaring.New()
 		for _, v := range values {
-			pl, err := postings(ss, field, v)
+			pl, err := p.lists[si].get(field, v)
 			if err != nil {
 				return err
 			}

@@ -34,6 +34,10 @@ type facetTable struct {
 	values [][]string          // per facet (facetSizes order): number → value; 0 is "none"
 	number []map[string]uint64 // per facet: value → number
 	segs   map[segment.Segment]segValues
+	// the segments of the last view and the view: searches of one snapshot
+	// share it
+	last     []segment.Segment
+	lastView facetView
 }
 
 // segValues are what a segment's documents are sorted, filtered and counted
@@ -92,6 +96,16 @@ func (t *facetTable) view(snap *scorch.IndexSnapshot) (facetView, error) {
 			t.number[i] = map[string]uint64{}
 		}
 	}
+	if len(t.last) == len(snap.Segments()) && func() bool {
+		for i, ss := range snap.Segments() {
+			if t.last[i] != ss.Segment() {
+				return false
+			}
+		}
+		return true
+	}() {
+		return t.lastView, nil
+	}
 	var v facetView
 	inUse := map[segment.Segment]bool{}
 	for _, ss := range snap.Segments() {
@@ -120,6 +134,10 @@ func (t *facetTable) view(snap *scorch.IndexSnapshot) (facetView, error) {
 	}
 	v.values = make([][]string, len(t.values))
 	copy(v.values, t.values) // numbers are only ever added: these stay valid
+	t.last, t.lastView = t.last[:0], v
+	for _, ss := range snap.Segments() {
+		t.last = append(t.last, ss.Segment())
+	}
 	return v, nil
 }
 

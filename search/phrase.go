@@ -4,16 +4,15 @@ import (
 	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
-// matchPhrase finds the documents of segment ss, among within (all when
+// matchPhrase finds the documents of the segment of l, among within (all when
 // nil), where a's terms stand at consecutive positions of a.field, "" where
 // any term will do (phraseTerms makes such sequences), within one value of
 // the field. The documents holding every term are found from the postings
 // bitmaps first; only their term positions are read.
-func matchPhrase(ss *scorch.SegmentSnapshot, a alt, within *roaring.Bitmap) (altMatches, error) {
+func matchPhrase(l *segLists, a alt, within *roaring.Bitmap) (altMatches, error) {
 	m := altMatches{docs: roaring.New(), phrase: &phraseHits{}}
 	var lists []segment.PostingsList
 	var offs []uint64 // the position of lists[i]'s term in the phrase
@@ -22,7 +21,7 @@ func matchPhrase(ss *scorch.SegmentSnapshot, a alt, within *roaring.Bitmap) (alt
 		if term == "" {
 			continue
 		}
-		pl, err := postings(ss, a.field, term)
+		pl, err := l.get(a.field, term)
 		if err != nil || pl == nil {
 			return m, err
 		}

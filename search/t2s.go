@@ -20,6 +20,18 @@ var tsCharacters string
 // folded, so a query in either script finds text in either script.
 var t2s = loadT2S(tsCharacters)
 
+// t2sMaybe has a bit set for each rune of the basic plane that t2s maps, so
+// that folding the runes it does not map (most of a simplified text) skips
+// the map; runes beyond the plane always look in it.
+var t2sMaybe = func() (bits [1 << 16 / 64]uint64) {
+	for r := range t2s {
+		if r < 1<<16 {
+			bits[r>>6] |= 1 << (r & 63)
+		}
+	}
+	return bits
+}()
+
 func loadT2S(table string) map[rune]rune {
 	m := make(map[rune]rune, 4200)
 	for _, line := range strings.Split(table, "\n") {
