@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 )
 
 // The hits of a segment are ranked in blocks of blockSize documents, each
@@ -37,51 +38,61 @@ const fewHits = 2048
 // ones are read again, which costs little.
 const impactsKept = 1024
 
-// maxImpacts is how many lists a segment keeps impacts of; when more come,
-// it starts again. A list's impacts take 8 bytes a block: 64 KiB for a
-// segment of a million documents.
-const maxImpacts = 512
+// maxKept is how many lists and phrases a segment keeps impacts of; when more
+// come, it starts again. Impacts take 8 bytes a block: 64 KiB for a segment
+// of a million documents.
+const maxKept = 512
 
-// impactCache keeps the impacts of the long postings lists of one segment,
-// by field and term. It is safe for concurrent use.
-type impactCache struct {
+// segCache keeps, for one segment, what searches would otherwise read again:
+// the impacts of long postings lists, by field and term, and the documents
+// and impacts of phrases with many candidates (phrase.go). It is safe for
+// concurrent use.
+type segCache struct {
 	mu sync.Mutex
-	m  map[string][]float64
+	m  map[string]kept
 }
 
-// get returns the impacts kept for key, nil when there are none.
-func (c *impactCache) get(key string) []float64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[key]
+// kept is one entry of a segCache; docs is nil for a term.
+type kept struct {
+	docs *roaring.Bitmap
+	imp  []float64
 }
 
-func (c *impactCache) put(key string, imp []float64) {
+func (c *segCache) get(key string) (kept, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxImpacts {
-		c.m = map[string][]float64{}
+	k, ok := c.m[key]
+	return k, ok
+}
+
+func (c *segCache) put(key string, k kept) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxKept {
+		c.m = map[string]kept{}
 	}
-	c.m[key] = imp
+	c.m[key] = k
+}
+
+// blocks is the number of blocks of a segment.
+func blocks(ss *scorch.SegmentSnapshot) int {
+	return (int(ss.Segment().Count()) + blockSize - 1) / blockSize
 }
 
 // impacts returns the impact of alt a in each of the nb blocks of segment
 // si, where m holds its matches; 0 where it has none.
 func (p *plan) impacts(si, nb int, a alt, m altMatches) ([]float64, error) {
-	imp := make([]float64, nb)
-	if ph := m.phrase; ph != nil {
-		for k, d := range ph.docs {
-			imp[d/blockSize] = max(imp[d/blockSize], tf(ph.freqs[k])*ph.norms[k])
-		}
-		return imp, nil
+	if m.phrase != nil {
+		return m.phrase.imp, nil
 	}
-	kept := m.list.Count() >= impactsKept
+	keep := m.list.Count() >= impactsKept
 	key := a.field + "\x00" + a.terms[0]
-	if kept {
-		if v := p.view.impacts[si].get(key); v != nil {
-			return v, nil
+	if keep {
+		if k, ok := p.lists[si].kept.get(key); ok {
+			return k.imp, nil
 		}
 	}
+	imp := make([]float64, nb)
 	it := m.list.Iterator(true, true, false, nil)
 	for {
 		post, err := it.Next()
@@ -94,8 +105,8 @@ func (p *plan) impacts(si, nb int, a alt, m altMatches) ([]float64, error) {
 		b := post.Number() / blockSize
 		imp[b] = max(imp[b], tf(post.Frequency())*norm(post))
 	}
-	if kept {
-		p.view.impacts[si].put(key, imp)
+	if keep {
+		p.lists[si].kept.put(key, kept{imp: imp})
 	}
 	return imp, nil
 }

@@ -162,12 +162,13 @@ func (p *plan) prepare() error {
 // the matching and the filters all ask for them.
 type segLists struct {
 	ss    *scorch.SegmentSnapshot
+	kept  *segCache // what the segment keeps for all searches
 	dicts map[string]segment.TermDictionary
 	lists map[[2]string]segment.PostingsList // by field and term; nil: none
 }
 
-func newSegLists(ss *scorch.SegmentSnapshot) *segLists {
-	return &segLists{ss: ss, dicts: map[string]segment.TermDictionary{}, lists: map[[2]string]segment.PostingsList{}}
+func newSegLists(ss *scorch.SegmentSnapshot, kept *segCache) *segLists {
+	return &segLists{ss: ss, kept: kept, dicts: map[string]segment.TermDictionary{}, lists: map[[2]string]segment.PostingsList{}}
 }
 
 // get returns the postings of term in field, without the segment's deleted
@@ -219,26 +220,12 @@ func termBitmap(pl segment.PostingsList, bm *roaring.Bitmap) error {
 	}
 }
 
-// altMatches are the documents of one segment where an alt matches, and for
-// phrases how often and the field's norm there.
+// altMatches are the documents of one segment where an alt matches, and
+// what scoring them needs.
 type altMatches struct {
 	docs   *roaring.Bitmap
-	list   segment.PostingsList // terms only: their postings, for scoring
-	phrase *phraseHits          // phrases only
-}
-
-// phraseHits are the documents of one segment where a phrase occurs, in
-// order, with how often and the field's norm there.
-type phraseHits struct {
-	docs  []uint32
-	freqs []uint64
-	norms []float64
-}
-
-func (h *phraseHits) add(doc uint32, freq uint64, norm float64) {
-	h.docs = append(h.docs, doc)
-	h.freqs = append(h.freqs, freq)
-	h.norms = append(h.norms, norm)
+	list   segment.PostingsList // terms: their postings
+	phrase *phraseAlt           // phrases
 }
 
 // match finds where a matches in segment ss; within, when not nil, limits
@@ -362,16 +349,23 @@ type hitScorer struct {
 	p       *plan
 	matches [][]altMatches
 	sc      *scratch
-	its     [][]segment.PostingsIterator // per clause, per alt: the postings read so far
-	next    [][]int                      // per clause, per phrase alt: its first hit not read yet
+	its     [][]segment.PostingsIterator // per clause, per term alt: the postings read so far
+	phrases [][]*phraseCursor            // per clause, per phrase alt: how far its hits were read
+}
+
+// phraseCursor is how far a hitScorer has read a phrase alt's hits: in the
+// phrase's found hits, or its terms' positions.
+type phraseCursor struct {
+	next   int
+	reader *phraseReader
 }
 
 func (p *plan) newScorer(matches [][]altMatches, sc *scratch) *hitScorer {
 	s := &hitScorer{p: p, matches: matches, sc: sc,
-		its: make([][]segment.PostingsIterator, len(p.clauses)), next: make([][]int, len(p.clauses))}
+		its: make([][]segment.PostingsIterator, len(p.clauses)), phrases: make([][]*phraseCursor, len(p.clauses))}
 	for ci, c := range p.clauses {
 		s.its[ci] = make([]segment.PostingsIterator, len(c.alts))
-		s.next[ci] = make([]int, len(c.alts))
+		s.phrases[ci] = make([]*phraseCursor, len(c.alts))
 	}
 	return s
 }
@@ -397,15 +391,30 @@ func (s *hitScorer) score(hits *roaring.Bitmap) error {
 			clauseHits.Or(on)
 			w := a.boost * a.idf * a.idf
 			if ph := m.phrase; ph != nil {
-				k := s.next[ci][ai]
+				// How often it occurs: from the positions read when it was
+				// matched, or read now.
+				r := s.phrases[ci][ai]
+				if r == nil {
+					r = &phraseCursor{}
+					if ph.found == nil {
+						r.reader = ph.reader()
+					}
+					s.phrases[ci][ai] = r
+				}
 				it := on.Iterator()
 				for it.HasNext() {
 					d := it.Next()
-					k += sort.Search(len(ph.docs)-k, func(i int) bool { return ph.docs[k+i] >= d })
-					sum[d] += w * (tf(ph.freqs[k]) * ph.norms[k]) // as bounds adds it
+					var freq uint64
+					var nrm float64
+					var err error
+					if ph.found != nil {
+						freq, nrm = ph.found.at(d, &r.next)
+					} else if freq, nrm, err = r.reader.at(d); err != nil {
+						return err
+					}
+					sum[d] += w * (tf(freq) * nrm) // as bounds adds it
 					count[d]++
 				}
-				s.next[ci][ai] = k
 				continue
 			}
 			add := func(post segment.Posting) {

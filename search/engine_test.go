@@ -186,7 +186,7 @@ func TestNormTable(t *testing.T) {
 	defer snap.Close()
 	seen := map[bool]bool{}
 	for _, ss := range snap.Segments() {
-		pl, err := newSegLists(ss).get(fieldBody, "兑付")
+		pl, err := newSegLists(ss, &segCache{}).get(fieldBody, "兑付")
 		if err != nil || pl == nil {
 			t.Fatal(pl, err)
 		}

@@ -50,7 +50,7 @@ type segValues struct {
 	byValue [][]*roaring.Bitmap
 	// per block of blockSize documents: the newest date in it
 	maxDates []int64
-	impacts  *impactCache
+	kept     *segCache
 }
 
 // facetFields are the facet fields, in facetSizes order; valueFields adds
@@ -72,9 +72,9 @@ type facetView struct {
 	docs  [][]uint64            // per segment, per local document: packed value numbers
 	sets  [][][]*roaring.Bitmap // per segment: segValues.byValue
 	dates [][]int64             // per segment, per local document: date
-	// per segment: segValues.maxDates and .impacts
+	// per segment: segValues.maxDates and .kept
 	maxDates [][]int64
-	impacts  []*impactCache
+	kept     []*segCache
 	values   [][]string // per facet: number → value
 }
 
@@ -123,7 +123,7 @@ func (t *facetTable) view(snap *scorch.IndexSnapshot) (facetView, error) {
 		v.sets = append(v.sets, sv.byValue)
 		v.dates = append(v.dates, sv.dates)
 		v.maxDates = append(v.maxDates, sv.maxDates)
-		v.impacts = append(v.impacts, sv.impacts)
+		v.kept = append(v.kept, sv.kept)
 	}
 	if len(t.segs) > 2*len(inUse)+8 {
 		for seg := range t.segs {
@@ -207,7 +207,7 @@ func (t *facetTable) build(seg segment.Segment) (segValues, error) {
 	for b := range maxDates {
 		maxDates[b] = slices.Max(dates[b*blockSize : min((b+1)*blockSize, len(dates))])
 	}
-	return segValues{packed: docs, dates: dates, byValue: byValue, maxDates: maxDates, impacts: &impactCache{}}, nil
+	return segValues{packed: docs, dates: dates, byValue: byValue, maxDates: maxDates, kept: &segCache{}}, nil
 }
 
 // facetCounter counts the facet values of the hits of one search.

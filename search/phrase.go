@@ -2,20 +2,96 @@ package search
 
 import (
 	"slices"
+	"sort"
+	"strings"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
+// A phrase's documents are found in two steps: those holding every one of its
+// terms, from the postings bitmaps, then among them those where the terms
+// stand in a row, from their positions. Reading positions is what costs (a
+// common phrase stands in a third of a million documents), so when a phrase
+// has many candidates in a segment, the documents found and their impacts are
+// kept with the segment, which never changes; the next search reads positions
+// only for the hits it scores.
+
+// phraseKept is the fewest candidates for which a phrase's documents are kept
+// (a variable for tests).
+var phraseKept uint64 = 4096
+
+// phraseAlt is what ranking needs of a phrase alt in one segment: its terms'
+// postings, for reading how often it occurs, and its impacts.
+type phraseAlt struct {
+	lists []segment.PostingsList
+	offs  []uint64    // the position of lists[i]'s term in the phrase
+	imp   []float64   // per block: the highest tf(freq) × norm there
+	found *phraseHits // when the positions were read by this search: what they gave
+}
+
+// phraseHits are the documents where a phrase occurs, in order, with how
+// often and the field's norm there.
+type phraseHits struct {
+	docs  []uint32
+	freqs []uint64
+	norms []float64
+}
+
+// at returns how often the phrase occurs in document d, one of h.docs, and
+// the norm there; k is where to start looking, and is moved past d.
+func (h *phraseHits) at(d uint32, k *int) (uint64, float64) {
+	*k += sort.Search(len(h.docs)-*k, func(i int) bool { return h.docs[*k+i] >= d })
+	return h.freqs[*k], h.norms[*k]
+}
+
+// phraseReader reads how often a phrase occurs in documents, in order.
+type phraseReader struct {
+	its   []segment.PostingsIterator
+	offs  []uint64
+	posts []segment.Posting
+}
+
+func (ph *phraseAlt) reader() *phraseReader {
+	r := &phraseReader{offs: ph.offs, posts: make([]segment.Posting, len(ph.lists))}
+	for _, pl := range ph.lists {
+		r.its = append(r.its, pl.Iterator(true, true, true, nil))
+	}
+	return r
+}
+
+// at returns how often the phrase occurs in document d, and the field's norm
+// there; 0 when it does not. Documents must be asked for in order. A term's
+// posting read past d is kept for the next document asked for.
+func (r *phraseReader) at(d uint32) (uint64, float64, error) {
+	for i, pi := range r.its {
+		p := r.posts[i]
+		if p == nil || p.Number() < uint64(d) {
+			var err error
+			if p, err = pi.Advance(uint64(d)); err != nil || p == nil {
+				r.posts[i] = nil
+				return 0, 0, err
+			}
+			r.posts[i] = p
+		}
+		if p.Number() != uint64(d) {
+			return 0, 0, nil
+		}
+	}
+	n := occurrences(r.posts, r.offs)
+	if n == 0 {
+		return 0, 0, nil
+	}
+	return n, norm(r.posts[0]), nil
+}
+
 // matchPhrase finds the documents of the segment of l, among within (all when
 // nil), where a's terms stand at consecutive positions of a.field, "" where
 // any term will do (phraseTerms makes such sequences), within one value of
-// the field. The documents holding every term are found from the postings
-// bitmaps first; only their term positions are read.
+// the field.
 func matchPhrase(l *segLists, a alt, within *roaring.Bitmap) (altMatches, error) {
-	m := altMatches{docs: roaring.New(), phrase: &phraseHits{}}
-	var lists []segment.PostingsList
-	var offs []uint64 // the position of lists[i]'s term in the phrase
+	m := altMatches{docs: roaring.New()}
+	ph := &phraseAlt{}
 	var cand *roaring.Bitmap
 	for off, term := range a.terms {
 		if term == "" {
@@ -31,47 +107,58 @@ func matchPhrase(l *segLists, a alt, within *roaring.Bitmap) (altMatches, error)
 		}
 		if cand == nil {
 			cand = bm
-			if within != nil {
-				cand.And(within)
-			}
 		} else {
 			cand.And(bm)
 		}
 		if cand.IsEmpty() {
 			return m, nil
 		}
-		lists = append(lists, pl)
-		offs = append(offs, uint64(off))
+		ph.lists = append(ph.lists, pl)
+		ph.offs = append(ph.offs, uint64(off))
 	}
 	if cand == nil {
 		return m, nil
 	}
-	its := make([]segment.PostingsIterator, len(lists))
-	for i, pl := range lists {
-		its[i] = pl.Iterator(true, true, true, nil)
+	if del := l.ss.Deleted(); del != nil {
+		cand.AndNot(del) // the postings bitmaps hold deleted documents too
 	}
-	posts := make([]segment.Posting, len(lists))
+	m.phrase = ph
+	key := a.field + "\x00" + strings.Join(a.terms, "\x00")
+	keep := cand.GetCardinality() >= phraseKept
+	if keep {
+		if k, ok := l.kept.get(key); ok {
+			m.docs, ph.imp = k.docs.Clone(), k.imp
+			if within != nil {
+				m.docs.And(within)
+			}
+			return m, nil
+		}
+	} else if within != nil {
+		cand.And(within)
+	}
+	// Kept, the documents are found among all candidates, not only within.
+	ph.imp = make([]float64, blocks(l.ss))
+	ph.found = &phraseHits{}
+	r := ph.reader()
 	it := cand.Iterator()
 	for it.HasNext() {
 		d := it.Next()
-		ok := true
-		for i, pi := range its {
-			p, err := pi.Advance(uint64(d))
-			if err != nil {
-				return m, err
-			}
-			if p == nil || p.Number() != uint64(d) {
-				ok = false
-				break
-			}
-			posts[i] = p
+		n, nrm, err := r.at(d)
+		if err != nil {
+			return m, err
 		}
-		if !ok {
-			continue
-		}
-		if n := occurrences(posts, offs); n > 0 {
+		if n > 0 {
 			m.docs.Add(d)
-			m.phrase.add(d, n, norm(posts[0]))
+			ph.imp[d/blockSize] = max(ph.imp[d/blockSize], tf(n)*nrm)
+			ph.found.docs = append(ph.found.docs, d)
+			ph.found.freqs = append(ph.found.freqs, n)
+			ph.found.norms = append(ph.found.norms, nrm)
+		}
+	}
+	if keep {
+		l.kept.put(key, kept{docs: m.docs.Clone(), imp: ph.imp})
+		if within != nil {
+			m.docs.And(within)
 		}
 	}
 	return m, nil

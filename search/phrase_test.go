@@ -99,3 +99,42 @@ func TestPhraseAsBleve(t *testing.T) {
 		t.Fatalf("only %d matches in all: the test is too weak", found)
 	}
 }
+
+// TestPhrasesKeptAsBleve runs the phrase and search oracles with every
+// phrase's documents kept by its segment: a phrase's first search finds and
+// keeps them, the next ones (the phrase test asks each phrase twice, the
+// second time beside another clause) use what was kept.
+func TestPhrasesKeptAsBleve(t *testing.T) {
+	defer func(saved uint64) { phraseKept = saved }(phraseKept)
+	phraseKept = 1
+	TestPhraseAsBleve(t)
+	TestSearchAsBleve(t)
+}
+
+// TestPhraseKeptThenDeleted: documents deleted or replaced after their
+// segment kept a phrase's documents are no longer found by it.
+func TestPhraseKeptThenDeleted(t *testing.T) {
+	defer func(saved uint64) { phraseKept = saved }(phraseKept)
+	phraseKept = 1
+	ix := mustOpen(t, filepath.Join(t.TempDir(), "index"))
+	var docs []Doc
+	for i := range 6 {
+		docs = append(docs, Doc{Type: TypeDisclosure, ID: fmt.Sprint(i), Title: "公告", Body: "关于出借人本金的兑付安排"})
+	}
+	mustApply(t, ix, docs, nil, 1)
+	total := func() uint64 {
+		res, err := ix.Search(context.Background(), Query{Text: `"出借人本金"`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total
+	}
+	if n := total(); n != 6 {
+		t.Fatalf("before: %d hits", n)
+	}
+	mustApply(t, ix, []Doc{{Type: TypeDisclosure, ID: "1", Title: "公告", Body: "出借人的本金"}},
+		[]string{TypeDisclosure + "/2", TypeDisclosure + "/3"}, 2)
+	if n := total(); n != 3 {
+		t.Fatalf("after one replaced and two deleted: %d hits, want 3", n)
+	}
+}

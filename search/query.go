@@ -213,8 +213,8 @@ func (ix *Index) run(ctx context.Context, p *plan, facets bool) error {
 	if facets {
 		p.facets = newFacetCounter(p.view)
 	}
-	for _, ss := range snap.Segments() {
-		p.lists = append(p.lists, newSegLists(ss))
+	for i, ss := range snap.Segments() {
+		p.lists = append(p.lists, newSegLists(ss, p.view.kept[i]))
 	}
 	if err := p.prepare(); err != nil {
 		return err
