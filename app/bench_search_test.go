@@ -110,15 +110,17 @@ func BenchmarkSearchSideBySide(b *testing.B) {
 	for _, cls := range classes {
 		all = append(all, benchQueries[cls]...)
 	}
-	// One untimed pass for the indexes: at a million documents they no longer all fit in the page
-	// cache, and the engine measured first would pay for reading its index from disk. LIKE reads
-	// the whole table whatever was read before.
+	// A first pass over the mix before the rounds measured: at a million documents the indexes no
+	// longer all fit in the page cache, and the engine measured first would pay for reading its
+	// index from disk; Pilu's segments keep impacts and phrase matches from the first search of a
+	// word. The pass is reported on its own ("first"). LIKE reads the whole table whatever was
+	// read before.
+	fmt.Printf("\n%-8s %-22s %8s %8s %8s %8s\n", "queries", "engine", "p50 ms", "p90 ms", "p99 ms", "QPS")
 	for _, e := range engines {
 		if e.rounds > 1 {
-			measure(all, 1, 2, e.run)
+			report("first", e.name, measure(all, 1, 2, e.run))
 		}
 	}
-	fmt.Printf("\n%-8s %-22s %8s %8s %8s %8s\n", "queries", "engine", "p50 ms", "p90 ms", "p99 ms", "QPS")
 	for _, cls := range classes {
 		for _, e := range engines {
 			report(cls, e.name, measure(benchQueries[cls], e.rounds, 2, e.run))

@@ -32,7 +32,7 @@ const groupSize = 4096
 
 // fewHits is the most hits of a segment that are all scored in one pass,
 // without bounds.
-const fewHits = 2048
+const fewHits = 512
 
 // impactsKept is the shortest postings list whose impacts are kept; shorter
 // ones are read again, which costs little.

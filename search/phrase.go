@@ -19,7 +19,7 @@ import (
 
 // phraseKept is the fewest candidates for which a phrase's documents are kept
 // (a variable for tests).
-var phraseKept uint64 = 4096
+var phraseKept uint64 = 1024
 
 // phraseAlt is what ranking needs of a phrase alt in one segment: its terms'
 // postings, for reading how often it occurs, and its impacts.
