@@ -117,14 +117,17 @@ func (p *plan) impacts(si, nb int, a alt, m altMatches) ([]float64, error) {
 // matched. The sums are made in the order hitScorer.score makes them, and
 // float arithmetic rounds monotonically: no hit's score is above its block's
 // bound, and the best hit's equals it where it matches every alt counted.
-func (p *plan) bounds(si, nb int, matches [][]altMatches) ([]float64, error) {
-	out := make([]float64, nb)
+// imps are the impacts it was made from, per clause, per alt.
+func (p *plan) bounds(si, nb int, matches [][]altMatches) (out []float64, imps [][][]float64, err error) {
+	out = make([]float64, nb)
+	imps = make([][][]float64, len(p.clauses))
 	sum := make([]float64, nb)
 	count := make([]int, nb)
 	for ci, c := range p.clauses {
 		if c.exclude {
 			continue
 		}
+		imps[ci] = make([][]float64, len(c.alts))
 		for ai, a := range c.alts {
 			m := matches[ci][ai]
 			if m.docs == nil || m.docs.IsEmpty() {
@@ -132,8 +135,9 @@ func (p *plan) bounds(si, nb int, matches [][]altMatches) ([]float64, error) {
 			}
 			imp, err := p.impacts(si, nb, a, m)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
+			imps[ci][ai] = imp
 			w := a.boost * a.idf * a.idf
 			for b, v := range imp {
 				if v > 0 {
@@ -151,7 +155,7 @@ func (p *plan) bounds(si, nb int, matches [][]altMatches) ([]float64, error) {
 	for b := range out {
 		out[b] *= p.qnorm
 	}
-	return out, nil
+	return out, imps, nil
 }
 
 // rank offers the hits of segment si to the kept best, block by block (see
@@ -200,9 +204,10 @@ func (p *plan) rankBlocks(si, n int, hits *roaring.Bitmap, matches [][]altMatche
 	nb := (n + blockSize - 1) / blockSize
 	maxDates := p.view.maxDates[si]
 	var bound []float64
+	var imps [][][]float64
 	if !p.byDate {
 		var err error
-		if bound, err = p.bounds(si, nb, matches); err != nil {
+		if bound, imps, err = p.bounds(si, nb, matches); err != nil {
 			return err
 		}
 	}
@@ -236,6 +241,19 @@ func (p *plan) rankBlocks(si, n int, hits *roaring.Bitmap, matches [][]altMatche
 			return nil
 		}
 		p.blocks += len(bs)
+		if len(p.best) == p.keep {
+			// Within the blocks, only the hits that may still beat the worst kept.
+			worst := &p.best[0]
+			if p.byDate {
+				dates := p.view.dates[si]
+				bm = filterDocs(bm, func(d uint32) bool { return dates[d] >= worst.date })
+			} else if s != nil {
+				var err error
+				if bm, err = s.survivors(bm, imps, worst.score); err != nil {
+					return err
+				}
+			}
+		}
 		return offer(s, bm)
 	}
 
@@ -283,6 +301,18 @@ func (p *plan) rankBlocks(si, n int, hits *roaring.Bitmap, matches [][]altMatche
 		}
 	}
 	return nil
+}
+
+// filterDocs returns the documents of bm that keep holds for.
+func filterDocs(bm *roaring.Bitmap, keep func(d uint32) bool) *roaring.Bitmap {
+	out := roaring.New()
+	it := bm.Iterator()
+	for it.HasNext() {
+		if d := it.Next(); keep(d) {
+			out.Add(d)
+		}
+	}
+	return out
 }
 
 // hitsIn counts the hits in block b of a segment of n documents.

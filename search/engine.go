@@ -342,32 +342,84 @@ func (p *plan) visit(si int, bm *roaring.Bitmap, dense []float64) error {
 	return nil
 }
 
-// hitScorer scores hits of one segment from their postings. Its iterators only
-// go forward: the bitmaps given to score must come in document order, each
-// after the last.
+// hitScorer scores hits of one segment from their postings. Its readers only
+// go forward: the bitmaps given to score and survivors must come in document
+// order, each after the last.
 type hitScorer struct {
 	p       *plan
 	matches [][]altMatches
 	sc      *scratch
-	its     [][]segment.PostingsIterator // per clause, per term alt: the postings read so far
-	phrases [][]*phraseCursor            // per clause, per phrase alt: how far its hits were read
-}
-
-// phraseCursor is how far a hitScorer has read a phrase alt's hits: in the
-// phrase's found hits, or its terms' positions.
-type phraseCursor struct {
-	next   int
-	reader *phraseReader
+	readers [][]altReader // per clause, per alt: for score
+	bounded [][]altReader // per clause, per alt: for survivors
 }
 
 func (p *plan) newScorer(matches [][]altMatches, sc *scratch) *hitScorer {
 	s := &hitScorer{p: p, matches: matches, sc: sc,
-		its: make([][]segment.PostingsIterator, len(p.clauses)), phrases: make([][]*phraseCursor, len(p.clauses))}
+		readers: make([][]altReader, len(p.clauses)), bounded: make([][]altReader, len(p.clauses))}
 	for ci, c := range p.clauses {
-		s.its[ci] = make([]segment.PostingsIterator, len(c.alts))
-		s.phrases[ci] = make([]*phraseCursor, len(c.alts))
+		s.readers[ci] = make([]altReader, len(c.alts))
+		s.bounded[ci] = make([]altReader, len(c.alts))
 	}
 	return s
+}
+
+// altReader is how far an alt's postings were read: a term's iterator, or
+// for a phrase where it is in the hits found when it was matched, or the
+// reader of its positions.
+type altReader struct {
+	it     segment.PostingsIterator
+	next   int
+	reader *phraseReader
+}
+
+// read calls add with √freq × norm of alt m for each document of on, which
+// it matches, in order.
+func (r *altReader) read(m altMatches, on *roaring.Bitmap, add func(d uint32, v float64)) error {
+	if ph := m.phrase; ph != nil {
+		if ph.found == nil && r.reader == nil {
+			r.reader = ph.reader()
+		}
+		it := on.Iterator()
+		for it.HasNext() {
+			d := it.Next()
+			if ph.found != nil {
+				freq, nrm := ph.found.at(d, &r.next)
+				add(d, tf(freq)*nrm)
+			} else {
+				freq, nrm, err := r.reader.at(d)
+				if err != nil {
+					return err
+				}
+				add(d, tf(freq)*nrm)
+			}
+		}
+		return nil
+	}
+	if r.it == nil {
+		r.it = m.list.Iterator(true, true, false, nil)
+		if on.GetCardinality() == m.list.Count() {
+			// Every live document of the term is a hit: read them in a row.
+			for {
+				post, err := r.it.Next()
+				if err != nil || post == nil {
+					return err
+				}
+				add(uint32(post.Number()), tf(post.Frequency())*norm(post))
+			}
+		}
+	}
+	it := on.Iterator()
+	for it.HasNext() {
+		d := it.Next()
+		post, err := r.it.Advance(uint64(d))
+		if err != nil {
+			return err
+		}
+		if post != nil && post.Number() == uint64(d) {
+			add(d, tf(post.Frequency())*norm(post))
+		}
+	}
+	return nil
 }
 
 // score adds up, for every hit in hits, the scores of the alts it matches,
@@ -390,67 +442,12 @@ func (s *hitScorer) score(hits *roaring.Bitmap) error {
 			}
 			clauseHits.Or(on)
 			w := a.boost * a.idf * a.idf
-			if ph := m.phrase; ph != nil {
-				// How often it occurs: from the positions read when it was
-				// matched, or read now.
-				r := s.phrases[ci][ai]
-				if r == nil {
-					r = &phraseCursor{}
-					if ph.found == nil {
-						r.reader = ph.reader()
-					}
-					s.phrases[ci][ai] = r
-				}
-				it := on.Iterator()
-				for it.HasNext() {
-					d := it.Next()
-					var freq uint64
-					var nrm float64
-					var err error
-					if ph.found != nil {
-						freq, nrm = ph.found.at(d, &r.next)
-					} else if freq, nrm, err = r.reader.at(d); err != nil {
-						return err
-					}
-					sum[d] += w * (tf(freq) * nrm) // as bounds adds it
-					count[d]++
-				}
-				continue
-			}
-			add := func(post segment.Posting) {
-				d := post.Number()
-				sum[d] += w * (tf(post.Frequency()) * norm(post)) // as bounds adds it
+			err := s.readers[ci][ai].read(m, on, func(d uint32, v float64) {
+				sum[d] += w * v // as bounds adds it
 				count[d]++
-			}
-			pi := s.its[ci][ai]
-			if pi == nil {
-				pi = m.list.Iterator(true, true, false, nil)
-				s.its[ci][ai] = pi
-				if on.GetCardinality() == m.list.Count() {
-					// Every live document of the term is a hit: read them in a row.
-					for {
-						post, err := pi.Next()
-						if err != nil {
-							return err
-						}
-						if post == nil {
-							break
-						}
-						add(post)
-					}
-					continue
-				}
-			}
-			it := on.Iterator()
-			for it.HasNext() {
-				d := it.Next()
-				post, err := pi.Advance(uint64(d))
-				if err != nil {
-					return err
-				}
-				if post != nil && post.Number() == uint64(d) {
-					add(post)
-				}
+			})
+			if err != nil {
+				return err
 			}
 		}
 		total := float64(len(c.alts))
@@ -462,6 +459,61 @@ func (s *hitScorer) score(hits *roaring.Bitmap) error {
 		}
 	}
 	return nil
+}
+
+// survivors returns the hits of bm (within one group of blocks) whose score
+// may still reach worst. A hit's bound is its exact sum over the alts outside
+// bodies (short fields, cheap to read) and, for the alts in bodies, their
+// impacts in its block (imps, per clause, per alt, as bounds gives them),
+// counted as matched; a little is added, as the sums are made in another
+// order than score makes them.
+func (s *hitScorer) survivors(bm *roaring.Bitmap, imps [][][]float64, worst float64) (*roaring.Bitmap, error) {
+	bound, sum, count := s.sc.bound, s.sc.sum, s.sc.count
+	docs := bm.ToArray()
+	for ci, c := range s.p.clauses {
+		if c.exclude {
+			continue
+		}
+		for ai, a := range c.alts {
+			m := s.matches[ci][ai]
+			if a.field == fieldBody || m.docs == nil {
+				continue
+			}
+			on := roaring.And(m.docs, bm)
+			if on.IsEmpty() {
+				continue
+			}
+			w := a.boost * a.idf * a.idf
+			err := s.bounded[ci][ai].read(m, on, func(d uint32, v float64) {
+				sum[d] += w * v
+				count[d]++
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		total := float64(len(c.alts))
+		for _, d := range docs {
+			b := int(d) / blockSize
+			ws, n := sum[d], float64(count[d])
+			for ai, a := range c.alts {
+				if imp := imps[ci][ai]; a.field == fieldBody && imp != nil && imp[b] > 0 {
+					ws += a.boost * a.idf * a.idf * imp[b]
+					n++
+				}
+			}
+			bound[d] += ws * n / total
+			sum[d], count[d] = 0, 0
+		}
+	}
+	out := roaring.New()
+	for _, d := range docs {
+		if bound[d]*s.p.qnorm*(1+1e-9) >= worst {
+			out.Add(d)
+		}
+		bound[d] = 0
+	}
+	return out, nil
 }
 
 // filter removes from hits, the live documents of segment si, those that do
@@ -514,15 +566,10 @@ func (p *plan) filter(si int, ss *scorch.SegmentSnapshot, hits *roaring.Bitmap) 
 		to = p.q.To.UnixNano()
 	}
 	dates := p.view.dates[si]
-	out := roaring.New()
-	it := hits.Iterator()
-	for it.HasNext() {
-		d := it.Next()
-		if date := dates[d]; date != noDate && date >= from && date <= to {
-			out.Add(d)
-		}
-	}
-	hits.And(out)
+	hits.And(filterDocs(hits, func(d uint32) bool {
+		date := dates[d]
+		return date != noDate && date >= from && date <= to
+	}))
 	return nil
 }
 
@@ -637,6 +684,7 @@ func (p *plan) read(r *ranked) error {
 // entries of hits are written, and those are reset once read.
 type scratch struct {
 	score []float64 // a hit's score
+	bound []float64 // a hit's bound (hitScorer.survivors)
 	sum   []float64 // a hit's scores from the alts of one clause
 	count []uint8   // how many alts of one clause a hit matched
 }
@@ -645,9 +693,9 @@ var scratchPool sync.Pool
 
 func getScratch(n int) *scratch {
 	if sc, ok := scratchPool.Get().(*scratch); ok && cap(sc.score) >= n {
-		return &scratch{score: sc.score[:n], sum: sc.sum[:n], count: sc.count[:n]}
+		return &scratch{score: sc.score[:n], bound: sc.bound[:n], sum: sc.sum[:n], count: sc.count[:n]}
 	}
-	return &scratch{score: make([]float64, n), sum: make([]float64, n), count: make([]uint8, n)}
+	return &scratch{score: make([]float64, n), bound: make([]float64, n), sum: make([]float64, n), count: make([]uint8, n)}
 }
 
 func putScratch(sc *scratch) { scratchPool.Put(sc) }
