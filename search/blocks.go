@@ -14,9 +14,12 @@ import (
 // by date the newest date in it. Blocks are scored best bound first until the
 // page is full; then the others in document order, and a block whose bound
 // cannot come before the worst hit kept is passed over without reading its
-// postings. A common word matches most of a million documents, but only the
-// blocks that hold its best-scoring hits are read; the total and the facets
-// are counted from bitmaps.
+// postings. Inside a block read, a hit's body postings (or a phrase's
+// positions there) are read only if its exact score over the short fields
+// plus the block's bound for bodies can still beat the worst hit kept
+// (hitScorer.survivors). A common word matches most of a million documents,
+// but only the blocks that hold its best-scoring hits are read; the total and
+// the facets are counted from bitmaps.
 //
 // A term's bound in a block is its impact there: the highest √freq × norm of
 // its postings in the block (Lucene keeps the same, as block-max impacts,
