@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
 )
 
 // The hits of a segment are ranked in blocks of blockSize documents, each
@@ -77,9 +76,9 @@ func (c *segCache) put(key string, k kept) {
 	c.m[key] = k
 }
 
-// blocks is the number of blocks of a segment.
-func blocks(ss *scorch.SegmentSnapshot) int {
-	return (int(ss.Segment().Count()) + blockSize - 1) / blockSize
+// blocks is the number of blocks of a segment of n documents.
+func blocks(n int) int {
+	return (n + blockSize - 1) / blockSize
 }
 
 // impacts returns the impact of alt a in each of the nb blocks of segment
@@ -141,7 +140,7 @@ func (p *plan) bounds(si, nb int, matches [][]altMatches) (out []float64, imps [
 				return nil, nil, err
 			}
 			imps[ci][ai] = imp
-			w := a.boost * a.idf * a.idf
+			w := a.weight()
 			for b, v := range imp {
 				if v > 0 {
 					sum[b] += w * v
@@ -204,7 +203,7 @@ func (p *plan) rank(si int, hits *roaring.Bitmap, matches [][]altMatches) error 
 // as long as they can beat the worst hit kept.
 func (p *plan) rankBlocks(si, n int, hits *roaring.Bitmap, matches [][]altMatches,
 	offer func(*hitScorer, *roaring.Bitmap) error, newScorer func() *hitScorer) error {
-	nb := (n + blockSize - 1) / blockSize
+	nb := blocks(n)
 	maxDates := p.view.maxDates[si]
 	var bound []float64
 	var imps [][][]float64

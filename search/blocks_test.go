@@ -22,13 +22,14 @@ func TestBlocksAsBleve(t *testing.T) {
 // TestBlocksPassedOver: where two documents stand out, one far (the only
 // title with the word, the newest date) and one barely (a shorter body, the
 // next newest date), the first page of three hits is those two and the
-// newest of the others, and reading it passes over most blocks (those read before the second is found are
-// read while it is not yet known to stand out).
+// newest of the others, and reading it passes over blocks (those read before
+// the second is found are read while it is not yet known to stand out).
 func TestBlocksPassedOver(t *testing.T) {
 	ix := mustOpen(t, filepath.Join(t.TempDir(), "index"))
-	far, barely := fewHits+7, 100
+	n := 32 * blockSize // a segment of 32 blocks, more hits than fewHits
+	far, barely := n/2+7, 100
 	var docs []Doc
-	for i := range 2 * fewHits {
+	for i := range n {
 		d := Doc{Type: TypeDisclosure, ID: fmt.Sprint(i), Title: "关于平台运营情况的说明公告", Body: "兑付进展，其他内容",
 			Date: day("2020-01-01").Add(time.Duration(i) * time.Minute)}
 		switch i {
@@ -42,7 +43,7 @@ func TestBlocksPassedOver(t *testing.T) {
 	mustApply(t, ix, docs, nil, 1)
 	// The third hit ties with all the others on score and is the newest of them.
 	want := []string{TypeDisclosure + "/" + fmt.Sprint(far), TypeDisclosure + "/" + fmt.Sprint(barely),
-		TypeDisclosure + "/" + fmt.Sprint(2*fewHits-1)}
+		TypeDisclosure + "/" + fmt.Sprint(n-1)}
 	for _, q := range []Query{{Text: "兑付"}, {Sort: SortDate}, {Text: "兑付", Sort: SortDate}} {
 		cls, _ := ix.clauses(parseQuery(q.Text))
 		p := &plan{q: q, clauses: cls, keep: 3, scored: q.Text != "", byDate: q.Sort == SortDate}
@@ -53,11 +54,13 @@ func TestBlocksPassedOver(t *testing.T) {
 		for _, r := range p.page {
 			got = append(got, r.id)
 		}
-		if p.total != 2*fewHits || !slices.Equal(got, want) {
+		if p.total != uint64(n) || !slices.Equal(got, want) {
 			t.Errorf("%+v: total %d, page %v, want %v", q, p.total, got, want)
 		}
-		if p.blocks == 0 || p.blocks > 2*fewHits/blockSize/2 {
-			t.Errorf("%+v: %d blocks read of %d", q, p.blocks, 2*fewHits/blockSize)
+		// How many are read before the second is found depends on where Bleve put
+		// the documents: 4 to 16 of 32 in 75 runs.
+		if p.blocks == 0 || p.blocks > n/blockSize*3/4 {
+			t.Errorf("%+v: %d blocks read of %d", q, p.blocks, n/blockSize)
 		}
 	}
 }

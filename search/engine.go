@@ -40,6 +40,10 @@ type alt struct {
 	idf   float64 // of this snapshot
 }
 
+// weight is what the alt's √freq × norm is multiplied by in a score:
+// boost × idf².
+func (a alt) weight() float64 { return a.boost * a.idf * a.idf }
+
 // clause is one term of the query: it matches where any of its alts does.
 type clause struct {
 	alts    []alt
@@ -441,7 +445,7 @@ func (s *hitScorer) score(hits *roaring.Bitmap) error {
 				continue
 			}
 			clauseHits.Or(on)
-			w := a.boost * a.idf * a.idf
+			w := a.weight()
 			err := s.readers[ci][ai].read(m, on, func(d uint32, v float64) {
 				sum[d] += w * v // as bounds adds it
 				count[d]++
@@ -483,7 +487,7 @@ func (s *hitScorer) survivors(bm *roaring.Bitmap, imps [][][]float64, worst floa
 			if on.IsEmpty() {
 				continue
 			}
-			w := a.boost * a.idf * a.idf
+			w := a.weight()
 			err := s.bounded[ci][ai].read(m, on, func(d uint32, v float64) {
 				sum[d] += w * v
 				count[d]++
@@ -498,7 +502,7 @@ func (s *hitScorer) survivors(bm *roaring.Bitmap, imps [][][]float64, worst floa
 			ws, n := sum[d], float64(count[d])
 			for ai, a := range c.alts {
 				if imp := imps[ci][ai]; a.field == fieldBody && imp != nil && imp[b] > 0 {
-					ws += a.boost * a.idf * a.idf * imp[b]
+					ws += a.weight() * imp[b]
 					n++
 				}
 			}

@@ -203,7 +203,7 @@ func (t *facetTable) build(seg segment.Segment) (segValues, error) {
 			}
 		}
 	}
-	maxDates := make([]int64, (len(dates)+blockSize-1)/blockSize)
+	maxDates := make([]int64, blocks(len(dates)))
 	for b := range maxDates {
 		maxDates[b] = slices.Max(dates[b*blockSize : min((b+1)*blockSize, len(dates))])
 	}

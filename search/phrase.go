@@ -137,7 +137,7 @@ func matchPhrase(l *segLists, a alt, within *roaring.Bitmap) (altMatches, error)
 		cand.And(within)
 	}
 	// Kept, the documents are found among all candidates, not only within.
-	ph.imp = make([]float64, blocks(l.ss))
+	ph.imp = make([]float64, blocks(int(l.ss.Segment().Count())))
 	ph.found = &phraseHits{}
 	r := ph.reader()
 	it := cand.Iterator()
