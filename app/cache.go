@@ -27,9 +27,11 @@ const cacheControlPublic = "public, max-age=60"
 const maxCachedBody = 2 << 20
 
 // responseCache keeps the public answers of GET requests (rendered pages, API reads, feeds and
-// exports) keyed by the request and the data version: any write of public data (an outbox row, or
-// a write through this process) starts a new version, so nothing stale is served. Memory is bounded:
-// when full, the cache starts over.
+// exports) keyed by the request, the data version and the search index's version: any write of
+// public data (an outbox row, or a write through this process) starts a new data version, and every
+// batch the indexer applies a new index version, so nothing staler than the database or the index
+// is served (an answer made before the indexer caught up with a filing is not kept past it).
+// Memory is bounded: when full, the cache starts over.
 type responseCache struct {
 	mu      sync.RWMutex
 	entries map[string]*cachedAnswer
@@ -131,7 +133,8 @@ func (o *openData) httpCache(c *fiber.Ctx) error {
 	now := s.now()
 	lang := s.lang(c)
 	key := strings.Join([]string{string(c.Request().URI().RequestURI()), lang,
-		strconv.FormatUint(ver, 10), strconv.FormatUint(o.cache.gen.Load(), 10), now.Truncate(time.Minute).Format(time.RFC3339)}, "|")
+		strconv.FormatUint(ver, 10), strconv.FormatUint(o.cache.gen.Load(), 10),
+		strconv.FormatUint(s.indexer.Version(), 10), now.Truncate(time.Minute).Format(time.RFC3339)}, "|")
 	if a := o.cache.get(key); a != nil && !wantsFresh(c) {
 		return answerCached(c, a)
 	}

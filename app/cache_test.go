@@ -183,3 +183,24 @@ func TestAPIListsAndRateLimits(t *testing.T) {
 		t.Fatalf("a minute later: %d", r.StatusCode)
 	}
 }
+
+// TestCachedSearchNeverOlderThanTheIndex files an institution, asks for it before the indexer has
+// applied the filing (nothing found, and that answer is kept), then lets the indexer catch up: the
+// same request, from a plain client with no cache directives, must now find it. The response cache
+// was once keyed on the data version alone and kept the empty answer until the minute changed.
+func TestCachedSearchNeverOlderThanTheIndex(t *testing.T) {
+	ts := newTestServer(t, backends(t)[0].env)
+	ts.drain()
+	in := ts.seedInstitution("440305", "MA5CA0077", "深圳市缓存测试有限公司", "440000", "缓存测试")
+	for _, path := range []string{"/api/v1/search?q=" + in.USCC, "/search?q=" + in.USCC} {
+		if r := ts.get(path); r.StatusCode != 200 || strings.Contains(r.body, "缓存测试有限公司") {
+			t.Fatalf("%s before the indexer ran: %d, found already", path, r.StatusCode)
+		}
+	}
+	ts.drain()
+	for _, path := range []string{"/api/v1/search?q=" + in.USCC, "/search?q=" + in.USCC} {
+		if r := ts.get(path); r.StatusCode != 200 || !strings.Contains(r.body, "缓存测试有限公司") {
+			t.Errorf("%s after the indexer applied the filing: %d, still the kept answer", path, r.StatusCode)
+		}
+	}
+}

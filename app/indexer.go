@@ -43,8 +43,9 @@ type Indexer struct {
 	progress atomic.Int64  // percent of a running rebuild
 	gapSince map[uint64]time.Time
 	poke     chan struct{}
-	brands   brandList // for "no results" suggestions
-	cache    int       // results each opened index keeps (PILU_SEARCH_CACHE)
+	brands   brandList     // for "no results" suggestions
+	cache    int           // results each opened index keeps (PILU_SEARCH_CACHE)
+	version  atomic.Uint64 // bumped whenever what a search can find changes (a batch applied, a swap)
 }
 
 func openIndexer(dir string, store *models.Store, log *slog.Logger, cache int) (*Indexer, error) {
@@ -87,6 +88,10 @@ func (x *Indexer) Run(ctx context.Context) {
 		}
 	}
 }
+
+// Version changes whenever what a search can find changes: answers that show search results are
+// kept under it, so no cache answers with results older than the index.
+func (x *Indexer) Version() uint64 { return x.version.Load() }
 
 // Poke asks the indexer to drain the outbox now (after a write).
 func (x *Indexer) Poke() {
@@ -159,6 +164,7 @@ func (x *Indexer) Drain(ctx context.Context) (int, error) {
 		if err := x.ix.Apply(docs, deletes, next); err != nil {
 			return applied, err
 		}
+		x.version.Add(1)
 		applied += len(rows)
 		if next == cursor || len(rows) < 500 {
 			return applied, nil
@@ -245,6 +251,7 @@ func (x *Indexer) Rebuild(ctx context.Context) error {
 	ix, oerr := x.open()
 	x.mu.Lock()
 	x.ix = ix
+	x.version.Add(1)
 	x.mu.Unlock()
 	if err != nil {
 		return err
