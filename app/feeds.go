@@ -163,7 +163,7 @@ func (s *Server) feedDisclosures(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	df := models.DisclosureFilter{Province: f.Province, PerPage: feedSize}
+	df := models.DisclosureFilter{Province: f.Province, PerPage: feedSize, NoTotal: true}
 	page := "/exits"
 	if f.Kind != "" {
 		df.Kinds = []string{f.Kind}

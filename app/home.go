@@ -31,7 +31,7 @@ func (s *Server) showHome(c *fiber.Ctx) error {
 	if p.Notices, _, err = s.store.ListNotices(ctx, models.NoticeFilter{Now: s.now(), PerPage: 6}); err != nil {
 		return err
 	}
-	if p.Disclosures, _, err = s.store.ListDisclosures(ctx, models.DisclosureFilter{Kinds: []string{"exit_announcement", "repayment_plan", "repayment_progress", "major_event"}, PerPage: 6}); err != nil {
+	if p.Disclosures, _, err = s.store.ListDisclosures(ctx, models.DisclosureFilter{Kinds: []string{"exit_announcement", "repayment_plan", "repayment_progress", "major_event"}, PerPage: 6, NoTotal: true}); err != nil {
 		return err
 	}
 	demo := false

@@ -119,7 +119,7 @@ func (s *Server) loadInstitution(c *fiber.Ctx) (institutionDetail, error) {
 		return d, err
 	}
 	d.Flags = append([]flagJSON{}, flags[in.ID]...)
-	if d.Disclosures, _, err = s.store.ListDisclosures(ctx, models.DisclosureFilter{InstitutionID: in.ID, PerPage: 100}); err != nil {
+	if d.Disclosures, _, err = s.store.ListDisclosures(ctx, models.DisclosureFilter{InstitutionID: in.ID, PerPage: 100, NoTotal: true}); err != nil {
 		return d, err
 	}
 	d.Notices, err = s.store.NoticesListing(ctx, in.ID)

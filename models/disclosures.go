@@ -217,12 +217,20 @@ type DisclosureFilter struct {
 	Kinds         []string
 	Province      string
 	Page, PerPage int
+	NoTotal       bool // the caller shows no total (feeds, the home page): it is not counted
 }
 
-// ListDisclosures returns one page of latest versions, newest first, with the total.
+// latestVersions restricts q to disclosures that no amendment has replaced: a chain is amended only
+// at its latest version, so a version is current exactly when no row amends it (an anti-join on the
+// index of amends, reading only the rows the rest of the query selects; order never comes from ids).
+func latestVersions(q *gorm.DB) *gorm.DB {
+	return q.Where("NOT EXISTS (SELECT 1 FROM disclosures AS newer WHERE newer.amends = disclosures.id)")
+}
+
+// ListDisclosures returns one page of latest versions, newest first, with the total (0 with NoTotal).
+// Its cost follows the rows it selects (an institution's, a kind's), never the whole table.
 func (s *Store) ListDisclosures(ctx context.Context, f DisclosureFilter) ([]Disclosure, int64, error) {
-	latest := s.db.Model(&Disclosure{}).Select("MAX(id)").Group("root_id")
-	q := s.db.WithContext(ctx).Model(&Disclosure{}).Where("id IN (?)", latest)
+	q := latestVersions(s.db.WithContext(ctx).Model(&Disclosure{}))
 	if f.InstitutionID != 0 {
 		q = q.Where("institution_id = ?", f.InstitutionID)
 	}
@@ -233,8 +241,10 @@ func (s *Store) ListDisclosures(ctx context.Context, f DisclosureFilter) ([]Disc
 		q = q.Where("institution_id IN (?)", s.db.Model(&Institution{}).Select("id").Where("province = ?", f.Province))
 	}
 	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, notFound(err, "count disclosures")
+	if !f.NoTotal {
+		if err := q.Count(&total).Error; err != nil {
+			return nil, 0, notFound(err, "count disclosures")
+		}
 	}
 	page, per := Paging(f.Page, f.PerPage)
 	var out []Disclosure
@@ -244,12 +254,12 @@ func (s *Store) ListDisclosures(ctx context.Context, f DisclosureFilter) ([]Disc
 
 // LatestVersion returns the newest version of the disclosure chain with root id root.
 func (s *Store) LatestVersion(ctx context.Context, root uint64) (Disclosure, error) {
-	var id uint64
-	if err := s.db.WithContext(ctx).Model(&Disclosure{}).Select("COALESCE(MAX(id), 0)").Where("root_id = ?", root).Scan(&id).Error; err != nil {
+	var ids []uint64
+	if err := s.db.WithContext(ctx).Model(&Disclosure{}).Where("root_id = ?", root).Order("version DESC").Limit(1).Pluck("id", &ids).Error; err != nil {
 		return Disclosure{}, notFound(err, "latest version")
 	}
-	if id == 0 {
+	if len(ids) == 0 {
 		return Disclosure{}, fmt.Errorf("models: disclosure chain %d: %w", root, ErrNotFound)
 	}
-	return s.DisclosureByID(ctx, id)
+	return s.DisclosureByID(ctx, ids[0])
 }

@@ -21,6 +21,7 @@ var migrations = []migration{
 	{"claims on notices, their reads, claim evidence", migrateNotices},
 	{"registry: rule suggestions, small-institution thresholds, decision evidence", migrateRegistry},
 	{"ledger: append-only chain of published records", migrateLedger},
+	{"disclosures: indexes for listing current versions (amends; institution by date)", migrateDisclosureListing},
 }
 
 // schemaVersion is the single-row table that records how many steps have been applied.
@@ -255,6 +256,21 @@ func migrateInitial(tx *gorm.DB) error {
 	for _, t := range tables {
 		if err := tx.Table(t.name).Migrator().CreateTable(t.model); err != nil {
 			return fmt.Errorf("create %s: %w", t.name, err)
+		}
+	}
+	return nil
+}
+
+// migrateDisclosureListing adds the index on amends that the current-version anti-join reads (the
+// model declared it; no step had created it), and one on (institution_id, published_at) so an
+// institution's disclosures come newest first without a sort of all of them.
+func migrateDisclosureListing(tx *gorm.DB) error {
+	for _, stmt := range []string{
+		"CREATE INDEX idx_disclosures_amends ON disclosures (amends)",
+		"CREATE INDEX idx_disclosures_institution_published ON disclosures (institution_id, published_at)",
+	} {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return err
 		}
 	}
 	return nil

@@ -87,7 +87,7 @@ type DispositionChange struct {
 // disclosure share RootID; a published row is never updated, a correction is a new row that Amends it.
 type Disclosure struct {
 	ID            uint64          `gorm:"primaryKey"`
-	InstitutionID uint64          `gorm:"index"`
+	InstitutionID uint64          `gorm:"index;index:idx_disclosures_institution_published,priority:1"`
 	USCC          string          `gorm:"column:uscc;size:18;index"`
 	Kind          string          `gorm:"size:24;index"`
 	Title         string          `gorm:"size:300"`
@@ -101,7 +101,7 @@ type Disclosure struct {
 	EventAt       *time.Time      `gorm:""`
 	DueAt         *time.Time      `gorm:""`
 	LateDays      int             `gorm:""`
-	PublishedAt   time.Time       `gorm:"index"`
+	PublishedAt   time.Time       `gorm:"index;index:idx_disclosures_institution_published,priority:2"`
 	FiledBy       string          `gorm:"size:254"`
 	SHA256        string          `gorm:"column:sha256;size:64"`
 	Demo          bool            `gorm:""`
