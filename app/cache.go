@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
+	"golang.org/x/sync/singleflight"
 	"gorm.io/gorm"
 
 	"pilu/models"
@@ -27,22 +28,28 @@ const cacheControlPublic = "public, max-age=60"
 const maxCachedBody = 2 << 20
 
 // responseCache keeps the public answers of GET requests (rendered pages, API reads, feeds and
-// exports) keyed by the request, the data version and the search index's version: any write of
-// public data (an outbox row, or a write through this process) starts a new data version, and every
-// batch the indexer applies a new index version, so nothing staler than the database or the index
-// is served (an answer made before the indexer caught up with a filing is not kept past it).
-// Memory is bounded: when full, the cache starts over.
+// exports), one per request and language, each with the version it was made at: the data version
+// (any write of public data writes an outbox row; a write through this process bumps gen) and the
+// search index's version (every batch the indexer applies), so no answer older than the database or
+// the index is served. An answer whose version is current but whose minute has passed (answers show
+// times left) is served while one request makes it anew (stale-while-revalidate); when the version
+// has moved, the many readers of one page wait for a single computation (single flight) instead of
+// each making it. Memory is bounded by maxCacheEntries answers.
 type responseCache struct {
-	mu      sync.RWMutex
-	entries map[string]*cachedAnswer
-	gen     atomic.Uint64 // bumped by every successful write through this process
+	mu         sync.RWMutex
+	entries    map[string]*cachedAnswer
+	gen        atomic.Uint64 // bumped by every successful write through this process
+	flight     singleflight.Group
+	refreshing sync.Map // keys whose stale answer one request is making anew
 }
 
-// cachedAnswer is one kept answer with its validators.
+// cachedAnswer is one kept answer with its validators and the version and minute it was made at.
 type cachedAnswer struct {
 	body                           []byte
 	ctype, disposition, lang, etag string
 	modified                       time.Time
+	version                        string
+	minute                         time.Time
 }
 
 const maxCacheEntries = 2000
@@ -53,22 +60,24 @@ func (rc *responseCache) get(key string) *cachedAnswer {
 	return rc.entries[key]
 }
 
+// put keeps a, replacing the answer of the same key; when full, an arbitrary other answer goes.
 func (rc *responseCache) put(key string, a *cachedAnswer) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if rc.entries == nil || len(rc.entries) >= maxCacheEntries {
+	if rc.entries == nil {
 		rc.entries = map[string]*cachedAnswer{}
+	}
+	if _, ok := rc.entries[key]; !ok && len(rc.entries) >= maxCacheEntries {
+		for k := range rc.entries {
+			delete(rc.entries, k)
+			break
+		}
 	}
 	rc.entries[key] = a
 }
 
-// invalidate drops every kept answer after a write.
-func (rc *responseCache) invalidate() {
-	rc.gen.Add(1)
-	rc.mu.Lock()
-	rc.entries = nil
-	rc.mu.Unlock()
-}
+// invalidate starts a new version after a write: no answer made before it is served again.
+func (rc *responseCache) invalidate() { rc.gen.Add(1) }
 
 // versionTTL is how long the data version read from the outbox is trusted: writes through this
 // process invalidate at once (GORM callbacks), writes of other processes within this time.
@@ -107,8 +116,8 @@ func (o *openData) invalidateOnWrite() {
 
 // httpCache sets Cache-Control deliberately, answers conditional requests (ETag, Last-Modified →
 // 304) and serves public GET answers from the response cache. Pages for a logged-in user and pages
-// that carry a per-visitor CSRF token are private and never stored; a successful write empties the
-// cache.
+// that carry a per-visitor CSRF token are private and never stored; a successful write starts a new
+// version.
 func (o *openData) httpCache(c *fiber.Ctx) error {
 	s := o.s
 	if e, day := o.dailyRoot(c); e.Seq > 0 {
@@ -131,43 +140,83 @@ func (o *openData) httpCache(c *fiber.Ctx) error {
 		return err
 	}
 	now := s.now()
-	lang := s.lang(c)
-	key := strings.Join([]string{string(c.Request().URI().RequestURI()), lang,
-		strconv.FormatUint(ver, 10), strconv.FormatUint(o.cache.gen.Load(), 10),
-		strconv.FormatUint(s.indexer.Version(), 10), now.Truncate(time.Minute).Format(time.RFC3339)}, "|")
-	if a := o.cache.get(key); a != nil && !wantsFresh(c) {
+	key := string(c.Request().URI().RequestURI()) + "|" + s.lang(c)
+	at := answerAt{version: strconv.FormatUint(ver, 10) + "." + strconv.FormatUint(o.cache.gen.Load(), 10) + "." +
+		strconv.FormatUint(s.indexer.Version(), 10), minute: now.Truncate(time.Minute), changed: changed}
+	kept := o.cache.get(key)
+	switch {
+	case wantsFresh(c):
+		_, err := o.makeAnswer(c, key, at)
+		return err
+	case kept != nil && kept.version == at.version && kept.minute.Equal(at.minute):
+		return answerCached(c, kept)
+	case kept != nil && kept.version == at.version:
+		// Only the clock moved: one request makes the answer anew, the others get the kept one.
+		if _, busy := o.cache.refreshing.LoadOrStore(key, true); busy {
+			return answerCached(c, kept)
+		}
+		defer o.cache.refreshing.Delete(key)
+		_, err := o.makeAnswer(c, key, at)
+		return err
+	}
+	// No answer of this version yet: one computation, which the others wait for.
+	led := false
+	v, err, _ := o.cache.flight.Do(key+"|"+at.version+"|"+at.minute.Format(time.RFC3339), func() (any, error) {
+		led = true
+		return o.makeAnswer(c, key, at)
+	})
+	switch a, _ := v.(*cachedAnswer); {
+	case led:
+		return err
+	case a != nil:
 		return answerCached(c, a)
 	}
+	_, err = o.makeAnswer(c, key, at) // the leader's answer could not be shared (an error, a private page)
+	return err
+}
+
+// answerAt is the version and the time an answer is made for.
+type answerAt struct {
+	version string
+	minute  time.Time
+	changed time.Time // when the data last changed
+}
+
+// makeAnswer runs the handler and keeps its answer when it may be shared: a 200 of a public page that
+// carries no visitor's CSRF token or language cookie and set no Cache-Control of its own. It returns
+// the kept answer, or nil when the answer is this visitor's alone.
+func (o *openData) makeAnswer(c *fiber.Ctx, key string, at answerAt) (*cachedAnswer, error) {
+	s := o.s
 	if err := c.Next(); err != nil {
-		return err
+		return nil, err
 	}
 	res := &c.Response().Header
 	if c.Response().StatusCode() != fiber.StatusOK || c.Response().IsBodyStream() || len(c.Response().Body()) > maxCachedBody {
-		return nil
+		return nil, nil
 	}
 	if len(res.Peek(fiber.HeaderCacheControl)) > 0 {
-		return nil // the handler decided itself
+		return nil, nil // the handler decided itself
 	}
 	body := c.Response().Body()
 	if bytes.HasPrefix(res.ContentType(), []byte("text/html")) && bytes.Contains(body, []byte(s.csrfToken(c))) {
 		c.Set(fiber.HeaderCacheControl, "private, no-store") // a form with this visitor's token
-		return nil
+		return nil, nil
 	}
 	res.DelCookie(csrfCookie) // a page without a form needs no token: the next form page sets it
 	if len(res.PeekCookie("lang")) > 0 {
 		c.Set(fiber.HeaderCacheControl, "private, no-cache")
-		return nil
+		return nil, nil
 	}
-	modified := changed.UTC().Truncate(time.Second)
-	if m := now.UTC().Truncate(time.Minute); m.After(modified) {
+	modified := at.changed.UTC().Truncate(time.Second)
+	if m := at.minute.UTC(); m.After(modified) {
 		modified = m // answers show times left (days to a deadline) that move with the clock
 	}
 	sum := sha256.Sum256(body)
 	a := &cachedAnswer{body: append([]byte(nil), body...), ctype: string(res.ContentType()),
 		disposition: string(res.Peek(fiber.HeaderContentDisposition)), lang: string(res.Peek(fiber.HeaderContentLanguage)),
-		etag: `"` + hex.EncodeToString(sum[:12]) + `"`, modified: modified}
+		etag: `"` + hex.EncodeToString(sum[:12]) + `"`, modified: modified, version: at.version, minute: at.minute}
 	o.cache.put(key, a)
-	return answerCached(c, a)
+	return a, answerCached(c, a)
 }
 
 // wantsFresh reports whether the request asks for an answer made anew (Cache-Control: no-cache,

@@ -8,8 +8,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"pilu/models"
 )
@@ -202,5 +206,55 @@ func TestCachedSearchNeverOlderThanTheIndex(t *testing.T) {
 		if r := ts.get(path); r.StatusCode != 200 || !strings.Contains(r.body, "缓存测试有限公司") {
 			t.Errorf("%s after the indexer applied the filing: %d, still the kept answer", path, r.StatusCode)
 		}
+	}
+}
+
+// TestColdPageIsMadeOnceForManyReaders sends many requests for one page at once just after a write
+// (so nothing is kept for the new version): the readers wait for one computation instead of each
+// making the page, so the database answers about one page's queries, not one set per reader. Then
+// the clock moves a minute: the kept answer is made anew without a write.
+func TestColdPageIsMadeOnceForManyReaders(t *testing.T) {
+	ts := newTestServer(t, backends(t)[0].env)
+	set := ts.publishAll("MA5CA0003")
+	path := "/institutions/" + set.in.USCC
+	var queries atomic.Int64
+	count := func(*gorm.DB) { // a slow database, so that the readers overlap
+		queries.Add(1)
+		time.Sleep(2 * time.Millisecond)
+	}
+	if err := ts.store.DB(context.Background()).Callback().Query().After("gorm:query").Register("test:count", count); err != nil {
+		t.Fatal(err)
+	}
+	measure := func(readers int) (int64, []response) {
+		ts.seedInstitution("440305", fmt.Sprintf("MA5CB%04d", queries.Load()%10000), "深圳市写入有限公司", "440000") // a new version
+		ts.get("/healthz")
+		queries.Store(0)
+		out := make([]response, readers)
+		var wg sync.WaitGroup
+		for i := range readers {
+			wg.Add(1)
+			go func() { defer wg.Done(); out[i] = ts.get(path) }()
+		}
+		wg.Wait()
+		return queries.Load(), out
+	}
+	one, _ := measure(1)
+	many, answers := measure(32)
+	for _, r := range answers {
+		if r.StatusCode != 200 || r.body != answers[0].body {
+			t.Fatalf("a reader got %d or another page", r.StatusCode)
+		}
+	}
+	if one == 0 || many > 3*one {
+		t.Fatalf("one reader cost %d queries, 32 readers at once %d: the page was made more than about once", one, many)
+	}
+	ts.get(path)
+	queries.Store(0)
+	if ts.get(path); queries.Load() != 0 {
+		t.Fatalf("a kept page cost %d queries", queries.Load())
+	}
+	ts.clock.t = ts.clock.t.Add(time.Minute)
+	if r := ts.get(path); r.StatusCode != 200 || queries.Load() == 0 {
+		t.Fatalf("a minute later: %d after %d queries: the page was not made anew", r.StatusCode, queries.Load())
 	}
 }
