@@ -2,119 +2,12 @@ package models_test
 
 import (
 	"fmt"
-	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"gorm.io/gorm"
 
 	"pilu/models"
 	"pilu/models/dbtest"
 )
-
-// queryLog records the SELECT statements a store runs while it is on, with their arguments, so a
-// test can ask the database how it would run each (EXPLAIN).
-type queryLog struct {
-	mu   sync.Mutex
-	on   bool
-	sqls []loggedQuery
-}
-
-type loggedQuery struct {
-	sql  string
-	vars []any
-}
-
-func recordQueries(t *testing.T, st *models.Store) *queryLog {
-	t.Helper()
-	l := &queryLog{}
-	rec := func(db *gorm.DB) {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		if l.on {
-			l.sqls = append(l.sqls, loggedQuery{db.Statement.SQL.String(), append([]any(nil), db.Statement.Vars...)})
-		}
-	}
-	if err := st.DB(ctx).Callback().Query().After("gorm:query").Register("test:record_query", rec); err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
-// during returns the statements fn ran.
-func (l *queryLog) during(fn func()) []loggedQuery {
-	l.mu.Lock()
-	l.on, l.sqls = true, nil
-	l.mu.Unlock()
-	fn()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.on = false
-	return l.sqls
-}
-
-// fullScans asks the database for the plan of q and returns the steps that read a whole table of
-// tables (SQLite: SCAN without an index, or of an index not walked in the query's order; MariaDB:
-// access type ALL or index). orderedWalk allows a walk of an index in ORDER BY order (SQLite's SCAN …
-// USING INDEX, MariaDB's type index), which the LIMIT stops early.
-func fullScans(t *testing.T, st *models.Store, q loggedQuery, tables []string, orderedWalk bool) []string {
-	t.Helper()
-	explain := "EXPLAIN "
-	if st.Dialect() == "sqlite" {
-		explain = "EXPLAIN QUERY PLAN "
-	}
-	rows, err := st.DB(ctx).Raw(explain+q.sql, q.vars...).Rows()
-	if err != nil {
-		t.Fatalf("explain %s: %v", q.sql, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var bad []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		row := map[string]string{}
-		for i, c := range cols {
-			row[strings.ToLower(c)] = fmt.Sprint(stringOf(vals[i]))
-		}
-		for _, table := range tables {
-			switch st.Dialect() {
-			case "sqlite":
-				d := row["detail"]
-				if !strings.HasPrefix(d, "SCAN "+table) {
-					continue
-				}
-				rest := strings.TrimPrefix(d, "SCAN "+table)
-				if rest != "" && !strings.HasPrefix(rest, " ") {
-					continue // another table whose name starts alike
-				}
-				if orderedWalk && strings.Contains(rest, "USING INDEX") {
-					continue
-				}
-				bad = append(bad, d)
-			default:
-				if row["table"] == table && (row["type"] == "ALL" || row["type"] == "index" && !orderedWalk) {
-					bad = append(bad, fmt.Sprintf("%s: type %s, key %s, rows %s", row["table"], row["type"], row["key"], row["rows"]))
-				}
-			}
-		}
-	}
-	return bad
-}
-
-func stringOf(v any) any {
-	if b, ok := v.([]byte); ok {
-		return string(b)
-	}
-	return v
-}
 
 // TestListingQueriesUseIndexes checks the plans of the queries behind an institution's page and the
 // newest-first lists on a table of a few thousand disclosures with amendment chains: an institution's
@@ -156,7 +49,7 @@ func TestListingQueriesUseIndexes(t *testing.T) {
 		if err := db.Exec(analyze).Error; err != nil {
 			t.Fatal(err)
 		}
-		log := recordQueries(t, st)
+		log := dbtest.RecordQueries(t, st)
 		cases := []struct {
 			name        string
 			orderedWalk bool
@@ -190,7 +83,7 @@ func TestListingQueriesUseIndexes(t *testing.T) {
 		}
 		for _, c := range cases {
 			var err error
-			queries := log.during(func() { err = c.run() })
+			queries := log.During(func() { err = c.run() })
 			if err != nil {
 				t.Fatalf("%s: %v", c.name, err)
 			}
@@ -198,8 +91,8 @@ func TestListingQueriesUseIndexes(t *testing.T) {
 				t.Fatalf("%s: no query recorded", c.name)
 			}
 			for _, q := range queries {
-				if bad := fullScans(t, st, q, []string{"disclosures", "newer"}, c.orderedWalk); len(bad) > 0 {
-					t.Errorf("%s: %s\nreads a whole table: %v", c.name, q.sql, bad)
+				if bad := dbtest.FullScans(t, st, q, []string{"disclosures", "newer"}, c.orderedWalk); len(bad) > 0 {
+					t.Errorf("%s: %s\nreads a whole table: %v", c.name, q.SQL, bad)
 				}
 			}
 		}

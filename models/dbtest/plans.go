@@ -1,0 +1,118 @@
+package dbtest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"pilu/models"
+)
+
+// QueryLog records the SELECT statements a store runs while it is on, with their arguments, so a
+// test can ask the database how it would run each (EXPLAIN).
+type QueryLog struct {
+	mu   sync.Mutex
+	on   bool
+	sqls []Query
+}
+
+// Query is one statement a store ran, with its arguments.
+type Query struct {
+	SQL  string
+	Vars []any
+}
+
+// RecordQueries starts a log of the SELECT statements st runs; During turns it on.
+func RecordQueries(t testing.TB, st *models.Store) *QueryLog {
+	t.Helper()
+	l := &QueryLog{}
+	rec := func(db *gorm.DB) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.on {
+			l.sqls = append(l.sqls, Query{db.Statement.SQL.String(), append([]any(nil), db.Statement.Vars...)})
+		}
+	}
+	if err := st.DB(context.Background()).Callback().Query().After("gorm:query").Register("test:record_query", rec); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// During returns the statements fn ran.
+func (l *QueryLog) During(fn func()) []Query {
+	l.mu.Lock()
+	l.on, l.sqls = true, nil
+	l.mu.Unlock()
+	fn()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.on = false
+	return l.sqls
+}
+
+// FullScans asks the database for the plan of q and returns the steps that read a whole table of
+// tables (SQLite: SCAN without an index, or of an index not walked in the query's order; MariaDB:
+// access type ALL or index). orderedWalk allows a walk of an index in ORDER BY order (SQLite's SCAN …
+// USING INDEX, MariaDB's type index), which the LIMIT stops early.
+func FullScans(t testing.TB, st *models.Store, q Query, tables []string, orderedWalk bool) []string {
+	t.Helper()
+	explain := "EXPLAIN "
+	if st.Dialect() == "sqlite" {
+		explain = "EXPLAIN QUERY PLAN "
+	}
+	rows, err := st.DB(context.Background()).Raw(explain+q.SQL, q.Vars...).Rows()
+	if err != nil {
+		t.Fatalf("explain %s: %v", q.SQL, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var bad []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		row := map[string]string{}
+		for i, c := range cols {
+			row[strings.ToLower(c)] = fmt.Sprint(stringOf(vals[i]))
+		}
+		for _, table := range tables {
+			switch st.Dialect() {
+			case "sqlite":
+				d := row["detail"]
+				if !strings.HasPrefix(d, "SCAN "+table) {
+					continue
+				}
+				rest := strings.TrimPrefix(d, "SCAN "+table)
+				if rest != "" && !strings.HasPrefix(rest, " ") {
+					continue // another table whose name starts alike
+				}
+				if orderedWalk && strings.Contains(rest, "USING INDEX") {
+					continue
+				}
+				bad = append(bad, d)
+			default:
+				if row["table"] == table && (row["type"] == "ALL" || row["type"] == "index" && !orderedWalk) {
+					bad = append(bad, fmt.Sprintf("%s: type %s, key %s, rows %s", row["table"], row["type"], row["key"], row["rows"]))
+				}
+			}
+		}
+	}
+	return bad
+}
+
+func stringOf(v any) any {
+	if b, ok := v.([]byte); ok {
+		return string(b)
+	}
+	return v
+}
