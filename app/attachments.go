@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -45,8 +46,12 @@ func (s *Server) storeUpload(ctx context.Context, u upload, limit int64) (models
 	key := blob.NewKey()
 	info, err := s.blobs.Put(ctx, key, br, blob.PutOptions{Size: u.Size, Limit: limit, ContentType: ctype})
 	if err != nil {
+		if !errors.Is(err, blob.ErrTooLarge) {
+			s.metrics.blobErrors.Inc()
+		}
 		return models.Attachment{}, fmt.Errorf("app: store %s: %w", name, err)
 	}
+	s.metrics.uploadBytes.Add(float64(info.Size))
 	return models.Attachment{Name: name, ContentType: ctype, Size: info.Size, SHA256: info.SHA256, BlobKey: key}, nil
 }
 

@@ -35,6 +35,8 @@ type Config struct {
 	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse proxies whose X-Real-IP
 	// header names the client; empty: the client is the connection's peer.
 	TrustedProxies []string
+	LogFormat      string // "text" or "json": the format of the log lines on stderr
+	MetricsAddr    string // where /metrics listens; "" = no metrics listener
 }
 
 // configVar ties a Config field to its environment variable and flag.
@@ -128,6 +130,24 @@ var configVars = []configVar{
 	{"PILU_MAX_FILE_MB", "max-file-mb", "largest attachment in MiB", func(*Config) string { return "50" }, wholeNumber(1, 4096, "of MiB ", func(c *Config, n int) { c.MaxFileMB = n })},
 	{"PILU_MAX_FILES", "max-files", "most attachments in one disclosure", func(*Config) string { return "10" }, wholeNumber(1, 100, "", func(c *Config, n int) { c.MaxFiles = n })},
 	{"PILU_SEARCH_CACHE", "search-cache", "search results kept in memory (0: none, for measurements)", func(*Config) string { return "512" }, wholeNumber(0, 1000000, "", func(c *Config, n int) { c.SearchCache = n })},
+	{"PILU_LOG_FORMAT", "log-format", "log lines as text or json (one line a request, with its request id)", func(*Config) string { return "text" }, func(c *Config, v string) error {
+		if v != "text" && v != "json" {
+			return errors.New("must be text or json")
+		}
+		c.LogFormat = v
+		return nil
+	}},
+	{"PILU_METRICS_ADDR", "metrics-addr", "a separate listen address for Prometheus /metrics (unset: off)", func(*Config) string { return "" }, func(c *Config, v string) error {
+		if v == "" {
+			c.MetricsAddr = ""
+			return nil
+		}
+		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			return errors.New("must be host:port")
+		}
+		c.MetricsAddr = v
+		return nil
+	}},
 	{"PILU_TRUSTED_PROXIES", "trusted-proxies", "reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Real-IP header names the client", func(*Config) string { return "" }, func(c *Config, v string) error {
 		c.TrustedProxies = nil
 		for _, p := range strings.Split(v, ",") {

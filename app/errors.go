@@ -18,6 +18,8 @@ type apiError struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// RequestID is the request's id (X-Request-Id), shown so a complaint can be matched to the log.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 func (e *apiError) Error() string { return e.Message }
@@ -88,11 +90,16 @@ func codeOrInternal(e *apiError) string {
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	e := classify(err)
 	if e.Status >= 500 && e.Status != 503 {
-		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+		s.log.Error("request failed", "id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
 	} else if e.Status == 503 {
-		s.log.Warn("backing service unavailable", "path", c.Path(), "err", err)
+		s.log.Warn("backing service unavailable", "id", requestID(c), "path", c.Path(), "err", err)
 	}
 	e.Code = codeOrInternal(e)
+	if id := requestID(c); id != "" {
+		page := *e // classify may return a shared error value
+		page.RequestID = id
+		e = &page
+	}
 	lang := s.lang(c)
 	if e.Message == "" {
 		e.Message = s.views.t(lang, "error."+e.Code)

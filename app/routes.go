@@ -41,6 +41,7 @@ func (s *Server) routes() *fiber.App {
 		TrustedProxies:          s.cfg.TrustedProxies,
 		EnableIPValidation:      true,
 	})
+	web.Use(s.observe) // outside recover: a panic is answered and logged as a 500 with its request id
 	web.Use(recover.New())
 	web.Use(securityHeaders)
 

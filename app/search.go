@@ -86,7 +86,11 @@ func searchDateOf(c *fiber.Ctx, name string) (time.Time, error) {
 
 // runSearch runs q; a cursor that is not one of ours is a 400.
 func (s *Server) runSearch(ctx context.Context, q search.Query) (*search.Result, error) {
+	start := time.Now()
 	res, err := s.indexer.Search(ctx, q)
+	if err == nil {
+		s.metrics.searchLatency.WithLabelValues(queryClass(q.Text)).Observe(time.Since(start).Seconds())
+	}
 	if errors.Is(err, search.ErrBadCursor) {
 		return nil, &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{"after": "the next cursor of a previous answer"}}
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"sync"
 	"time"
@@ -27,6 +28,7 @@ type Server struct {
 	store   *models.Store
 	blobs   blob.Store
 	indexer *Indexer
+	metrics *metrics
 	views   *views
 	now     func() time.Time
 	web     *fiber.App
@@ -54,6 +56,7 @@ func Open(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: opt.Log, now: opt.Now}
+	s.metrics = newMetrics(s)
 	store, err := models.Open(cfg.DB)
 	if err != nil {
 		return nil, fmt.Errorf("PILU_DB: %w", err)
@@ -113,11 +116,26 @@ func (s *Server) Start() {
 // Serve listens on the configured address until ctx ends, then shuts down gracefully: in-flight
 // requests finish, background work stops, the index and the database close.
 func (s *Server) Serve(ctx context.Context) error {
-	errc := make(chan error, 1)
-	go func() { errc <- s.web.Listen(s.cfg.Addr) }()
+	errc := make(chan error, 2)
+	if s.cfg.MetricsAddr != "" {
+		ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("PILU_METRICS_ADDR=%s: %w", s.cfg.MetricsAddr, err)
+		}
+		go func() {
+			if err := s.serveMetrics(ctx, ln); err != nil {
+				errc <- fmt.Errorf("PILU_METRICS_ADDR=%s: %w", s.cfg.MetricsAddr, err)
+			}
+		}()
+	}
+	go func() {
+		if err := s.web.Listen(s.cfg.Addr); err != nil {
+			errc <- fmt.Errorf("PILU_ADDR=%s: %w", s.cfg.Addr, err)
+		}
+	}()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("PILU_ADDR=%s: %w", s.cfg.Addr, err)
+		return err
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down")
