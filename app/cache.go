@@ -136,6 +136,9 @@ func (o *openData) httpCache(c *fiber.Ctx) error {
 		return err
 	}
 	ver, changed, err := o.dataVersion(c)
+	if models.Unavailable(err) {
+		return c.Next() // no version to key on: answers that need only the search index still work
+	}
 	if err != nil {
 		return err
 	}

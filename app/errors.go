@@ -49,7 +49,7 @@ func classify(err error) *apiError {
 		return &apiError{Status: 409, Code: "conflict", Message: conflictMessage(err)}
 	case errors.Is(err, blob.ErrTooLarge):
 		return &apiError{Status: 413, Code: "too_large"}
-	case errors.Is(err, blob.ErrUnavailable), errors.Is(err, ErrRebuilding):
+	case errors.Is(err, blob.ErrUnavailable), errors.Is(err, ErrRebuilding), models.Unavailable(err):
 		return &apiError{Status: 503, Code: "unavailable"}
 	case errors.As(err, &fe):
 		return &apiError{Status: fe.Code, Code: codeFor(fe.Code)}
@@ -109,6 +109,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		if errors.As(err, &t) {
 			c.Set("Retry-After", strconv.Itoa(int(time.Until(t.Until).Seconds())+1))
 		}
+	}
+	if e.Status == 503 && len(c.Response().Header.Peek("Retry-After")) == 0 {
+		c.Set("Retry-After", "15") // a backing service is restarting or cut off; it usually returns soon
 	}
 	c.Set("Cache-Control", "no-store")
 	if isAPI(c) {
