@@ -171,8 +171,8 @@ func runReindex(args []string, stdout, stderr io.Writer) error {
 	}
 	defer st.Close()
 	ctx := context.Background()
-	var cursor uint64
-	if err := st.DB(ctx).Model(&models.OutboxEntry{}).Select("COALESCE(MAX(id), 0)").Scan(&cursor).Error; err != nil {
+	cursor, err := st.LastOutboxID(ctx)
+	if err != nil {
 		return err
 	}
 	start := time.Now()

@@ -67,13 +67,9 @@ func (x *Indexer) open() (*search.Index, error) {
 	return ix, err
 }
 
-// Run rebuilds an empty index, then applies the outbox until ctx ends.
+// Run prepares the index (see prepare), then applies the outbox until ctx ends.
 func (x *Indexer) Run(ctx context.Context) {
-	if x.index().Empty() {
-		if err := x.Rebuild(ctx); err != nil && ctx.Err() == nil {
-			x.log.Error("search index rebuild failed", "err", err)
-		}
-	}
+	x.prepare(ctx)
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -92,6 +88,56 @@ func (x *Indexer) Run(ctx context.Context) {
 // Version changes whenever what a search can find changes: answers that show search results are
 // kept under it, so no cache answers with results older than the index.
 func (x *Indexer) Version() uint64 { return x.version.Load() }
+
+// prepare rebuilds an empty index, or one that does not belong to the database (see mismatch).
+func (x *Indexer) prepare(ctx context.Context) {
+	why, err := x.mismatch(ctx)
+	if err != nil {
+		x.log.Warn("search index: cannot tell which database it was built from", "err", err)
+	}
+	if why != "" {
+		x.log.Warn("search index does not match the database: rebuilding", "why", why)
+	}
+	if why != "" || x.index().Empty() {
+		if err := x.Rebuild(ctx); err != nil && ctx.Err() == nil {
+			x.log.Error("search index rebuild failed", "err", err)
+		}
+	}
+}
+
+// mismatch says why the open index cannot be brought up to date from the database, "" when it can:
+// it was built from another database (its source is another identity), or it stands past the
+// database's last outbox row (the database was restored from an older backup, and applying from the
+// cursor on would skip every later row, or index other records under reused ids). An index that names
+// no source yet (built before sources were kept, or by `pilu reindex`) and is not ahead is adopted.
+func (x *Indexer) mismatch(ctx context.Context) (string, error) {
+	ix := x.index()
+	identity, err := x.store.Identity(ctx)
+	if err != nil {
+		return "", err
+	}
+	source, err := ix.Source()
+	if err != nil {
+		return "", err
+	}
+	cursor, err := ix.Cursor()
+	if err != nil {
+		return "", err
+	}
+	last, err := x.store.LastOutboxID(ctx)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case source != "" && source != identity:
+		return fmt.Sprintf("built from database %s, this is %s", source, identity), nil
+	case cursor > last:
+		return fmt.Sprintf("the index has applied outbox row %d, the database's last is %d", cursor, last), nil
+	case source == "":
+		return "", ix.SetSource(identity)
+	}
+	return "", nil
+}
 
 // Poke asks the indexer to drain the outbox now (after a write).
 func (x *Indexer) Poke() {
@@ -226,8 +272,8 @@ func (x *Indexer) docsFor(ctx context.Context, rows []models.OutboxEntry) ([]sea
 func (x *Indexer) Rebuild(ctx context.Context) error {
 	x.drainMu.Lock()
 	defer x.drainMu.Unlock()
-	var cursor uint64
-	if err := x.store.DB(ctx).Model(&models.OutboxEntry{}).Select("COALESCE(MAX(id), 0)").Scan(&cursor).Error; err != nil {
+	cursor, err := x.store.LastOutboxID(ctx)
+	if err != nil {
 		return err
 	}
 	x.mu.Lock()
@@ -241,7 +287,11 @@ func (x *Indexer) Rebuild(ctx context.Context) error {
 	x.mu.Unlock()
 	start := time.Now()
 	x.log.Info("rebuilding the search index from the database", "dir", x.dir)
-	err := search.Rebuild(x.dir, x.log, func(add func(search.Doc) error) error {
+	identity, err := x.store.Identity(ctx)
+	if err != nil {
+		return err
+	}
+	err = search.Rebuild(x.dir, x.log, func(add func(search.Doc) error) error {
 		return feedAll(ctx, x.store, add, func(done, total int64) {
 			if total > 0 { // 100 only once the new index is swapped in
 				x.progress.Store(min(done*100/total, 99))
@@ -249,6 +299,9 @@ func (x *Indexer) Rebuild(ctx context.Context) error {
 		})
 	}, cursor)
 	ix, oerr := x.open()
+	if err == nil && oerr == nil {
+		oerr = ix.SetSource(identity)
+	}
 	x.mu.Lock()
 	x.ix = ix
 	x.version.Add(1)

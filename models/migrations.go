@@ -22,6 +22,7 @@ var migrations = []migration{
 	{"registry: rule suggestions, small-institution thresholds, decision evidence", migrateRegistry},
 	{"ledger: append-only chain of published records", migrateLedger},
 	{"disclosures: indexes for listing current versions (amends; institution by date)", migrateDisclosureListing},
+	{"database identity: which database a search index was built from", migrateIdentity},
 }
 
 // schemaVersion is the single-row table that records how many steps have been applied.

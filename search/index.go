@@ -44,6 +44,7 @@ var (
 // Keys of the values kept beside the documents (batch.SetInternal).
 var (
 	keyCursor  = []byte("pilu.cursor")
+	keySource  = []byte("pilu.source")
 	keyVersion = []byte("pilu.mapping_version")
 )
 
@@ -382,6 +383,25 @@ func (ix *Index) Cursor() (uint64, error) {
 	return c, nil
 }
 
+// Source returns what the index was built from, as the caller named it with SetSource ("" when
+// never named): the app keeps the database's identity here, so an index is never served over
+// another database.
+func (ix *Index) Source() (string, error) {
+	v, err := ix.idx.GetInternal(keySource)
+	if err != nil {
+		return "", fmt.Errorf("search: read source: %w", err)
+	}
+	return string(v), nil
+}
+
+// SetSource names what the index is built from (see Source).
+func (ix *Index) SetSource(source string) error {
+	if err := ix.idx.SetInternal(keySource, []byte(source)); err != nil {
+		return fmt.Errorf("search: write source: %w", err)
+	}
+	return nil
+}
+
 // Count returns the number of documents.
 func (ix *Index) Count() (uint64, error) {
 	n, err := ix.idx.DocCount()
@@ -515,7 +535,7 @@ func Rebuild(dir string, log *slog.Logger, feed func(add func(Doc) error) error,
 	if err := checkParent(dir); err != nil {
 		return err
 	}
-	removeStale(dir, log)
+	removeAside(dir, log, "new", "old")
 
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+".new-")
 	if err != nil {
@@ -616,12 +636,14 @@ func Rebuild(dir string, log *slog.Logger, feed func(add func(Doc) error) error,
 			log.Warn("search: rebuild: cannot remove old index", "dir", old, "err", err.Error())
 		}
 	}
+	removeAside(dir, log, "broken") // a complete index is in place: the broken ones kept for a look go
 	log.Info("search: index rebuilt", "dir", dir, "docs", n, "cursor", cursor)
 	return nil
 }
 
-// removeStale removes the folders an interrupted Rebuild left beside dir.
-func removeStale(dir string, log *slog.Logger) {
+// removeAside removes the folders beside dir that an interrupted Rebuild left (new, old) or that
+// Open moved aside (broken), named dir.KIND-….
+func removeAside(dir string, log *slog.Logger, kinds ...string) {
 	parent, base := filepath.Split(dir)
 	entries, err := os.ReadDir(filepath.Clean(parent))
 	if err != nil {
@@ -629,7 +651,11 @@ func removeStale(dir string, log *slog.Logger) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !e.IsDir() || !(strings.HasPrefix(name, base+".new-") || strings.HasPrefix(name, base+".old-")) {
+		aside := false
+		for _, k := range kinds {
+			aside = aside || strings.HasPrefix(name, base+"."+k+"-")
+		}
+		if !e.IsDir() || !aside {
 			continue
 		}
 		path := filepath.Join(parent, name)
