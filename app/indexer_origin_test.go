@@ -73,4 +73,3 @@ func TestIndexAheadOfItsDatabaseIsRebuilt(t *testing.T) {
 		t.Fatalf("an index of another database: %q, %v", why, err)
 	}
 }
-
