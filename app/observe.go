@@ -82,12 +82,13 @@ func (s *Server) observe(c *fiber.Ctx) error {
 // metrics are the portal's Prometheus metrics, in a registry of the Server's own (never the
 // package-wide default), served on PILU_METRICS_ADDR only.
 type metrics struct {
-	registry      *prometheus.Registry
-	requests      *prometheus.CounterVec
-	latency       *prometheus.HistogramVec
-	searchLatency *prometheus.HistogramVec
-	blobErrors    prometheus.Counter
-	uploadBytes   prometheus.Counter
+	registry       *prometheus.Registry
+	requests       *prometheus.CounterVec
+	latency        *prometheus.HistogramVec
+	searchLatency  *prometheus.HistogramVec
+	blobErrors     prometheus.Counter
+	uploadBytes    prometheus.Counter
+	schedulerLease prometheus.Gauge
 }
 
 // newMetrics registers the metrics of s: requests, searches, uploads, the index and the outbox
@@ -106,6 +107,8 @@ func newMetrics(s *Server) *metrics {
 		Help: "Object store operations that failed."})
 	m.uploadBytes = prometheus.NewCounter(prometheus.CounterOpts{Name: "pilu_upload_bytes_total",
 		Help: "Bytes of attachments and evidence stored."})
+	m.schedulerLease = prometheus.NewGauge(prometheus.GaugeOpts{Name: "pilu_scheduler_lease_held",
+		Help: "1 while this process holds the scheduler's lease (one process of a portal runs the scheduler)."})
 	indexDocs := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "pilu_index_documents",
 		Help: "Documents in this process's search index."}, func() float64 {
 		docs, _, _, _ := s.indexer.Status(context.Background())
@@ -116,7 +119,7 @@ func newMetrics(s *Server) *metrics {
 		_, lag, _, _ := s.indexer.Status(context.Background())
 		return float64(lag)
 	})
-	m.registry.MustRegister(m.requests, m.latency, m.searchLatency, m.blobErrors, m.uploadBytes,
+	m.registry.MustRegister(m.requests, m.latency, m.searchLatency, m.blobErrors, m.uploadBytes, m.schedulerLease,
 		indexDocs, outboxLag, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

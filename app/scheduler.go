@@ -2,18 +2,53 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
 	"time"
+
+	"pilu/models"
 )
 
-// runScheduler moves notices whose claim window has passed from open to expired, once a minute and
-// at start-up (so a server that was down across a deadline catches up). The UPDATE is conditional,
-// so several processes never transition a notice twice. Once an hour it sweeps orphan blobs.
+// Scheduler timing: the lease is renewed every schedulerTick and lasts schedulerLease, so when its
+// holder dies another process takes the scheduler over within a minute.
+const (
+	schedulerTick  = 15 * time.Second
+	schedulerLease = 45 * time.Second
+)
+
+// newHolderName names this process for leases: host, pid and a random part (a restarted process is
+// a new holder).
+func newHolderName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%.60s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// runScheduler runs the deadline scheduler in the one process of a portal that holds its lease
+// (models.LeaseScheduler): it moves notices whose claim window has passed from open to expired, once
+// a minute and when it takes the lease (so a portal that was down across a deadline catches up), and
+// once an hour it sweeps orphan blobs. The lease is released when ctx ends.
 func (s *Server) runScheduler(ctx context.Context) {
-	tick := time.NewTicker(time.Minute)
+	holder := newHolderName()
+	tick := time.NewTicker(schedulerTick)
 	defer tick.Stop()
-	var lastSweep time.Time
+	var lastSweep, lastExpire time.Time
+	held := false
 	for {
-		if time.Since(lastSweep) > time.Hour {
+		ok, err := s.store.TakeLease(ctx, models.LeaseScheduler, holder, time.Now(), schedulerLease)
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("scheduler lease", "err", err)
+		}
+		if ok != held {
+			s.log.Info("scheduler lease", "held", ok, "holder", holder)
+			held = ok
+			lastSweep, lastExpire = time.Time{}, time.Time{}
+		}
+		s.metrics.schedulerLease.Set(map[bool]float64{true: 1}[held])
+		if held && time.Since(lastSweep) > time.Hour {
 			lastSweep = time.Now()
 			if n, err := s.sweepOrphans(ctx); err != nil && ctx.Err() == nil {
 				s.log.Warn("orphan sweeper", "err", err)
@@ -21,14 +56,25 @@ func (s *Server) runScheduler(ctx context.Context) {
 				s.log.Info("orphan blobs deleted", "count", n)
 			}
 		}
-		if ids, err := s.store.ExpireNotices(ctx, s.now()); err != nil && ctx.Err() == nil {
-			s.log.Warn("scheduler", "err", err)
-		} else if len(ids) > 0 {
-			s.log.Info("notices expired", "ids", ids)
-			s.indexer.Poke()
+		if held && time.Since(lastExpire) >= time.Minute {
+			lastExpire = time.Now()
+			if ids, err := s.store.ExpireNotices(ctx, s.now()); err != nil && ctx.Err() == nil {
+				s.log.Warn("scheduler", "err", err)
+			} else if len(ids) > 0 {
+				s.log.Info("notices expired", "ids", ids)
+				s.indexer.Poke()
+			}
 		}
 		select {
 		case <-ctx.Done():
+			if held {
+				release, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				if err := s.store.ReleaseLease(release, models.LeaseScheduler, holder); err != nil {
+					s.log.Warn("scheduler lease", "err", err)
+				}
+				cancel()
+				s.metrics.schedulerLease.Set(0)
+			}
 			return
 		case <-tick.C:
 		}

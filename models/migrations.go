@@ -23,6 +23,7 @@ var migrations = []migration{
 	{"ledger: append-only chain of published records", migrateLedger},
 	{"disclosures: indexes for listing current versions (amends; institution by date)", migrateDisclosureListing},
 	{"database identity: which database a search index was built from", migrateIdentity},
+	{"leases: one process of several runs the scheduler", migrateLeases},
 }
 
 // schemaVersion is the single-row table that records how many steps have been applied.
