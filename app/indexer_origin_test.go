@@ -11,7 +11,7 @@ import (
 // TestIndexAheadOfItsDatabaseIsRebuilt restores the database from a copy made before the last
 // filings while keeping the index: at start the index is found ahead of the database and rebuilt, so
 // the filings after the copy are no longer found, a new filing (which reuses their ids) is found as
-// itself, and the index.broken-* folder left beside the index is removed. An index from another
+// itself, and of the index.broken-* folders left beside the index all but the newest are removed. An index from another
 // database (another identity) is rebuilt too; one that matches is kept as it is.
 func TestIndexAheadOfItsDatabaseIsRebuilt(t *testing.T) {
 	dir := t.TempDir()
@@ -43,9 +43,11 @@ func TestIndexAheadOfItsDatabaseIsRebuilt(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "pilu.db"), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	broken := filepath.Join(dir, "index.broken-20260101000000")
-	if err := os.Mkdir(broken, 0o700); err != nil {
-		t.Fatal(err)
+	broken, newest := filepath.Join(dir, "index.broken-20260101000000"), filepath.Join(dir, "index.broken-20260102000000")
+	for _, d := range []string{broken, newest} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
 	}
 	restored := newTestServer(t, env)
 	why, err := restored.indexer.mismatch(context.Background())
@@ -65,6 +67,9 @@ func TestIndexAheadOfItsDatabaseIsRebuilt(t *testing.T) {
 	}
 	if _, err := os.Stat(broken); !os.IsNotExist(err) {
 		t.Errorf("%s is still there after a rebuild: %v", broken, err)
+	}
+	if _, err := os.Stat(newest); err != nil {
+		t.Errorf("the newest broken index is kept for a look: %v", err)
 	}
 	restored.Close()
 

@@ -535,7 +535,7 @@ func Rebuild(dir string, log *slog.Logger, feed func(add func(Doc) error) error,
 	if err := checkParent(dir); err != nil {
 		return err
 	}
-	removeAside(dir, log, "new", "old")
+	removeAside(dir, log, false, "new", "old")
 
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+".new-")
 	if err != nil {
@@ -636,33 +636,46 @@ func Rebuild(dir string, log *slog.Logger, feed func(add func(Doc) error) error,
 			log.Warn("search: rebuild: cannot remove old index", "dir", old, "err", err.Error())
 		}
 	}
-	removeAside(dir, log, "broken") // a complete index is in place: the broken ones kept for a look go
+	removeAside(dir, log, true, "broken") // a complete index is in place: only the newest broken one stays, for a look
 	log.Info("search: index rebuilt", "dir", dir, "docs", n, "cursor", cursor)
 	return nil
 }
 
 // removeAside removes the folders beside dir that an interrupted Rebuild left (new, old) or that
-// Open moved aside (broken), named dir.KIND-….
-func removeAside(dir string, log *slog.Logger, kinds ...string) {
+// Open moved aside (broken), named dir.KIND-TIME; with keepNewest, the newest of them stays.
+func removeAside(dir string, log *slog.Logger, keepNewest bool, kinds ...string) {
 	parent, base := filepath.Split(dir)
-	entries, err := os.ReadDir(filepath.Clean(parent))
+	entries, err := os.ReadDir(filepath.Clean(parent)) // sorted by name: by time for one kind
 	if err != nil {
 		return
 	}
-	for _, e := range entries {
-		name := e.Name()
-		aside := false
-		for _, k := range kinds {
-			aside = aside || strings.HasPrefix(name, base+"."+k+"-")
+	if keepNewest {
+		for i := len(entries) - 1; i >= 0; i-- {
+			if isAside(entries[i], base, kinds) {
+				entries = entries[:i]
+				break
+			}
 		}
-		if !e.IsDir() || !aside {
+	}
+	for _, e := range entries {
+		if !isAside(e, base, kinds) {
 			continue
 		}
-		path := filepath.Join(parent, name)
+		path := filepath.Join(parent, e.Name())
 		if err := os.RemoveAll(path); err != nil {
 			log.Warn("search: cannot remove stale index folder", "dir", path, "err", err.Error())
 			continue
 		}
 		log.Info("search: removed stale index folder", "dir", path)
 	}
+}
+
+// isAside reports whether e is a folder base.KIND-… of one of kinds.
+func isAside(e os.DirEntry, base string, kinds []string) bool {
+	for _, k := range kinds {
+		if e.IsDir() && strings.HasPrefix(e.Name(), base+"."+k+"-") {
+			return true
+		}
+	}
+	return false
 }
