@@ -35,6 +35,8 @@ commands:
                         import an office's institution list; prints a row-by-row report
   verify                re-compute the ledger from the database and the blob store
   export --all DIR      write every public record as NDJSON.gz with a manifest of checksums
+  backup DIR            write a consistent snapshot (database, files, manifest) while the portal serves
+  restore DIR           load a backup into an empty database and blob store, then verify it
   version               print version and build information
 `
 
@@ -62,6 +64,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = runVerify(args, stdout)
 	case "export":
 		err = runExport(args, stdout)
+	case "backup":
+		err = runBackup(args, stdout)
+	case "restore":
+		err = runRestore(args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 	case "help", "-h", "--help":

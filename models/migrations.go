@@ -34,7 +34,10 @@ type schemaVersion struct {
 }
 
 // Migrate applies pending migrations, each in its own transaction, and reports how many it applied.
-func (s *Store) Migrate(ctx context.Context) (int, error) {
+func (s *Store) Migrate(ctx context.Context) (int, error) { return s.migrate(ctx, len(migrations)) }
+
+// migrate applies pending migrations up to version upTo.
+func (s *Store) migrate(ctx context.Context, upTo int) (int, error) {
 	db := s.db.WithContext(ctx)
 	if err := db.Table("schema_version").Migrator().CreateTable(&schemaVersion{}); err != nil && !db.Migrator().HasTable("schema_version") {
 		return 0, fmt.Errorf("models: create schema_version: %w", err)
@@ -47,7 +50,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("models: database schema version %d is newer than this program (%d)", current, len(migrations))
 	}
 	applied := 0
-	for i := current; i < len(migrations); i++ {
+	for i := current; i < upTo; i++ {
 		m := migrations[i]
 		err := s.Tx(ctx, func(tx *gorm.DB) error {
 			if err := m.up(tx); err != nil {
