@@ -88,9 +88,6 @@ func (s *Server) apiFileClaim(c *fiber.Ctx) error {
 			return fe
 		}
 	} else {
-		if c.Request().Header.ContentLength() > MaxFormBody {
-			return fail(413, "too_large", "")
-		}
 		if err := bindJSON(c, &r); err != nil {
 			return err
 		}

@@ -47,7 +47,7 @@ func classify(err error) *apiError {
 		return &apiError{Status: 404, Code: "not_found"}
 	case errors.Is(err, models.ErrConflict):
 		return &apiError{Status: 409, Code: "conflict", Message: conflictMessage(err)}
-	case errors.Is(err, blob.ErrTooLarge):
+	case errors.Is(err, blob.ErrTooLarge), errors.Is(err, errBodyTooLarge):
 		return &apiError{Status: 413, Code: "too_large"}
 	case errors.Is(err, blob.ErrUnavailable), errors.Is(err, ErrRebuilding), models.Unavailable(err):
 		return &apiError{Status: 503, Code: "unavailable"}
@@ -114,6 +114,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		c.Set("Retry-After", "15") // a backing service is restarting or cut off; it usually returns soon
 	}
 	c.Set("Cache-Control", "no-store")
+	if e.Status == 413 {
+		c.Context().SetConnectionClose() // the rest of the body is not read
+	}
 	if isAPI(c) {
 		return c.Status(e.Status).JSON(fiber.Map{"error": e})
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +19,36 @@ import (
 type uploadLimits struct {
 	MaxFiles    int   // file parts allowed
 	MaxFileSize int64 // bytes per file
+	// MaxFields and MaxFieldBytes bound the parts that are not files: how many, and their bytes
+	// together (each is also at most maxFieldBytes); zero means defaultMaxFields and maxFieldBytes.
+	MaxFields     int
+	MaxFieldBytes int64
+}
+
+// defaultMaxFields is the most non-file parts a form sends unless its limits say more (the figures
+// form, the longest, has about 30).
+const defaultMaxFields = 100
+
+// fields returns the bounds on non-file parts, defaults filled in.
+func (lim uploadLimits) fields() (count int, bytes int64) {
+	count, bytes = lim.MaxFields, lim.MaxFieldBytes
+	if count == 0 {
+		count = defaultMaxFields
+	}
+	if bytes == 0 {
+		bytes = maxFieldBytes
+	}
+	return count, bytes
+}
+
+// partOverhead is what each part may add to the body besides its content (boundary and headers).
+const partOverhead = 16 << 10
+
+// maxBody is the largest whole body these limits allow: every file and field full, with room for
+// the parts' boundaries and headers.
+func (lim uploadLimits) maxBody() int64 {
+	count, fieldBytes := lim.fields()
+	return int64(lim.MaxFiles)*lim.MaxFileSize + fieldBytes + int64(lim.MaxFiles+count+1)*partOverhead
 }
 
 // multipartForm is what a streamed multipart request held: its small fields and its stored files.
@@ -40,12 +69,9 @@ func (s *Server) readMultipart(c *fiber.Ctx, lim uploadLimits) (form multipartFo
 	if perr != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
 		return form, &apiError{Status: 415, Code: "unsupported_type", Message: "send multipart/form-data"}
 	}
-	if n := c.Request().Header.ContentLength(); n > 0 && int64(n) > int64(lim.MaxFiles)*lim.MaxFileSize+int64(lim.MaxFiles+8)*maxFieldBytes {
-		return form, fail(413, "too_large", fmt.Sprintf("at most %d files of %d MiB each", lim.MaxFiles, lim.MaxFileSize>>20))
-	}
-	var body io.Reader = c.Context().RequestBodyStream()
-	if body == nil {
-		body = bytes.NewReader(c.Body())
+	body, err := uploadBody(c, lim.maxBody())
+	if err != nil {
+		return form, err
 	}
 	form.Fields = map[string]string{}
 	defer func() {
@@ -56,22 +82,27 @@ func (s *Server) readMultipart(c *fiber.Ctx, lim uploadLimits) (form multipartFo
 	}()
 	mr := multipart.NewReader(body, params["boundary"])
 	ctx := c.UserContext()
+	maxFields, fieldBytes := lim.fields()
+	fields := 0
 	for {
 		part, perr := mr.NextPart()
 		if errors.Is(perr, io.EOF) {
 			return form, nil
 		}
 		if perr != nil {
-			return form, &apiError{Status: 400, Code: "bad_request", Message: "malformed multipart body"}
+			return form, multipartError(perr)
 		}
 		name := part.FormName()
 		if part.FileName() == "" && name != "files" {
-			b, rerr := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
-			if rerr != nil {
-				return form, &apiError{Status: 400, Code: "bad_request", Message: "malformed multipart body"}
+			if fields++; fields > maxFields {
+				return form, &apiError{Status: 413, Code: "too_large", Message: fmt.Sprintf("at most %d form fields", maxFields)}
 			}
-			if len(b) > maxFieldBytes {
-				return form, &apiError{Status: 413, Code: "too_large", Message: "the field " + name + " is over 1 MiB"}
+			b, rerr := io.ReadAll(io.LimitReader(part, min(maxFieldBytes, fieldBytes)+1))
+			if rerr != nil {
+				return form, multipartError(rerr)
+			}
+			if fieldBytes -= int64(len(b)); len(b) > maxFieldBytes || fieldBytes < 0 {
+				return form, &apiError{Status: 413, Code: "too_large", Message: "the form's fields are over their limit"}
 			}
 			form.Fields[name] = string(b)
 			continue
@@ -94,8 +125,20 @@ func (s *Server) readMultipart(c *fiber.Ctx, lim uploadLimits) (form multipartFo
 	}
 }
 
+// multipartError is the answer to a multipart body that could not be read: 413 past the body's
+// limit, 400 when it is malformed or cut short.
+func multipartError(err error) error {
+	if errors.Is(err, errBodyTooLarge) {
+		return fail(413, "too_large", "")
+	}
+	return &apiError{Status: 400, Code: "bad_request", Message: "malformed multipart body"}
+}
+
 // uploadError names the file in an upload failure and keeps its status.
 func uploadError(name string, err error, lim uploadLimits) error {
+	if errors.Is(err, errBodyTooLarge) {
+		return fail(413, "too_large", "")
+	}
 	e := classify(err)
 	switch e.Status {
 	case 413:

@@ -44,6 +44,7 @@ func (s *Server) routes() *fiber.App {
 	web.Use(s.observe) // outside recover: a panic is answered and logged as a 500 with its request id
 	web.Use(recover.New())
 	web.Use(securityHeaders)
+	web.Use(limitBodies) // before anything reads a body: forms and JSON 1 MiB, uploads their own
 
 	web.Get("/healthz", s.healthz)
 	web.Get("/readyz", s.readyz)
