@@ -49,6 +49,48 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// guardAPICookie keeps a browser's session cookie from authorising API writes on its own: another
+// site can make a logged-in browser send a POST with its cookie (as text/plain, a form, multipart)
+// but can neither read the CSRF token nor set a same-origin Origin. An API write is therefore made as
+// the session's user only with the X-CSRF-Token header of the browser's form token and an Origin of
+// this portal (or, without Origin, a Referer on it); otherwise it goes on without a user, so public
+// writes (claims) still work and the others are refused (403 "csrf", see requireLogin). Bearer
+// tokens are not sent by browsers on their own and need neither.
+func (s *Server) guardAPICookie(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if bearer, _ := c.Locals("bearer").(bool); bearer || currentUser(c) == nil {
+		return c.Next()
+	}
+	sent := c.Get("X-CSRF-Token")
+	if len(c.Cookies(csrfCookie)) != 32 || sent == "" || !hmac.Equal([]byte(sent), []byte(s.csrfToken(c))) || !s.sameOrigin(c) {
+		c.Locals("user", nil)
+		c.Locals("csrfRefused", true)
+	}
+	return c.Next()
+}
+
+// sameOrigin reports whether the request's Origin (or, when a browser sends none, its Referer) is
+// this portal: the origin of PILU_BASE_URL or the one the request was sent to. "null" and absent
+// both fail.
+func (s *Server) sameOrigin(c *fiber.Ctx) bool {
+	from := c.Get(fiber.HeaderOrigin)
+	if from == "" {
+		from = c.Get(fiber.HeaderReferer)
+	}
+	u, err := url.Parse(from)
+	if from == "" || err != nil || u.Scheme == "" || u.Host == "" {
+		return false
+	}
+	origin := strings.ToLower(u.Scheme + "://" + u.Host)
+	if base, err := url.Parse(s.cfg.BaseURL); err == nil && origin == strings.ToLower(base.Scheme+"://"+base.Host) {
+		return true
+	}
+	return origin == strings.ToLower(c.Protocol()+"://"+c.Get(fiber.HeaderHost))
+}
+
 // currentUser returns the logged-in user or nil.
 func currentUser(c *fiber.Ctx) *models.User {
 	u, _ := c.Locals("user").(*models.User)
@@ -59,6 +101,9 @@ func currentUser(c *fiber.Ctx) *models.User {
 func (s *Server) requireLogin(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Next()
+	}
+	if refused, _ := c.Locals("csrfRefused").(bool); refused {
+		return fail(403, "csrf", "")
 	}
 	if isAPI(c) {
 		return fail(401, "unauthorized", "")

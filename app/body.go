@@ -116,7 +116,16 @@ func mediaTypeOf(c *fiber.Ctx) string {
 // bindJSON decodes a JSON request body into v: malformed JSON, invalid UTF-8, unknown fields or
 // trailing data are 400; the contract's field names apply.
 func bindJSON(c *fiber.Ctx, v any) error {
+	if !isJSONType(mediaTypeOf(c)) {
+		return fail(415, "unsupported_type", "send application/json")
+	}
 	return decodeJSON(c.Body(), v)
+}
+
+// isJSONType reports whether a media type is JSON (application/json or a +json type). Only JSON is
+// read as JSON: text/plain is what another site's page may send without asking (no CORS preflight).
+func isJSONType(mt string) bool {
+	return mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
 }
 
 // decodeJSON is bindJSON for bytes that came another way (the meta part of a multipart upload).

@@ -56,6 +56,7 @@ func (s *Server) routes() *fiber.App {
 	// Open data (issue 7): compression, HTTP caching with revalidation, per-client API rate limits.
 	open := newOpenData(s)
 	web.Use(compressText)
+	web.Use("/api/v1", s.guardAPICookie) // a session cookie alone authorises no API write
 	web.Use("/api/v1", open.limitAPI)
 	web.Use(open.httpCache)
 

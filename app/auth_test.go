@@ -1,0 +1,119 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"pilu/models"
+)
+
+// ledgerSize counts the public ledger's entries.
+func (ts *testServer) ledgerSize() int64 {
+	var n int64
+	ts.store.DB(context.Background()).Model(&models.LedgerEntry{}).Count(&n)
+	return n
+}
+
+// TestAPIWritesNeedMoreThanACookie: a logged-in office's browser cookie authorises an API write only
+// with the form token in X-CSRF-Token and an Origin (or Referer) of the portal itself; bearer tokens
+// need neither; JSON routes take JSON only (415). Refused writes leave the ledger as it was; the
+// public claim endpoint still works for a logged-in browser.
+func TestAPIWritesNeedMoreThanACookie(t *testing.T) {
+	ts := newTestServer(t, nil)
+	_, pw, token, err := ts.store.CreateUser(context.Background(), modelsNewOffice("gd@example.cn", "440000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := ts.loginAs("gd@example.cn", pw)
+	const decision = `{"class":"zombie","reason":"借贷余额连续四个月为零"}`
+	cases := []struct {
+		name                   string
+		cookies, csrf          bool
+		bearer                 bool
+		ctype, origin, referer string
+		status                 int
+	}{
+		{"the audit's request: cookie, text/plain, another origin", true, false, false, "text/plain", "https://evil.example", "", 403},
+		{"cookie and JSON from another origin", true, false, false, "application/json", "https://evil.example", "", 403},
+		{"cookie from the portal without the token", true, false, false, "application/json", "http://pilu.test", "", 403},
+		{"cookie and token from another origin", true, true, false, "application/json", "https://evil.example", "", 403},
+		{"cookie and token from an opaque origin", true, true, false, "application/json", "null", "", 403},
+		{"cookie and token, no Origin nor Referer", true, true, false, "application/json", "", "", 403},
+		{"cookie and token, Referer on another site", true, true, false, "application/json", "", "https://evil.example/pilu.test/", 403},
+		{"cookie and another browser's token", true, true, false, "application/json", "http://pilu.test", "", 403},
+		{"cookie, token and origin, but text/plain", true, true, false, "text/plain", "http://pilu.test", "", 415},
+		{"cookie, token and the portal's origin", true, true, false, "application/json", "http://pilu.test", "", 201},
+		{"cookie, token and the request's own origin", true, true, false, "application/json; charset=utf-8", "http://example.com", "", 201},
+		{"cookie, token and a Referer on the portal", true, true, false, "application/json", "", "http://pilu.test/office", 201},
+		{"bearer token, text/plain", false, false, true, "text/plain", "", "", 415},
+		{"bearer token, form", false, false, true, "application/x-www-form-urlencoded", "", "", 415},
+		{"bearer token from anywhere", false, false, true, "application/json", "https://evil.example", "", 201},
+		{"nothing", false, false, false, "application/json", "", "", 401},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := ts.seedInstitution("440305", fmt.Sprintf("MA5CXRF%02d", i), fmt.Sprintf("深圳市第%02d网贷有限公司", i), "440000")
+			req := httptest.NewRequest("POST", "/api/v1/institutions/"+in.USCC+"/classification", strings.NewReader(decision))
+			req.Header.Set("Content-Type", c.ctype)
+			if c.cookies {
+				for _, ck := range b.cookies {
+					req.AddCookie(ck)
+				}
+			}
+			if c.csrf {
+				tok := b.token
+				if strings.Contains(c.name, "another browser's token") {
+					tok = ts.csrfFor(strings.Repeat("0", 32))
+				}
+				req.Header.Set("X-CSRF-Token", tok)
+			}
+			if c.bearer {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			if c.origin != "" {
+				req.Header.Set("Origin", c.origin)
+			}
+			if c.referer != "" {
+				req.Header.Set("Referer", c.referer)
+			}
+			before := ts.ledgerSize()
+			r := ts.do(req)
+			if r.StatusCode != c.status {
+				t.Fatalf("status %d, want %d: %.300s", r.StatusCode, c.status, r.body)
+			}
+			if c.status == 201 {
+				return
+			}
+			jsonError(t, r)
+			if after := ts.ledgerSize(); after != before {
+				t.Fatalf("a refused write entered the ledger: %d → %d", before, after)
+			}
+			if got, _ := ts.store.InstitutionByUSCC(context.Background(), in.USCC); got.Class == "zombie" {
+				t.Fatal("a refused write classified the institution")
+			}
+		})
+	}
+
+	// The public claim endpoint takes no account: a logged-in browser files a claim like anyone
+	// (its cookie is simply not used), and only as JSON or multipart.
+	path, uscc := ts.openClaimNotice()
+	claim := fmt.Sprintf(`{"institution":%q,"name":"欧阳娜娜","id_number":%q,"phone":"13812345678","principal":100000,"interest":0,"statement":""}`,
+		uscc, residentID("11010519491231002"))
+	for _, c := range []struct {
+		ctype  string
+		status int
+	}{{"text/plain", 415}, {"application/json", 201}} {
+		req := httptest.NewRequest("POST", path, strings.NewReader(claim))
+		req.Header.Set("Content-Type", c.ctype)
+		req.Header.Set("Origin", "https://evil.example")
+		for _, ck := range b.cookies {
+			req.AddCookie(ck)
+		}
+		if r := ts.do(req); r.StatusCode != c.status {
+			t.Fatalf("claim as %s with a session cookie: %d, want %d: %.300s", c.ctype, r.StatusCode, c.status, r.body)
+		}
+	}
+}
