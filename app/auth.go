@@ -7,7 +7,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/url"
+	"path"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -216,10 +219,38 @@ func homeOf(u models.User) string {
 	return "/"
 }
 
-// safeNext keeps only local paths, so that the login page cannot redirect elsewhere.
+// safeNext keeps only a path of this portal, normalised, so that the login page cannot send anyone
+// elsewhere; anything else is "" (the role's own page). Refused: anything that is not a path starting
+// with one "/" (schemes, hosts, "//" and "/\", which browsers read as another host), and control
+// characters, whitespace or backslashes anywhere, before or after percent-decoding (browsers drop a
+// tab or a newline from a URL, so "/\t/evil.example" would lead to //evil.example).
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if next == "" || len(next) > 2048 {
 		return ""
 	}
-	return next
+	decoded, err := url.PathUnescape(next)
+	if err != nil {
+		return ""
+	}
+	for _, v := range []string{next, decoded} {
+		if !strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") || strings.HasPrefix(v, "/\\") ||
+			strings.ContainsFunc(v, func(r rune) bool {
+				return r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) || r == utf8.RuneError ||
+					unicode.Is(unicode.Bidi_Control, r)
+			}) {
+			return ""
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return ""
+	}
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") {
+		return ""
+	}
+	return (&url.URL{Path: clean, RawQuery: u.RawQuery}).RequestURI()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -114,6 +115,60 @@ func TestAPIWritesNeedMoreThanACookie(t *testing.T) {
 		}
 		if r := ts.do(req); r.StatusCode != c.status {
 			t.Fatalf("claim as %s with a session cookie: %d, want %d: %.300s", c.ctype, r.StatusCode, c.status, r.body)
+		}
+	}
+}
+
+// TestLoginRedirectStaysOnThePortal logs in with a table of nasty next values: each lands on the
+// role's own page; same-origin paths are kept, normalised. A browser drops tabs and newlines from a
+// URL, so "/\t/evil.example" would have taken it to evil.example.
+func TestLoginRedirectStaysOnThePortal(t *testing.T) {
+	ts := newTestServer(t, nil)
+	_, pw, _, err := ts.store.CreateUser(context.Background(), modelsNewOffice("gd@example.cn", "440000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrf := cookie(ts.get("/login"), csrfCookie)
+	token := ts.csrfFor(csrf.Value)
+	nasty := []string{
+		"//evil.example", "///evil.example", "/\\evil.example", "\\\\evil.example", "/\\/evil.example",
+		"/\t/evil.example", "/%09/evil.example", "/%0a/evil.example", "/%0d%0a/evil.example", "/\n/evil.example",
+		"/%2F/evil.example", "/%2f%2fevil.example", "/%5Cevil.example", "/%5C%5Cevil.example",
+		"https://evil.example", "http:/evil.example", "HTTPS://evil.example/office", "javascript:alert(1)",
+		"data:text/html,x", "evil.example", "evil.example/office", " /office", "/ /evil.example",
+		"/office\r\nSet-Cookie: x=1", "/\x00/evil.example", "/%00", "/%E3%80%80/evil.example", "/\u3000/evil.example",
+		"/\u202e/elpmaxe.live", "/%E2%80%AE", "/%ZZ", "/%", "/\xff", "/%ff",
+	}
+	login := func(next string) string {
+		r := ts.postForm("/login", url.Values{"email": {"gd@example.cn"}, "password": {pw}, "_csrf": {token}, "next": {next}}, csrf)
+		if r.StatusCode != 303 {
+			t.Fatalf("next=%q: status %d", next, r.StatusCode)
+		}
+		return r.Header.Get("Location")
+	}
+	for _, next := range nasty {
+		t.Run(fmt.Sprintf("%q", next), func(t *testing.T) {
+			if loc := login(next); loc != "/office" {
+				t.Fatalf("next=%q led to %q, want the role's own page /office", next, loc)
+			}
+			page := ts.get("/login?next=" + url.QueryEscape(next))
+			if !strings.Contains(page.body, `name="next" value=""`) {
+				t.Fatalf("the login form carries next=%q on", next)
+			}
+		})
+	}
+	kept := []struct{ next, want string }{
+		{"/office/notices?page=2", "/office/notices?page=2"},
+		{"/office/../filer", "/filer"},
+		{"/a/./b/", "/a/b/"},
+		{"/.//evil.example", "/evil.example"},
+		{"/search?q=%E7%BA%A2%E5%B2%AD", "/search?q=%E7%BA%A2%E5%B2%AD"},
+		{"/institutions/红岭", "/institutions/%E7%BA%A2%E5%B2%AD"},
+		{"/", "/"},
+	}
+	for _, c := range kept {
+		if loc := login(c.next); loc != c.want {
+			t.Errorf("next=%q led to %q, want %q", c.next, loc, c.want)
 		}
 	}
 }
