@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"math"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -155,9 +157,10 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// loginForm is what the login page shows again after a failure.
+// loginForm is what the login page shows again after a failure; Wait says, in the reader's
+// language, how long a throttled client waits.
 type loginForm struct {
-	Email, Next, Error string
+	Email, Next, Error, Wait string
 }
 
 func (s *Server) showLogin(c *fiber.Ctx) error {
@@ -165,7 +168,7 @@ func (s *Server) showLogin(c *fiber.Ctx) error {
 }
 
 // login checks the password (one message for an unknown account and a wrong password; throttled
-// per account and per client) and starts a session.
+// per account and client address and per address, as models.LoginDelay says) and starts a session.
 func (s *Server) login(c *fiber.Ctx) error {
 	form := loginForm{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
 	if form.Email == "" || c.FormValue("password") == "" {
@@ -179,8 +182,12 @@ func (s *Server) login(c *fiber.Ctx) error {
 		form.Error = "login.bad"
 		return s.render(c.Status(401), "login", pageData{Title: "login.title", Data: form})
 	case errors.As(err, &throttled):
-		form.Error = "login.throttled"
-		c.Set("Retry-After", "900")
+		wait := max(int(math.Ceil(throttled.Until.Sub(s.now()).Seconds())), 1)
+		form.Error, form.Wait = "login.throttled", s.views.t(s.lang(c), "login.wait_seconds", wait)
+		if wait > 90 {
+			form.Wait = s.views.t(s.lang(c), "login.wait_minutes", (wait+59)/60)
+		}
+		c.Set("Retry-After", strconv.Itoa(wait))
 		return s.render(c.Status(429), "login", pageData{Title: "login.title", Data: form})
 	case err != nil:
 		return err

@@ -172,3 +172,39 @@ func TestLoginRedirectStaysOnThePortal(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginThrottleLocksNoOneOutOfThePage is the audit's case through the login page: behind a trusted proxy,
+// a stranger's wrong passwords make the stranger wait (429, Retry-After, in the reader's language),
+// while the owner's right password from another address logs in at once.
+func TestLoginThrottleLocksNoOneOutOfThePage(t *testing.T) {
+	ts := newTestServer(t, map[string]string{"PILU_TRUSTED_PROXIES": "0.0.0.0"}) // app.Test's peer
+	_, pw, _, err := ts.store.CreateUser(context.Background(), modelsNewOffice("gd@example.cn", "440000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrf := cookie(ts.get("/login"), csrfCookie)
+	token := ts.csrfFor(csrf.Value)
+	login := func(password, client, lang string) response {
+		form := url.Values{"email": {"gd@example.cn"}, "password": {password}, "_csrf": {token}}
+		req := httptest.NewRequest("POST", "/login"+lang, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Real-IP", client)
+		req.AddCookie(csrf)
+		return ts.do(req)
+	}
+	for i := 1; i <= 8; i++ {
+		wantAnswer(t, login("wrong", "203.0.113.9", ""), 401, "电子邮箱或密码不正确")
+		if i < models.LoginFreeFailures {
+			continue
+		}
+		wait := models.LoginDelay(i)
+		r := login(pw, "203.0.113.9", "?lang=en")
+		wantAnswer(t, r, 429, "Too many failed attempts; try again in")
+		if r.Header.Get("Retry-After") != fmt.Sprint(int(wait.Seconds())) {
+			t.Fatalf("failure %d: Retry-After %q, want %v", i, r.Header.Get("Retry-After"), wait)
+		}
+		wantAnswer(t, login(pw, "198.51.100.7", ""), 303) // the owner, elsewhere
+		ts.clock.t = ts.clock.t.Add(wait)
+	}
+	wantAnswer(t, login(pw, "203.0.113.9", ""), 303) // the wait is over
+}
