@@ -100,7 +100,7 @@ func TestAPIWritesNeedMoreThanACookie(t *testing.T) {
 
 	// The public claim endpoint takes no account: a logged-in browser files a claim like anyone
 	// (its cookie is simply not used), and only as JSON or multipart.
-	path, uscc := ts.openClaimNotice()
+	path, uscc, _ := ts.openClaimNotice()
 	claim := fmt.Sprintf(`{"institution":%q,"name":"欧阳娜娜","id_number":%q,"phone":"13812345678","principal":100000,"interest":0,"statement":""}`,
 		uscc, residentID("11010519491231002"))
 	for _, c := range []struct {

@@ -18,10 +18,10 @@ import (
 )
 
 // openClaimNotice publishes a zombie list of one institution through the API and returns its claim
-// path and the institution's USCC.
-func (ts *testServer) openClaimNotice() (path, uscc string) {
+// path, the institution's USCC and the publishing office.
+func (ts *testServer) openClaimNotice() (path, uscc string, office models.User) {
 	ts.t.Helper()
-	_, _, token, err := ts.store.CreateUser(context.Background(), modelsNewOffice("claims-office@example.cn", "440000"))
+	office, _, token, err := ts.store.CreateUser(context.Background(), modelsNewOffice("claims-office@example.cn", "440000"))
 	if err != nil {
 		ts.t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func (ts *testServer) openClaimNotice() (path, uscc string) {
 		ts.t.Fatalf("no id: %s", r.body)
 	}
 	wantAnswer(ts.t, ts.callAPI("POST", fmt.Sprintf("/api/v1/notices/%d/publish", id), token, nil), 200)
-	return fmt.Sprintf("/api/v1/notices/%d/claims", id), in.USCC
+	return fmt.Sprintf("/api/v1/notices/%d/claims", id), in.USCC, office
 }
 
 // chunked is a request whose body is sent with Transfer-Encoding: chunked. (app.Test adds a
@@ -72,7 +72,7 @@ func (ts *testServer) claimRows() int64 {
 // chunked or not, still work.
 func TestBodyLimitsHoldForChunkedBodies(t *testing.T) {
 	ts := newTestServer(t, map[string]string{"PILU_MAX_FILE_MB": "1", "PILU_MAX_FILES": "2"})
-	path, uscc := ts.openClaimNotice()
+	path, uscc, _ := ts.openClaimNotice()
 	claim := fmt.Sprintf(`{"institution":%q,"name":"欧阳娜娜","id_number":%q,"phone":"13812345678","principal":100000,"interest":0,"statement":"%%s"}`,
 		uscc, residentID("11010519491231002"))
 	big := func(n int) string { return strings.Repeat("a", n) }
