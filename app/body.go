@@ -53,11 +53,11 @@ func bufferBody(c *fiber.Ctx, limit int64) error {
 		return nil // a declared length within the limit: fasthttp reads that much and no more
 	}
 	b, err := io.ReadAll(&cappedReader{r: stream, left: limit})
-	switch {
-	case errors.Is(err, errBodyTooLarge):
-		return errBodyTooLarge
-	case err != nil:
+	if err != nil {
 		c.Context().SetConnectionClose()
+		if e := readError(err); e != nil {
+			return e
+		}
 		return fail(400, "bad_request", "malformed chunked body")
 	}
 	req.SetBodyRaw(b)

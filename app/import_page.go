@@ -101,11 +101,14 @@ func (s *Server) spoolImport(c *fiber.Ctx) (path, name string, fields map[string
 	mr := multipart.NewReader(body, params["boundary"])
 	for {
 		part, perr := mr.NextPart()
-		if errors.Is(perr, io.EOF) {
+		if perr == io.EOF { // the closing boundary; a body cut short is a wrapped EOF
 			break
 		}
 		if perr != nil {
 			return path, name, fields, multipartError(perr)
+		}
+		if part.FormName() == "" {
+			return path, name, fields, multipartError(errors.New("a part without a form name"))
 		}
 		if part.FormName() != "file" {
 			if len(fields) >= defaultMaxFields {
@@ -130,7 +133,7 @@ func (s *Server) spoolImport(c *fiber.Ctx) (path, name string, fields map[string
 		n, cerr := io.Copy(tmp, io.LimitReader(part, MaxImportFile+1))
 		tmp.Close()
 		if cerr != nil && !errors.Is(cerr, errBodyTooLarge) {
-			return path, name, fields, &apiError{Status: 400, Code: "bad_request", Message: "the upload was interrupted"}
+			return path, name, fields, multipartError(cerr)
 		}
 		if n > MaxImportFile || cerr != nil {
 			return path, name, fields, &importFileError{413, fmt.Sprintf("the file is over %d MiB", MaxImportFile>>20)}

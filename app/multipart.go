@@ -8,6 +8,8 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net"
+	"os"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -86,13 +88,16 @@ func (s *Server) readMultipart(c *fiber.Ctx, lim uploadLimits) (form multipartFo
 	fields := 0
 	for {
 		part, perr := mr.NextPart()
-		if errors.Is(perr, io.EOF) {
+		if perr == io.EOF { // the closing boundary; a body cut short is a wrapped EOF
 			return form, nil
 		}
 		if perr != nil {
 			return form, multipartError(perr)
 		}
 		name := part.FormName()
+		if name == "" {
+			return form, &apiError{Status: 400, Code: "bad_request", Message: "malformed multipart body: a part without a form name"}
+		}
 		if part.FileName() == "" && name != "files" {
 			if fields++; fields > maxFields {
 				return form, &apiError{Status: 413, Code: "too_large", Message: fmt.Sprintf("at most %d form fields", maxFields)}
@@ -113,11 +118,15 @@ func (s *Server) readMultipart(c *fiber.Ctx, lim uploadLimits) (form multipartFo
 		if len(form.Files) >= lim.MaxFiles {
 			return form, &apiError{Status: 413, Code: "too_large", Fields: map[string]string{"files": fmt.Sprintf("at most %d files", lim.MaxFiles)}}
 		}
-		body := bufio.NewReader(part)
-		if _, err := body.Peek(1); part.FileName() == "" && errors.Is(err, io.EOF) {
+		rec := &readRecorder{r: part}
+		body := bufio.NewReader(rec)
+		if _, err := body.Peek(1); part.FileName() == "" && err == io.EOF {
 			continue // a browser's file field with no file chosen
 		}
 		a, serr := s.storeUpload(ctx, upload{Name: part.FileName(), Body: body, Size: -1}, lim.MaxFileSize)
+		if serr != nil && rec.err != nil {
+			return form, multipartError(rec.err) // the request failed, not the store
+		}
 		if serr != nil {
 			return form, uploadError(part.FileName(), serr, lim)
 		}
@@ -125,20 +134,48 @@ func (s *Server) readMultipart(c *fiber.Ctx, lim uploadLimits) (form multipartFo
 	}
 }
 
-// multipartError is the answer to a multipart body that could not be read: 413 past the body's
-// limit, 400 when it is malformed or cut short.
+// multipartError is the answer to a request body that could not be read (see readError), and
+// otherwise 400: a multipart body that is malformed or cut short.
 func multipartError(err error) error {
-	if errors.Is(err, errBodyTooLarge) {
-		return fail(413, "too_large", "")
+	if e := readError(err); e != nil {
+		return e
 	}
 	return &apiError{Status: 400, Code: "bad_request", Message: "malformed multipart body"}
 }
 
+// readError is the answer to an error met while reading a request body: 413 past the body's limit,
+// 408 when the client sent too slowly (the server's read timeout), 400 when the body ended before
+// it was complete (a dropped connection, a truncated upload); nil for any other error.
+func readError(err error) error {
+	var ne net.Error
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		return fail(413, "too_large", "")
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, os.ErrDeadlineExceeded):
+		return fail(408, "request_timeout", "")
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, context.Canceled):
+		return &apiError{Status: 400, Code: "bad_request", Message: "the upload was interrupted"}
+	}
+	return nil
+}
+
+// readRecorder keeps the first error other than io.EOF met reading a part, so that a failed upload
+// is put down to the request (cut short, too slow, too large) or to the blob store.
+type readRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readRecorder) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
+}
+
 // uploadError names the file in an upload failure and keeps its status.
 func uploadError(name string, err error, lim uploadLimits) error {
-	if errors.Is(err, errBodyTooLarge) {
-		return fail(413, "too_large", "")
-	}
 	e := classify(err)
 	switch e.Status {
 	case 413:

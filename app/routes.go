@@ -24,9 +24,9 @@ func (s *Server) routes() *fiber.App {
 	web := fiber.New(fiber.Config{
 		AppName:                      "pilu",
 		ErrorHandler:                 s.handleError,
-		BodyLimit:                    4 << 20,  // forms and JSON; uploads stream past it
-		ReadBufferSize:               16 << 10, // long search URLs (a 1,000-character query)
-		ReadTimeout:                  60 * time.Second,
+		BodyLimit:                    4 << 20,       // forms and JSON; uploads stream past it
+		ReadBufferSize:               16 << 10,      // long search URLs (a 1,000-character query)
+		ReadTimeout:                  s.readTimeout, // a body still arriving then is answered 408
 		WriteTimeout:                 120 * time.Second,
 		IdleTimeout:                  120 * time.Second,
 		DisableStartupMessage:        true,

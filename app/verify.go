@@ -102,7 +102,7 @@ func hashUpload(c *fiber.Ctx, limit int64) (string, error) {
 	mr := multipart.NewReader(body, params["boundary"])
 	for {
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF { // the closing boundary; a body cut short is a wrapped EOF
 			return "", &apiError{Status: 422, Code: "invalid", Fields: map[string]string{"file": "choose a file"}}
 		}
 		if err != nil {
@@ -115,10 +115,8 @@ func hashUpload(c *fiber.Ctx, limit int64) (string, error) {
 		h := sha256.New()
 		n, err := io.Copy(h, io.LimitReader(part, limit+1))
 		switch {
-		case errors.Is(err, errBodyTooLarge):
-			return "", fail(413, "too_large", "")
 		case err != nil:
-			return "", fail(400, "bad_request", "the upload was interrupted")
+			return "", multipartError(err)
 		case n > limit:
 			return "", fail(413, "too_large", "")
 		case n == 0:
