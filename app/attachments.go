@@ -9,7 +9,9 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"pilu/app/blob"
@@ -43,6 +45,7 @@ func (s *Server) storeUpload(ctx context.Context, u upload, limit int64) (models
 	if ctype == "" {
 		return models.Attachment{}, fail(415, "unsupported_type", name+": only PDF, images, Word/Excel/OpenDocument and plain UTF-8 text are accepted")
 	}
+	name = nameForType(name, ctype)
 	key := blob.NewKey()
 	info, err := s.blobs.Put(ctx, key, br, blob.PutOptions{Size: u.Size, Limit: limit, ContentType: ctype})
 	if err != nil {
@@ -92,6 +95,43 @@ func sniff(head []byte, name string) string {
 	return ""
 }
 
+// typeExtensions are the name endings each accepted type may have; the first is the one a name gets
+// when its own does not fit its content. Plain text is .txt only: a .csv opens in a spreadsheet,
+// which runs formulas, and a text file named .bat, .hta, .html or .svg would be run or rendered.
+var typeExtensions = map[string][]string{
+	"application/pdf":           {".pdf"},
+	"image/png":                 {".png"},
+	"image/jpeg":                {".jpg", ".jpeg"},
+	"image/gif":                 {".gif"},
+	"image/webp":                {".webp"},
+	"text/plain; charset=utf-8": {".txt"},
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   {".docx"},
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         {".xlsx"},
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation": {".pptx"},
+	"application/vnd.oasis.opendocument.text":                                   {".odt"},
+	"application/vnd.oasis.opendocument.spreadsheet":                            {".ods"},
+	"application/msword":       {".doc"},
+	"application/vnd.ms-excel": {".xls"},
+}
+
+// nameForType gives a cleaned file name the ending of its content type when its own ending is not
+// one of that type's (说明.bat holding text becomes 说明.txt, scan.jpg holding a PDF scan.pdf), so
+// that whoever downloads it opens it with a viewer of what it is. An unknown type keeps the name.
+func nameForType(name, ctype string) string {
+	exts, ok := typeExtensions[ctype]
+	if !ok {
+		return name
+	}
+	ext := filepath.Ext(name)
+	if slices.Contains(exts, strings.ToLower(ext)) {
+		return name
+	}
+	if base := strings.TrimSuffix(name, ext); base != "" && ext != "" {
+		name = base
+	}
+	return name + exts[0]
+}
+
 func trimPartialRune(b []byte) []byte {
 	for i := 0; i < utf8.UTFMax && len(b) > 0; i++ {
 		if r, size := utf8.DecodeLastRune(b); r != utf8.RuneError || size != 1 {
@@ -102,20 +142,23 @@ func trimPartialRune(b []byte) []byte {
 	return b
 }
 
-// cleanFileName keeps only the last element of a file name, without control or path characters,
-// at most 200 characters; it is shown to people and never used as a path.
+// cleanFileName keeps only the last element of a file name, without control, format or path
+// characters, without leading or trailing dots and spaces (so never "." or ".."), at most 200
+// characters; it is shown to people and never used as a path.
 func cleanFileName(name string) string {
 	name = strings.ToValidUTF8(name, "")
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
 	}
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(`<>:"|?*`, r) {
+		// Control characters (C0 and C1) and format characters: the right-to-left override would
+		// show 报告‮fdp.exe as 报告exe.pdf; zero-width characters hide what a name says.
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || strings.ContainsRune(`<>:"|?*`, r) {
 			return -1
 		}
 		return r
 	}, name)
-	name = strings.TrimSpace(strings.Trim(name, "."))
+	name = strings.TrimFunc(name, func(r rune) bool { return r == '.' || unicode.IsSpace(r) })
 	if r := []rune(name); len(r) > 200 {
 		ext := filepath.Ext(name)
 		if len([]rune(ext)) > 20 {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -68,6 +69,10 @@ func TestUploadsAreCheckedByContent(t *testing.T) {
 		"bad\xffutf8.pdf":                 "badutf8.pdf",
 		"...":                             "",
 		"<script>alert(1)</script>.pdf":   "script.pdf",
+		"报告\u202efdp.exe":                 "报告fdp.exe",
+		"a\u0085b\u200b.pdf":              "ab.pdf",
+		". . .":                           "",
+		" ..":                             "",
 	}
 	for in, want := range names {
 		if got := cleanFileName(in); got != want {
@@ -173,5 +178,76 @@ func TestEvidenceOfDecisionsIsNotPublic(t *testing.T) {
 				t.Fatalf("status %d, want %d", r.StatusCode, c.status)
 			}
 		})
+	}
+}
+
+// TestClaimEvidenceIsNamedByContent is the audit's case: evidence named .bat, .hta, .html or .svg
+// reached office staff under that name. Evidence is checked by content like every upload; a name is
+// cleaned (no control or format characters such as the right-to-left override, no "." or "..") and
+// takes the ending of its content; downloads are attachments with nosniff, old rows included.
+func TestClaimEvidenceIsNamedByContent(t *testing.T) {
+	ts := newTestServer(t, nil)
+	path, uscc, office := ts.openClaimNotice()
+	pdf := "%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+	cases := []struct {
+		file, body string
+		status     int
+		stored     string
+	}{
+		{"run.bat", "@echo off\r\ndel /q C:\\*\r\n", 201, "run.txt"},
+		{"app.hta", "<HTA:APPLICATION ID=x>\r\nMsgBox 1\r\n", 201, "app.txt"},
+		{"image.svg", `<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`, 201, "image.txt"},
+		{"page.html", "<!doctype html><html><body>x</body></html>", 415, ""},
+		{"合同\u202efdp.exe", pdf, 201, "合同fdp.pdf"},
+		{"scan\u200b\u0085.jpg", pdf, 201, "scan.pdf"},
+		{"..", pdf, 422, ""},
+		{". . .", pdf, 422, ""},
+		{"program.exe", "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff", 415, ""},
+	}
+	for i, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			ts.clock.t = ts.clock.t.Add(time.Minute) // past the claim rate limit
+			var buf bytes.Buffer
+			w := multipart.NewWriter(&buf)
+			for k, v := range map[string]string{"institution": uscc, "name": "欧阳娜娜", "id_number": residentID(fmt.Sprintf("110105194912310%02d", i)),
+				"phone": "13812345678", "principal": "100000"} {
+				w.WriteField(k, v)
+			}
+			fw, _ := w.CreateFormFile("files", c.file)
+			fw.Write([]byte(c.body))
+			w.Close()
+			req := httptest.NewRequest("POST", path, &buf)
+			req.Header.Set("Content-Type", w.FormDataContentType())
+			r := ts.do(req)
+			if r.StatusCode != c.status {
+				t.Fatalf("status %d, want %d: %.300s", r.StatusCode, c.status, r.body)
+			}
+			if c.status != 201 {
+				return
+			}
+			var a models.Attachment
+			if err := ts.store.DB(context.Background()).Where("claim_id IS NOT NULL").Order("id DESC").Take(&a).Error; err != nil {
+				t.Fatal(err)
+			}
+			if a.Name != c.stored {
+				t.Fatalf("stored as %q, want %q", a.Name, c.stored)
+			}
+		})
+	}
+	// An evidence row stored before names followed content is downloaded under a name that does.
+	var a models.Attachment
+	db := ts.store.DB(context.Background())
+	db.Where("name = ?", "run.txt").Take(&a)
+	db.Model(&a).Update("name", "old\u202elmth.bat")
+	staff := ts.newNoticeBrowser(&office)
+	noticeID := strings.Split(path, "/")[4]
+	r := staff.get("/office/notices/" + noticeID + fmt.Sprintf("/evidence/%d", a.ID))
+	if r.StatusCode != 200 {
+		t.Fatalf("download: %d", r.StatusCode)
+	}
+	cd := r.Header.Get("Content-Disposition")
+	if !strings.HasPrefix(cd, "attachment;") || !strings.Contains(cd, `filename="oldlmth.txt"`) ||
+		r.Header.Get("X-Content-Type-Options") != "nosniff" || r.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
+		t.Fatalf("download headers: %q, %q, %q", cd, r.Header.Get("X-Content-Type-Options"), r.Header.Get("Content-Type"))
 	}
 }

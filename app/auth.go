@@ -6,8 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"math"
 	"net/url"
+	"path"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -49,6 +54,48 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// guardAPICookie keeps a browser's session cookie from authorising API writes on its own: another
+// site can make a logged-in browser send a POST with its cookie (as text/plain, a form, multipart)
+// but can neither read the CSRF token nor set a same-origin Origin. An API write is therefore made as
+// the session's user only with the X-CSRF-Token header of the browser's form token and an Origin of
+// this portal (or, without Origin, a Referer on it); otherwise it goes on without a user, so public
+// writes (claims) still work and the others are refused (403 "csrf", see requireLogin). Bearer
+// tokens are not sent by browsers on their own and need neither.
+func (s *Server) guardAPICookie(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if bearer, _ := c.Locals("bearer").(bool); bearer || currentUser(c) == nil {
+		return c.Next()
+	}
+	sent := c.Get("X-CSRF-Token")
+	if len(c.Cookies(csrfCookie)) != 32 || sent == "" || !hmac.Equal([]byte(sent), []byte(s.csrfToken(c))) || !s.sameOrigin(c) {
+		c.Locals("user", nil)
+		c.Locals("csrfRefused", true)
+	}
+	return c.Next()
+}
+
+// sameOrigin reports whether the request's Origin (or, when a browser sends none, its Referer) is
+// this portal: the origin of PILU_BASE_URL or the one the request was sent to. "null" and absent
+// both fail.
+func (s *Server) sameOrigin(c *fiber.Ctx) bool {
+	from := c.Get(fiber.HeaderOrigin)
+	if from == "" {
+		from = c.Get(fiber.HeaderReferer)
+	}
+	u, err := url.Parse(from)
+	if from == "" || err != nil || u.Scheme == "" || u.Host == "" {
+		return false
+	}
+	origin := strings.ToLower(u.Scheme + "://" + u.Host)
+	if base, err := url.Parse(s.cfg.BaseURL); err == nil && origin == strings.ToLower(base.Scheme+"://"+base.Host) {
+		return true
+	}
+	return origin == strings.ToLower(c.Protocol()+"://"+c.Get(fiber.HeaderHost))
+}
+
 // currentUser returns the logged-in user or nil.
 func currentUser(c *fiber.Ctx) *models.User {
 	u, _ := c.Locals("user").(*models.User)
@@ -59,6 +106,9 @@ func currentUser(c *fiber.Ctx) *models.User {
 func (s *Server) requireLogin(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Next()
+	}
+	if refused, _ := c.Locals("csrfRefused").(bool); refused {
+		return fail(403, "csrf", "")
 	}
 	if isAPI(c) {
 		return fail(401, "unauthorized", "")
@@ -107,9 +157,10 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// loginForm is what the login page shows again after a failure.
+// loginForm is what the login page shows again after a failure; Wait says, in the reader's
+// language, how long a throttled client waits.
 type loginForm struct {
-	Email, Next, Error string
+	Email, Next, Error, Wait string
 }
 
 func (s *Server) showLogin(c *fiber.Ctx) error {
@@ -117,7 +168,7 @@ func (s *Server) showLogin(c *fiber.Ctx) error {
 }
 
 // login checks the password (one message for an unknown account and a wrong password; throttled
-// per account and per client) and starts a session.
+// per account and client address and per address, as models.LoginDelay says) and starts a session.
 func (s *Server) login(c *fiber.Ctx) error {
 	form := loginForm{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
 	if form.Email == "" || c.FormValue("password") == "" {
@@ -131,8 +182,12 @@ func (s *Server) login(c *fiber.Ctx) error {
 		form.Error = "login.bad"
 		return s.render(c.Status(401), "login", pageData{Title: "login.title", Data: form})
 	case errors.As(err, &throttled):
-		form.Error = "login.throttled"
-		c.Set("Retry-After", "900")
+		wait := max(int(math.Ceil(throttled.Until.Sub(s.now()).Seconds())), 1)
+		form.Error, form.Wait = "login.throttled", s.views.t(s.lang(c), "login.wait_seconds", wait)
+		if wait > 90 {
+			form.Wait = s.views.t(s.lang(c), "login.wait_minutes", (wait+59)/60)
+		}
+		c.Set("Retry-After", strconv.Itoa(wait))
 		return s.render(c.Status(429), "login", pageData{Title: "login.title", Data: form})
 	case err != nil:
 		return err
@@ -171,10 +226,38 @@ func homeOf(u models.User) string {
 	return "/"
 }
 
-// safeNext keeps only local paths, so that the login page cannot redirect elsewhere.
+// safeNext keeps only a path of this portal, normalised, so that the login page cannot send anyone
+// elsewhere; anything else is "" (the role's own page). Refused: anything that is not a path starting
+// with one "/" (schemes, hosts, "//" and "/\", which browsers read as another host), and control
+// characters, whitespace or backslashes anywhere, before or after percent-decoding (browsers drop a
+// tab or a newline from a URL, so "/\t/evil.example" would lead to //evil.example).
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if next == "" || len(next) > 2048 {
 		return ""
 	}
-	return next
+	decoded, err := url.PathUnescape(next)
+	if err != nil {
+		return ""
+	}
+	for _, v := range []string{next, decoded} {
+		if !strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") || strings.HasPrefix(v, "/\\") ||
+			strings.ContainsFunc(v, func(r rune) bool {
+				return r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) || r == utf8.RuneError ||
+					unicode.Is(unicode.Bidi_Control, r)
+			}) {
+			return ""
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return ""
+	}
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") {
+		return ""
+	}
+	return (&url.URL{Path: clean, RawQuery: u.RawQuery}).RequestURI()
 }

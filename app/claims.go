@@ -16,6 +16,14 @@ import (
 // claim with the same ID number against the same institution on the same notice is accepted with
 // status "duplicate" (the claimant still gets a receipt; the office sees both).
 
+// The claim limits per client address and process, loopback included (they stand apart from the
+// API's limits, which spare loopback clients): claimsPerMinute claims, not counting those refused as
+// invalid (422), which have an allowance of invalidClaimsPerMinute of their own.
+const (
+	claimsPerMinute        = 10
+	invalidClaimsPerMinute = 30
+)
+
 // sealer derives the personal-data keys from PILU_SECRET.
 func (s *Server) sealer() *models.Sealer { return models.NewSealer(s.cfg.Secret) }
 
@@ -88,9 +96,6 @@ func (s *Server) apiFileClaim(c *fiber.Ctx) error {
 			return fe
 		}
 	} else {
-		if c.Request().Header.ContentLength() > MaxFormBody {
-			return fail(413, "too_large", "")
-		}
 		if err := bindJSON(c, &r); err != nil {
 			return err
 		}

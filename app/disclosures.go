@@ -172,7 +172,8 @@ func (s *Server) sendAttachment(c *fiber.Ctx, a models.Attachment, public bool) 
 		return err
 	}
 	c.Set(fiber.HeaderContentType, a.ContentType)
-	c.Set(fiber.HeaderContentDisposition, contentDisposition(a.Name))
+	// Rows stored before names followed their content are named here as they would be now.
+	c.Set(fiber.HeaderContentDisposition, contentDisposition(nameForType(cleanFileName(a.Name), a.ContentType)))
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	c.Set("Digest", "sha-256="+a.SHA256)

@@ -47,7 +47,7 @@ func classify(err error) *apiError {
 		return &apiError{Status: 404, Code: "not_found"}
 	case errors.Is(err, models.ErrConflict):
 		return &apiError{Status: 409, Code: "conflict", Message: conflictMessage(err)}
-	case errors.Is(err, blob.ErrTooLarge):
+	case errors.Is(err, blob.ErrTooLarge), errors.Is(err, errBodyTooLarge):
 		return &apiError{Status: 413, Code: "too_large"}
 	case errors.Is(err, blob.ErrUnavailable), errors.Is(err, ErrRebuilding), models.Unavailable(err):
 		return &apiError{Status: 503, Code: "unavailable"}
@@ -71,7 +71,7 @@ func conflictMessage(err error) string {
 
 func codeFor(status int) string {
 	return map[int]string{400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-		405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_type", 422: "invalid",
+		405: "method_not_allowed", 408: "request_timeout", 409: "conflict", 413: "too_large", 415: "unsupported_type", 422: "invalid",
 		429: "too_many_requests", 503: "unavailable"}[status]
 }
 
@@ -114,6 +114,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		c.Set("Retry-After", "15") // a backing service is restarting or cut off; it usually returns soon
 	}
 	c.Set("Cache-Control", "no-store")
+	if c.Request().Header.ContentLength() != 0 && c.Context().RequestBodyStream() != nil {
+		c.Context().SetConnectionClose() // the rest of a streamed body may be unread
+	}
 	if isAPI(c) {
 		return c.Status(e.Status).JSON(fiber.Map{"error": e})
 	}

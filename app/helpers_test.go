@@ -68,6 +68,12 @@ type testServer struct {
 // newTestServer opens a server on a fresh data folder with env (demo off unless env says so).
 func newTestServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
+	return newTestServerWith(t, env, Options{})
+}
+
+// newTestServerWith is newTestServer with options (its log, clock and output are the test's).
+func newTestServerWith(t *testing.T, env map[string]string, opt Options) *testServer {
+	t.Helper()
 	dir := t.TempDir()
 	full := map[string]string{"PILU_DATA_DIR": dir, "PILU_DEMO": "0", "PILU_ADDR": "127.0.0.1:0", "PILU_BASE_URL": "http://pilu.test"}
 	for k, v := range env {
@@ -78,7 +84,8 @@ func newTestServer(t *testing.T, env map[string]string) *testServer {
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, models.ChinaZone)}
-	srv, err := Open(context.Background(), cfg, Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clk.Now, Out: io.Discard})
+	opt.Log, opt.Now, opt.Out = slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now, io.Discard
+	srv, err := Open(context.Background(), cfg, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

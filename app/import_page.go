@@ -93,21 +93,31 @@ func (s *Server) spoolImport(c *fiber.Ctx) (path, name string, fields map[string
 	if perr != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
 		return "", "", fields, &apiError{Status: 415, Code: "unsupported_type", Message: "send multipart/form-data"}
 	}
-	var body io.Reader = c.Context().RequestBodyStream()
-	if body == nil {
-		body = strings.NewReader(string(c.Body()))
+	lim := uploadLimits{MaxFiles: 1, MaxFileSize: MaxImportFile}
+	body, err := uploadBody(c, lim.maxBody())
+	if err != nil {
+		return "", "", fields, &importFileError{413, fmt.Sprintf("the file is over %d MiB", MaxImportFile>>20)}
 	}
 	mr := multipart.NewReader(body, params["boundary"])
 	for {
 		part, perr := mr.NextPart()
-		if errors.Is(perr, io.EOF) {
+		if perr == io.EOF { // the closing boundary; a body cut short is a wrapped EOF
 			break
 		}
 		if perr != nil {
-			return path, name, fields, &apiError{Status: 400, Code: "bad_request", Message: "malformed multipart body"}
+			return path, name, fields, multipartError(perr)
+		}
+		if part.FormName() == "" {
+			return path, name, fields, multipartError(errors.New("a part without a form name"))
 		}
 		if part.FormName() != "file" {
-			b, _ := io.ReadAll(io.LimitReader(part, 1024))
+			if len(fields) >= defaultMaxFields {
+				return path, name, fields, fail(413, "too_large", fmt.Sprintf("at most %d form fields", defaultMaxFields))
+			}
+			b, rerr := io.ReadAll(io.LimitReader(part, 1024))
+			if rerr != nil {
+				return path, name, fields, multipartError(rerr)
+			}
 			fields[part.FormName()] = string(b)
 			continue
 		}
@@ -122,10 +132,10 @@ func (s *Server) spoolImport(c *fiber.Ctx) (path, name string, fields map[string
 		path = tmp.Name()
 		n, cerr := io.Copy(tmp, io.LimitReader(part, MaxImportFile+1))
 		tmp.Close()
-		if cerr != nil {
-			return path, name, fields, &apiError{Status: 400, Code: "bad_request", Message: "the upload was interrupted"}
+		if cerr != nil && !errors.Is(cerr, errBodyTooLarge) {
+			return path, name, fields, multipartError(cerr)
 		}
-		if n > MaxImportFile {
+		if n > MaxImportFile || cerr != nil {
 			return path, name, fields, &importFileError{413, fmt.Sprintf("the file is over %d MiB", MaxImportFile>>20)}
 		}
 	}

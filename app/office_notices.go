@@ -13,8 +13,9 @@ import (
 	"pilu/models"
 )
 
-// noticeUploads bound the attachments of a notice.
-var noticeUploads = uploadLimits{MaxFiles: 10, MaxFileSize: MaxAttachmentSize}
+// noticeUploads bound the attachments of a notice and its form, which has a pick_ field for each
+// institution the office ticks (a province lists a few thousand at most).
+var noticeUploads = uploadLimits{MaxFiles: 10, MaxFileSize: MaxAttachmentSize, MaxFields: 20000, MaxFieldBytes: 8 << 20}
 
 // noticeRequest is a notice as the API receives it (CONTRACT.md: institutions as [{"uscc": …}],
 // window as {"days": N, "unit": …}).

@@ -33,6 +33,20 @@ func newRateLimiter(n int, per time.Duration, now func() time.Time) *rateLimiter
 
 // allow takes a token for key; when none is left it reports how long until one is.
 func (l *rateLimiter) allow(key string) (bool, time.Duration) {
+	return l.take(key, true)
+}
+
+// refund gives back a token taken for key, for a request that is not to count.
+func (l *rateLimiter) refund(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[key]; ok {
+		b.tokens = min(l.burst, b.tokens+1)
+	}
+}
+
+// take is allow that takes the token only when take is true (otherwise it only looks).
+func (l *rateLimiter) take(key string, take bool) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -49,7 +63,9 @@ func (l *rateLimiter) allow(key string) (bool, time.Duration) {
 	}
 	b.at = now
 	if b.tokens >= 1 {
-		b.tokens--
+		if take {
+			b.tokens--
+		}
 		return true, 0
 	}
 	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
@@ -85,13 +101,54 @@ func (l *rateLimiter) limitBy(scope string) fiber.Handler {
 func (l *rateLimiter) admit(c *fiber.Ctx, scope string) error {
 	key := scope + "|" + c.IP()
 	ok, wait := l.allow(key)
+	l.setHeaders(c, key)
+	if ok {
+		return c.Next()
+	}
+	return tooMany(c, wait)
+}
+
+// setHeaders sets the RateLimit-* headers of key's bucket.
+func (l *rateLimiter) setHeaders(c *fiber.Ctx, key string) {
 	remaining, reset := l.remaining(key)
 	c.Set("RateLimit-Limit", strconv.Itoa(int(l.burst)))
 	c.Set("RateLimit-Remaining", strconv.Itoa(remaining))
 	c.Set("RateLimit-Reset", strconv.Itoa(reset))
-	if ok {
-		return c.Next()
-	}
+}
+
+// tooMany is the 429 answer, with the seconds to wait.
+func tooMany(c *fiber.Ctx, wait time.Duration) error {
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
 	return fail(429, "too_many_requests", "")
+}
+
+// limitValid is limitBy for claims: a request refused as invalid (422: a mistyped ID number, an
+// amount in the wrong form) gives its token back, so that a claimant who corrects a form is not kept
+// out by the limit, and takes one from invalid instead, a looser allowance of its own; once that is
+// spent the client waits like any other (evidence files are stored before the form is judged, so
+// invalid claims are not free for the server).
+func (l *rateLimiter) limitValid(scope string, invalid *rateLimiter) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		key := scope + "|" + c.IP()
+		if ok, wait := invalid.take(key, false); !ok {
+			invalid.setHeaders(c, key) // the allowance that refused
+			return tooMany(c, wait)
+		}
+		ok, wait := l.allow(key)
+		l.setHeaders(c, key)
+		if !ok {
+			return tooMany(c, wait)
+		}
+		err := c.Next()
+		status := c.Response().StatusCode()
+		if err != nil {
+			status = classify(err).Status
+		}
+		if status == fiber.StatusUnprocessableEntity {
+			l.refund(key)
+			invalid.allow(key)
+			l.setHeaders(c, key)
+		}
+		return err
+	}
 }

@@ -24,9 +24,9 @@ func (s *Server) routes() *fiber.App {
 	web := fiber.New(fiber.Config{
 		AppName:                      "pilu",
 		ErrorHandler:                 s.handleError,
-		BodyLimit:                    4 << 20,  // forms and JSON; uploads stream past it
-		ReadBufferSize:               16 << 10, // long search URLs (a 1,000-character query)
-		ReadTimeout:                  60 * time.Second,
+		BodyLimit:                    4 << 20,       // forms and JSON; uploads stream past it
+		ReadBufferSize:               16 << 10,      // long search URLs (a 1,000-character query)
+		ReadTimeout:                  s.readTimeout, // a body still arriving then is answered 408
 		WriteTimeout:                 120 * time.Second,
 		IdleTimeout:                  120 * time.Second,
 		DisableStartupMessage:        true,
@@ -44,6 +44,7 @@ func (s *Server) routes() *fiber.App {
 	web.Use(s.observe) // outside recover: a panic is answered and logged as a 500 with its request id
 	web.Use(recover.New())
 	web.Use(securityHeaders)
+	web.Use(limitBodies) // before anything reads a body: forms and JSON 1 MiB, uploads their own
 
 	web.Get("/healthz", s.healthz)
 	web.Get("/readyz", s.readyz)
@@ -55,6 +56,7 @@ func (s *Server) routes() *fiber.App {
 	// Open data (issue 7): compression, HTTP caching with revalidation, per-client API rate limits.
 	open := newOpenData(s)
 	web.Use(compressText)
+	web.Use("/api/v1", s.guardAPICookie) // a session cookie alone authorises no API write
 	web.Use("/api/v1", open.limitAPI)
 	web.Use(open.httpCache)
 
@@ -104,10 +106,11 @@ func (s *Server) routes() *fiber.App {
 	// process); the public sees zombie lists, countdowns, claim counts and transfer lists.
 	noticeOffice := s.requireRole(models.RoleOffice)
 	claimReader := s.requireRole(models.RoleOffice, models.RoleAdmin)
-	claimLimit := newRateLimiter(10, time.Minute, s.now)
+	claimLimit := newRateLimiter(claimsPerMinute, time.Minute, s.now)
+	invalidClaims := newRateLimiter(invalidClaimsPerMinute, time.Minute, s.now)
 	web.Get("/zombies", s.listZombies)
 	web.Get("/notices/:id/claims/new", s.newClaimForm)
-	web.Post("/notices/:id/claims", claimLimit.limitBy("claim"), s.checkUploadCSRF, s.fileClaim)
+	web.Post("/notices/:id/claims", claimLimit.limitValid("claim", invalidClaims), s.checkUploadCSRF, s.fileClaim)
 	web.Get("/notices/:id/transfer", s.showTransfer)
 	web.Get("/notices/:id/transfer.csv", s.exportTransferCSV)
 	web.Get("/notices/:id/transfer.xlsx", s.exportTransferXLSX)
@@ -131,7 +134,7 @@ func (s *Server) routes() *fiber.App {
 	api.Post("/notices/:id/publish", noticeOffice, limitBody, s.apiPublishNotice)
 	api.Post("/notices/:id/corrections", noticeOffice, limitBody, s.apiCorrectNotice)
 	api.Post("/notices/:id/outcomes", noticeOffice, limitBody, s.apiRecordOutcome)
-	api.Post("/notices/:id/claims", claimLimit.limitBy("claim"), s.apiFileClaim)
+	api.Post("/notices/:id/claims", claimLimit.limitValid("claim", invalidClaims), s.apiFileClaim)
 	api.Get("/notices/:id/claims", claimReader, s.apiListClaims)
 	api.Post("/notices/:id/claims/:cid", noticeOffice, limitBody, s.apiDecideClaim)
 	api.Post("/claims/status", claimLimit.limitBy("status"), limitBody, s.apiClaimStatus)

@@ -34,6 +34,8 @@ type Server struct {
 	web     *fiber.App
 	bg      sync.WaitGroup
 	cancel  context.CancelFunc
+	// readTimeout bounds the arrival of one request (Options.ReadTimeout).
+	readTimeout time.Duration
 }
 
 // Options adjusts a Server for tests and commands.
@@ -41,6 +43,9 @@ type Options struct {
 	Log *slog.Logger
 	Now func() time.Time // the clock; tests move it
 	Out io.Writer        // where the demo logins are printed
+	// ReadTimeout is how long a request may take to arrive, body included (60 s when zero); past it
+	// the answer is 408. Tests shorten it.
+	ReadTimeout time.Duration
 }
 
 // Open prepares the data folder, connects the database and the blob store, migrates, loads the demo
@@ -55,7 +60,10 @@ func Open(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	if err := cfg.prepareDataDir(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: opt.Log, now: opt.Now}
+	if opt.ReadTimeout == 0 {
+		opt.ReadTimeout = 60 * time.Second
+	}
+	s := &Server{cfg: cfg, log: opt.Log, now: opt.Now, readTimeout: opt.ReadTimeout}
 	s.metrics = newMetrics(s)
 	store, err := models.Open(cfg.DB)
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pilu/models"
 )
 
 func TestConfigRejectsBadValues(t *testing.T) {
@@ -260,13 +262,13 @@ func TestLoginLogoutAndCSRF(t *testing.T) {
 			if home := ts.get("/", "Cookie", sessionCookie+"="+sess.Value); strings.Contains(home.body, "gd@example.cn") {
 				t.Fatal("the session must end at logout")
 			}
-			// Throttling: five failures lock the account; the message stays the same kind.
-			for i := 0; i < 5; i++ {
+			// Throttling: past the free failures this client waits, told for how long.
+			for i := 0; i < models.LoginFreeFailures; i++ {
 				ts.postForm("/login", form("gd@example.cn", "wrong", token), csrf)
 			}
 			r = ts.postForm("/login", form("gd@example.cn", pw, token), csrf)
-			if r.StatusCode != 429 || r.Header.Get("Retry-After") == "" {
-				t.Fatalf("throttled login: %d", r.StatusCode)
+			if r.StatusCode != 429 || r.Header.Get("Retry-After") != "2" || !strings.Contains(r.body, "请 2 秒后再试") {
+				t.Fatalf("throttled login: %d, Retry-After %q", r.StatusCode, r.Header.Get("Retry-After"))
 			}
 			if r := ts.postForm("/login?next=//evil.example", form("x", "y", token), csrf); strings.Contains(r.Header.Get("Location"), "evil") {
 				t.Fatal("open redirect")

@@ -91,25 +91,22 @@ func (s *Server) verifyUpload(c *fiber.Ctx) error {
 // hashUpload reads the multipart part named "file" of a streamed request and returns its SHA-256:
 // 415 when the request is not multipart, 422 without a file, 413 over limit.
 func hashUpload(c *fiber.Ctx, limit int64) (string, error) {
-	if n := c.Request().Header.ContentLength(); n > 0 && int64(n) > limit+maxFieldBytes {
-		return "", fail(413, "too_large", "")
-	}
 	mediaType, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
 		return "", fail(415, "unsupported_type", "send multipart/form-data")
 	}
-	var body io.Reader = c.Context().RequestBodyStream()
-	if body == nil {
-		body = strings.NewReader(string(c.Body()))
+	body, err := uploadBody(c, limit+maxFieldBytes)
+	if err != nil {
+		return "", err
 	}
 	mr := multipart.NewReader(body, params["boundary"])
 	for {
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF { // the closing boundary; a body cut short is a wrapped EOF
 			return "", &apiError{Status: 422, Code: "invalid", Fields: map[string]string{"file": "choose a file"}}
 		}
 		if err != nil {
-			return "", fail(400, "bad_request", "malformed multipart body")
+			return "", multipartError(err)
 		}
 		if part.FormName() != "file" || part.FileName() == "" {
 			io.Copy(io.Discard, io.LimitReader(part, maxFieldBytes))
@@ -119,7 +116,7 @@ func hashUpload(c *fiber.Ctx, limit int64) (string, error) {
 		n, err := io.Copy(h, io.LimitReader(part, limit+1))
 		switch {
 		case err != nil:
-			return "", fail(400, "bad_request", "the upload was interrupted")
+			return "", multipartError(err)
 		case n > limit:
 			return "", fail(413, "too_large", "")
 		case n == 0:

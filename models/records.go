@@ -30,13 +30,13 @@ type APIToken struct {
 	LastUsedAt *time.Time
 }
 
-// LoginAttempt counts failed logins per key (account or client address) so that guessing is throttled
-// across every process that shares the database.
+// LoginAttempt counts failed logins per key (an account and client address pair, or an address) so
+// that guessing is throttled across every process that shares the database (see LoginDelay).
 type LoginAttempt struct {
-	Key         string `gorm:"primaryKey;size:300"`
-	Failures    int
-	WindowStart time.Time
-	LockedUntil time.Time
+	Key         string    `gorm:"primaryKey;size:300"`
+	Failures    int       // failures counted since WindowStart
+	WindowStart time.Time // the first failure counted
+	LockedUntil time.Time // no attempt is checked before this; the last failure when there is no wait
 }
 
 // Institution is one online-lending institution on a province's list (名单制管理).

@@ -20,20 +20,57 @@ import (
 // ErrBadLogin is returned for an unknown account and for a wrong password alike.
 var ErrBadLogin = errors.New("models: wrong email or password")
 
-// ErrThrottled is returned while an account or client is locked after repeated failed logins.
+// ErrThrottled is returned while logins from a client address (to one account or to any) have to
+// wait after repeated failures; Until is when the next attempt is checked.
 type ErrThrottled struct{ Until time.Time }
 
 func (e ErrThrottled) Error() string {
 	return "models: too many failed logins; try again after " + e.Until.UTC().Format(time.RFC3339)
 }
 
-// Login throttling: after MaxLoginFailures failures within LoginWindow the key is locked for LoginLock.
+// Login throttling follows OWASP's advice against online guessing (Authentication Cheat Sheet,
+// "Login Throttling") without letting a stranger lock anyone out: failures are counted per account
+// and client address together, with a delay that grows with each failure, and per client address
+// alone, with a looser limit against one address trying many accounts. Nothing is counted per
+// account alone, so failures from one address never stop the right password from another. Counts
+// older than LoginWindow are forgotten and their rows deleted.
 const (
-	MaxLoginFailures = 5
-	LoginWindow      = 15 * time.Minute
-	LoginLock        = 15 * time.Minute
-	SessionLifetime  = 12 * time.Hour
+	// LoginFreeFailures is how many failed logins an account and address pair may make before each
+	// further attempt waits.
+	LoginFreeFailures = 3
+	// LoginFirstDelay is the wait after the first failure past LoginFreeFailures; each further
+	// failure doubles it, up to LoginMaxDelay.
+	LoginFirstDelay = 2 * time.Second
+	// LoginMaxDelay is the longest wait between two attempts of one account and address pair.
+	LoginMaxDelay = 15 * time.Minute
+	// MaxAddressFailures is how many failed logins one client address may make, over all accounts,
+	// in a LoginWindow; past it the address waits for the window to end.
+	MaxAddressFailures = 30
+	// LoginWindow is how long failures are remembered: a pair's count starts again after a
+	// LoginWindow without failures (past its last wait), an address's count every LoginWindow.
+	LoginWindow = 15 * time.Minute
+	// SessionLifetime is how long a browser session lasts.
+	SessionLifetime = 12 * time.Hour
 )
+
+// LoginDelay is the wait before the next attempt of an account and address pair after failures
+// failed logins: none up to LoginFreeFailures, then LoginFirstDelay doubling up to LoginMaxDelay.
+func LoginDelay(failures int) time.Duration {
+	if failures < LoginFreeFailures {
+		return 0
+	}
+	d := LoginFirstDelay
+	for i := LoginFreeFailures; i < failures && d < LoginMaxDelay; i++ {
+		d *= 2
+	}
+	return min(d, LoginMaxDelay)
+}
+
+// loginKeys are the throttling keys of an attempt: the account and address pair (hashed, so that a
+// long address fits the key column) and the address alone.
+func loginKeys(email, client string) (pair, address string) {
+	return "pair:" + sha256Hex(email+"\x00"+client), "client:" + client
+}
 
 // NewUser describes an account to create.
 type NewUser struct {
@@ -108,16 +145,25 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (u User, password, t
 	return u, password, token, nil
 }
 
-// Authenticate checks an email and password, throttling by account and by client key (an address).
+// Authenticate checks an email and password, throttled as the Login constants say: while the
+// account and address pair or the address must wait, the password is not checked and ErrThrottled
+// names the time of the next attempt. A success forgets the pair's failures (not the address's: one
+// own account must not reset a guessing run over others).
 func (s *Store) Authenticate(ctx context.Context, email, password, client string, now time.Time) (User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	keys := []string{"account:" + email, "client:" + client}
-	for _, k := range keys {
-		var a LoginAttempt
-		err := s.db.WithContext(ctx).Where("`key` = ?", k).Take(&a).Error
-		if err == nil && a.LockedUntil.After(now) {
-			return User{}, ErrThrottled{Until: a.LockedUntil}
+	pair, address := loginKeys(email, client)
+	var held []LoginAttempt
+	if err := s.db.WithContext(ctx).Where("`key` IN ? AND locked_until > ?", []string{pair, address}, now).Find(&held).Error; err != nil {
+		return User{}, fmt.Errorf("models: load login attempts: %w", err)
+	}
+	if len(held) > 0 {
+		until := held[0].LockedUntil
+		for _, a := range held[1:] {
+			if a.LockedUntil.After(until) {
+				until = a.LockedUntil
+			}
 		}
+		return User{}, ErrThrottled{Until: until}
 	}
 	var u User
 	err := s.db.WithContext(ctx).Where("email = ?", email).Take(&u).Error
@@ -130,36 +176,54 @@ func (s *Store) Authenticate(ctx context.Context, email, password, client string
 		if err != nil {
 			VerifyPassword(dummyHash, password)
 		}
-		for _, k := range keys {
-			if ferr := s.recordFailure(ctx, k, now); ferr != nil {
-				return User{}, ferr
-			}
+		if ferr := s.recordFailure(ctx, pair, address, now); ferr != nil {
+			return User{}, ferr
 		}
 		return User{}, ErrBadLogin
 	}
-	s.db.WithContext(ctx).Where("`key` IN ?", keys).Delete(&LoginAttempt{})
+	s.db.WithContext(ctx).Where("`key` = ?", pair).Delete(&LoginAttempt{})
 	return u, nil
 }
 
-func (s *Store) recordFailure(ctx context.Context, key string, now time.Time) error {
+// recordFailure counts a failed login for its pair and its address and deletes the rows of
+// failures older than LoginWindow. A row's LockedUntil is the end of its wait, or the time of its
+// last failure when there is none.
+func (s *Store) recordFailure(ctx context.Context, pair, address string, now time.Time) error {
 	return s.Tx(ctx, func(tx *gorm.DB) error {
-		var a LoginAttempt
-		err := tx.Where("`key` = ?", key).Take(&a).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return tx.Create(&LoginAttempt{Key: key, Failures: 1, WindowStart: now}).Error
+		old := now.Add(-LoginWindow)
+		if err := tx.Where("window_start < ? AND locked_until < ?", old, old).Delete(&LoginAttempt{}).Error; err != nil {
+			return fmt.Errorf("models: prune login attempts: %w", err)
 		}
-		if err != nil {
-			return err
+		for _, key := range []string{pair, address} {
+			var a LoginAttempt
+			err := tx.Where("`key` = ?", key).Take(&a).Error
+			switch {
+			case errors.Is(err, gorm.ErrRecordNotFound):
+				a = LoginAttempt{Key: key, WindowStart: now}
+			case err != nil:
+				return fmt.Errorf("models: load login attempt: %w", err)
+			}
+			if key == pair {
+				if now.Sub(a.LockedUntil) > LoginWindow {
+					a.Failures, a.WindowStart = 0, now
+				}
+				a.Failures++
+				a.LockedUntil = now.Add(LoginDelay(a.Failures))
+			} else {
+				if now.Sub(a.WindowStart) > LoginWindow {
+					a.Failures, a.WindowStart = 0, now
+				}
+				a.Failures++
+				a.LockedUntil = now
+				if a.Failures >= MaxAddressFailures {
+					a.LockedUntil = a.WindowStart.Add(LoginWindow)
+				}
+			}
+			if err := tx.Save(&a).Error; err != nil {
+				return fmt.Errorf("models: record login failure: %w", err)
+			}
 		}
-		if now.Sub(a.WindowStart) > LoginWindow {
-			a.Failures, a.WindowStart = 0, now
-		}
-		a.Failures++
-		if a.Failures >= MaxLoginFailures {
-			a.LockedUntil = now.Add(LoginLock)
-			a.Failures, a.WindowStart = 0, now
-		}
-		return tx.Save(&a).Error
+		return nil
 	})
 }
 
