@@ -319,7 +319,7 @@ func (l *demoLoader) notice(ctx context.Context, dn demoNotice) error {
 	if !open {
 		created = pub.Add(-26 * time.Hour)
 	}
-	n, err := s.store.CreateNotice(ctx, models.NewNotice{Kind: dn.Kind, Province: dn.Province, Batch: dn.Batch,
+	n, err := s.store.CreateNotice(ctx, models.NewNotice{Kind: models.NoticeKind(dn.Kind), Province: dn.Province, Batch: dn.Batch,
 		Title: dn.Title, Body: body, ClaimWhere: claimWhere, WindowDays: days, WindowUnit: unit, USCCs: usccs,
 		CorrectsID: corrects, Demo: true}, actor, created)
 	if err != nil {

@@ -196,7 +196,7 @@ func TestDemoDataSet(t *testing.T) {
 			published[n.ID] = true
 		}
 		for _, n := range notices {
-			kinds[n.Kind] = true
+			kinds[string(n.Kind)] = true
 			if !n.Demo || n.Number == nil || n.PublishedAt == nil || n.SHA256 != n.ContentHash() {
 				t.Errorf("notice %d (%s): demo %v, number %v, published %v, hash matches %v", n.ID, n.Title, n.Demo, n.Number, n.PublishedAt, n.SHA256 == n.ContentHash())
 			}
@@ -215,7 +215,7 @@ func TestDemoDataSet(t *testing.T) {
 				if n.WindowDays == 0 || n.Deadline == nil || n.ClaimWhere == "" {
 					t.Errorf("zombie list %s: window %d %s, deadline %v, claim where %q", n.Title, n.WindowDays, n.WindowUnit, n.Deadline, n.ClaimWhere)
 				}
-				switch n.StatusAt(now) {
+				switch n.Status(now) {
 				case "open":
 					open++
 					if n.PublishedAt.Year() < 2021 {
@@ -230,7 +230,7 @@ func TestDemoDataSet(t *testing.T) {
 						}
 					}
 				default:
-					t.Errorf("zombie list %s is %s", n.Title, n.StatusAt(now))
+					t.Errorf("zombie list %s is %s", n.Title, n.Status(now))
 				}
 			}
 			if n.Kind == "correction" && (n.CorrectsID == nil || !published[*n.CorrectsID]) {
