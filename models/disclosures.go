@@ -196,6 +196,16 @@ func (d Disclosure) ContentHash() string {
 	return hex.EncodeToString(h[:])
 }
 
+// DueDay is the last day to file a disclosure due by the end of a day (monthly data: by 24:00 of
+// the 5th working day, stored as DueAt, the instant that ends it, which is the next day's 00:00), as
+// YYYY-MM-DD in China time; "" when the disclosure has no due time. Show this, never DueAt's date.
+func (d Disclosure) DueDay() string {
+	if d.DueAt == nil {
+		return ""
+	}
+	return DateOf(d.DueAt.Add(-time.Nanosecond)).String()
+}
+
 // DisclosureByID loads a disclosure version with its figures, tranches and attachments.
 func (s *Store) DisclosureByID(ctx context.Context, id uint64) (Disclosure, error) {
 	var d Disclosure
