@@ -96,22 +96,21 @@ func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDis
 		case !time.Date(y, m, 1, 0, 0, 0, 0, ChinaZone).Before(time.Date(DateOf(now).Year, DateOf(now).Month, 1, 0, 0, 0, 0, ChinaZone)):
 			fe["period"] = "a month that has ended"
 		}
+		var prev *MonthlyFigures
+		if _, bad := fe["period"]; !bad {
+			if prev, err = s.previousFigures(ctx, in.ID, nd.Period); err != nil {
+				return d, err
+			}
+		}
 		if nd.Figures == nil {
 			fe["figures"] = "required for monthly data"
 		} else {
-			for k, v := range nd.Figures.Check() {
+			for k, v := range nd.Figures.Check(prev) {
 				fe["figures."+k] = v
 			}
 		}
 		if len(fe) == 0 {
 			d.Period = nd.Period
-			prev, err := s.previousFigures(ctx, in.ID, nd.Period)
-			if err != nil {
-				return d, err
-			}
-			for k, v := range nd.Figures.CheckAfter(prev) {
-				fe["figures."+k] = v
-			}
 			due, err := DefaultCalendar().MonthlyReportDue(nd.Period)
 			if err != nil {
 				fe["period"] = err.Error()

@@ -189,11 +189,18 @@ func TestInstitutionsAndClassification(t *testing.T) {
 	})
 }
 
+// figures is a figure set with the given balance and lenders that satisfies every figure rule.
 func figures(balance, lenders int64) *models.MonthlyFigures {
-	return &models.MonthlyFigures{CumLendingAmount: 10_000_000_00, CumLendingCount: 1000, OutstandingAmount: balance,
-		OutstandingCount: 100, CumLenders: 5000, CumBorrowers: 800, Lenders: lenders, Borrowers: 90,
-		OverdueAmount: balance / 20, OverdueCount: 3, Overdue90Amount: balance / 40, Overdue90Count: 1,
-		Top10Amount: balance / 5, LargestAmount: balance / 50}
+	f := &models.MonthlyFigures{CumLendingAmount: 10_000_000_00, CumLendingCount: 1000, CumLenders: 5000, CumBorrowers: 800, Lenders: lenders}
+	if balance > 0 {
+		f.OutstandingAmount, f.OutstandingCount, f.Borrowers = balance, 100, 90
+		f.Top10Amount = max(balance/5, 1)
+		f.LargestAmount = max(f.Top10Amount/4, 1)
+		if balance >= 40 {
+			f.OverdueAmount, f.OverdueCount, f.Overdue90Amount, f.Overdue90Count = balance/20, 3, balance/40, 1
+		}
+	}
+	return f
 }
 
 func TestMonthlyFiguresFiling(t *testing.T) {
