@@ -80,3 +80,18 @@ func TestFigureRulesOverHTTP(t *testing.T) {
 		})
 	}
 }
+
+// TestFigureRulesAreTranslated: each rule's refusal has a text in every catalog.
+func TestFigureRulesAreTranslated(t *testing.T) {
+	v, err := newViews()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range models.FigureRules {
+		for _, lang := range Languages {
+			if _, ok := v.catalogs[lang][modelMessageKey+r.Message()]; !ok {
+				t.Errorf("%s: no %s text for %q", r.Code, lang, modelMessageKey+r.Message())
+			}
+		}
+	}
+}
