@@ -36,7 +36,7 @@ func TestCatalogsAreComplete(t *testing.T) {
 		}
 	}
 	vocab := map[string][]string{"class.": models.Classes, "disposition.": models.Dispositions,
-		"disclosure_kind.": models.DisclosureKinds, "notice_kind.": models.NoticeKinds, "status.": models.NoticeStatuses}
+		"disclosure_kind.": models.DisclosureKinds, "notice_kind.": models.Strings(models.NoticeKinds), "status.": models.Strings(models.NoticeStatuses)}
 	for prefix, values := range vocab {
 		for _, v := range values {
 			if _, ok := cats["zh"][prefix+v]; !ok {

@@ -57,10 +57,10 @@ func (s *Server) claimClosed(c *fiber.Ctx, err error) error {
 	if !errors.As(err, &cc) {
 		return err
 	}
-	if cc.Status == "draft" {
+	if cc.Status == models.NoticeDraft {
 		return fiber.ErrNotFound
 	}
-	msg := s.views.t(s.lang(c), "claim.closed_"+cc.Status)
+	msg := s.views.t(s.lang(c), "claim.closed_"+string(cc.Status))
 	if cc.Deadline != nil {
 		msg += " " + s.views.t(s.lang(c), "claim.deadline_was", formatDateTime(s.lang(c), *cc.Deadline))
 	}
@@ -130,8 +130,8 @@ func (s *Server) claimTarget(c *fiber.Ctx, uscc string) (models.Notice, models.N
 	if err != nil {
 		return n, models.NoticeInstitution{}, err
 	}
-	if st := n.StatusAt(s.now()); st != "open" || n.WindowDays == 0 {
-		return n, models.NoticeInstitution{}, s.claimClosed(c, &models.ClaimClosedError{Status: st, Deadline: n.Deadline})
+	if now := s.now(); !n.AcceptsClaims(now) {
+		return n, models.NoticeInstitution{}, s.claimClosed(c, &models.ClaimClosedError{Status: n.Status(now), Deadline: n.Deadline})
 	}
 	uscc, _, _ = models.ParseUSCC(uscc)
 	for _, li := range n.Institutions {

@@ -319,7 +319,7 @@ func (l *demoLoader) notice(ctx context.Context, dn demoNotice) error {
 	if !open {
 		created = pub.Add(-26 * time.Hour)
 	}
-	n, err := s.store.CreateNotice(ctx, models.NewNotice{Kind: dn.Kind, Province: dn.Province, Batch: dn.Batch,
+	n, err := s.store.CreateNotice(ctx, models.NewNotice{Kind: models.NoticeKind(dn.Kind), Province: dn.Province, Batch: dn.Batch,
 		Title: dn.Title, Body: body, ClaimWhere: claimWhere, WindowDays: days, WindowUnit: unit, USCCs: usccs,
 		CorrectsID: corrects, Demo: true}, actor, created)
 	if err != nil {
@@ -486,8 +486,7 @@ func (l *demoLoader) filedAt(r *rand.Rand, period string, late int) (time.Time, 
 }
 
 // demoFigures generates an institution's monthly figures from 2018-07 on, following its profile;
-// every report passes the store's checks (cumulative figures never fall, overdue within the balance,
-// and so on).
+// every report satisfies every figure rule (models.FigureRules; TestDemoFiguresSatisfyRules).
 func demoFigures(r *rand.Rand, sp demoInstitution) []models.MonthlyFigures {
 	if sp.Months == 0 {
 		return nil
@@ -507,9 +506,9 @@ func demoFigures(r *rand.Rand, sp demoInstitution) []models.MonthlyFigures {
 	bal := sp.Scale*1_000_000 + r.Int64N(1_000_000)
 	lenders := sp.Lenders
 	cumLend := scale(bal, between(3, 6))
-	cumLendCount := cumLend / avgLoan
+	cumLendCount := max(cumLend/avgLoan, 1)
 	cumLenders := scale(lenders, between(2, 4))
-	cumBorrowers := bal/avgLoan*2 + r.Int64N(100)
+	cumBorrowers := min(max(bal/avgLoan*2+r.Int64N(100), 1), cumLendCount) // each borrowed at least once
 	var cumComp, cumCompCount int64
 	compensates := r.IntN(3) == 0
 	top10Share := between(0.03, 0.12)
@@ -560,15 +559,15 @@ func demoFigures(r *rand.Rand, sp demoInstitution) []models.MonthlyFigures {
 		f := models.MonthlyFigures{CumLendingAmount: cumLend, CumLendingCount: cumLendCount,
 			CumLenders: cumLenders, CumBorrowers: cumBorrowers, NewBusinessAmount: newBiz}
 		if bal > 0 {
-			count := max(scale(bal/avgLoan, between(0.9, 1.1)), 1)
+			count := min(max(scale(bal/avgLoan, between(0.9, 1.1)), 1), cumLendCount)
 			bp := min(max(od[0]+od[1]*i+r.IntN(81)-40, 0), 6000)
 			f.OutstandingAmount, f.OutstandingCount, f.Lenders = bal, count, max(lenders, 1)
-			f.Borrowers = max(scale(count, 0.85), 1)
+			f.Borrowers = min(max(scale(count, 0.85), 1), cumBorrowers)
 			f.OutstandingInterest = scale(bal, between(0.04, 0.07))
-			f.Top10Amount = scale(bal, top10Share*between(0.9, 1.1))
-			f.LargestAmount = scale(f.Top10Amount, between(0.12, 0.3))
+			f.Top10Amount = max(scale(bal, top10Share*between(0.9, 1.1)), 1)
+			f.LargestAmount = max(scale(f.Top10Amount, between(0.12, 0.3)), 1)
 			if r.IntN(4) == 0 {
-				f.RelatedAmount, f.RelatedCount = scale(bal, between(0.001, 0.004)), 1+r.Int64N(3)
+				f.RelatedAmount, f.RelatedCount = max(scale(bal, between(0.001, 0.004)), 1), min(1+r.Int64N(3), count)
 			}
 			f.OverdueAmount = bal * int64(bp) / 10000
 			if f.OverdueAmount > 0 {
@@ -576,9 +575,14 @@ func demoFigures(r *rand.Rand, sp demoInstitution) []models.MonthlyFigures {
 				share90 := between(0.3, 0.7)
 				f.Overdue90Amount = scale(f.OverdueAmount, share90)
 				f.Overdue90Count = min(scale(f.OverdueCount, share90), f.OverdueCount)
+				if f.Overdue90Amount == 0 {
+					f.Overdue90Count = 0
+				} else {
+					f.Overdue90Count = max(f.Overdue90Count, 1) // an amount overdue has its loans
+				}
 			}
 			if compensates && f.OverdueAmount > 0 {
-				cumComp += scale(f.OverdueAmount, between(0.02, 0.06))
+				cumComp += max(scale(f.OverdueAmount, between(0.02, 0.06)), 1)
 				cumCompCount += f.OverdueCount/10 + 1
 			}
 			lenders = f.Lenders

@@ -224,7 +224,7 @@ func (s *Server) attachmentVisible(c *fiber.Ctx, a models.Attachment) bool {
 		return false
 	case a.NoticeID != nil:
 		n, err := s.store.NoticeByID(ctx, *a.NoticeID)
-		return err == nil && (n.Status != "draft" || mayKeepProvince(u, n.Province))
+		return err == nil && (!n.IsDraft() || mayKeepProvince(u, n.Province))
 	}
 	var province string
 	err := s.store.DB(ctx).Model(&models.Institution{}).Select("institutions.province").

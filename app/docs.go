@@ -40,7 +40,7 @@ func loadDoc(ctx context.Context, st *models.Store, entity string, id uint64) (s
 	case "notice":
 		var n models.Notice
 		if n, err = st.NoticeByID(ctx, id); err == nil {
-			if n.Status == "draft" {
+			if n.IsDraft() {
 				return doc, false, nil
 			}
 			doc = noticeDoc(n)
@@ -92,7 +92,7 @@ func noticeDoc(n models.Notice) search.Doc {
 		codes = append(codes, li.USCC)
 	}
 	doc := search.Doc{Type: "notice", ID: strconv.FormatUint(n.ID, 10), Title: n.Title, Body: n.Body, Names: names, Codes: codes,
-		Province: n.Province, Kind: n.Kind, URL: "/notices/" + strconv.FormatUint(n.ID, 10), Demo: n.Demo}
+		Province: n.Province, Kind: string(n.Kind), URL: "/notices/" + strconv.FormatUint(n.ID, 10), Demo: n.Demo}
 	if n.PublishedAt != nil {
 		doc.Date = *n.PublishedAt
 	}
@@ -127,7 +127,7 @@ func feedPaged(ctx context.Context, st *models.Store, page int, add func(search.
 	var nIn, nDi, nNo int64
 	db.Model(&models.Institution{}).Count(&nIn)
 	db.Model(&models.Disclosure{}).Distinct("root_id").Count(&nDi)
-	db.Model(&models.Notice{}).Where("status <> ?", "draft").Count(&nNo)
+	models.PublishedQuery(db.Model(&models.Notice{})).Count(&nNo)
 	total, done := nIn+nDi+nNo, int64(0)
 	send := func(doc search.Doc) error {
 		if err := add(doc); err != nil {
@@ -197,7 +197,7 @@ func feedPaged(ctx context.Context, st *models.Store, page int, add func(search.
 	lastID = 0
 	for {
 		var batch []models.Notice
-		err := db.Where("id > ? AND status <> ?", lastID, "draft").Order("id").Limit(page).
+		err := models.PublishedQuery(db).Where("id > ?", lastID).Order("id").Limit(page).
 			Preload("Institutions", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).Find(&batch).Error
 		if err != nil {
 			return err

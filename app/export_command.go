@@ -203,7 +203,7 @@ func (s *Server) dumpNotices(emit func(any) error) error {
 	ctx := context.Background()
 	for after := uint64(0); ; {
 		var ids []uint64
-		if err := s.store.DB(ctx).Model(&models.Notice{}).Where("id > ? AND status <> ?", after, "draft").Order("id").Limit(500).Pluck("id", &ids).Error; err != nil {
+		if err := models.PublishedQuery(s.store.DB(ctx).Model(&models.Notice{})).Where("id > ?", after).Order("id").Limit(500).Pluck("id", &ids).Error; err != nil {
 			return err
 		}
 		if len(ids) == 0 {

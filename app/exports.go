@@ -79,7 +79,7 @@ func (s *Server) institutionRecords(ctx context.Context) ([][]string, error) {
 func (s *Server) zombieRecords(ctx context.Context) ([][]string, error) {
 	var notices []models.Notice
 	if err := s.store.DB(ctx).Preload("Institutions", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
-		Where("kind = ? AND status <> ?", "zombie_list", "draft").Order("published_at, id").Find(&notices).Error; err != nil {
+		Scopes(models.PublishedQuery).Where("kind = ?", models.NoticeZombieList).Order("published_at, id").Find(&notices).Error; err != nil {
 		return nil, err
 	}
 	ids := make([]uint64, len(notices))
@@ -99,7 +99,7 @@ func (s *Server) zombieRecords(ctx context.Context) ([][]string, error) {
 			pub = chinaDay(*n.PublishedAt)
 		}
 		for _, li := range n.Institutions {
-			out = append(out, []string{deref(n.Number), strconv.FormatUint(n.ID, 10), n.Province, pub, n.LastDay, n.StatusAt(now),
+			out = append(out, []string{deref(n.Number), strconv.FormatUint(n.ID, 10), n.Province, pub, n.LastDay, string(n.Status(now)),
 				li.USCC, li.Name, li.Brand, li.District, strconv.FormatInt(counts[li.ID], 10), li.Outcome, strconv.FormatBool(n.Demo)})
 		}
 	}

@@ -116,7 +116,7 @@ func (s *Server) sendFeed(c *fiber.Ctx, title, page string, entries []atomEntry)
 
 // feedNotices is the Atom feed of published notices, newest first.
 func (s *Server) feedNotices(c *fiber.Ctx) error {
-	f, err := s.feedFilterOf(c, models.NoticeKinds)
+	f, err := s.feedFilterOf(c, models.Strings(models.NoticeKinds))
 	if err != nil {
 		return err
 	}
@@ -128,11 +128,11 @@ func (s *Server) feedNotices(c *fiber.Ctx) error {
 			return err
 		}
 		for _, n := range all {
-			if (f.Kind == "" || n.Kind == f.Kind) && (f.Province == "" || n.Province == f.Province) && len(items) < feedSize {
+			if (f.Kind == "" || string(n.Kind) == f.Kind) && (f.Province == "" || n.Province == f.Province) && len(items) < feedSize {
 				items = append(items, n)
 			}
 		}
-	} else if items, _, err = s.store.ListNotices(ctx, models.NoticeFilter{Kind: f.Kind, Province: f.Province, PerPage: feedSize, Now: s.now()}); err != nil {
+	} else if items, _, err = s.store.ListNotices(ctx, models.NoticeFilter{Kind: models.NoticeKind(f.Kind), Province: f.Province, PerPage: feedSize, Now: s.now()}); err != nil {
 		return err
 	}
 	now := s.now()
@@ -146,13 +146,13 @@ func (s *Server) feedNotices(c *fiber.Ctx) error {
 		if n.ConcludedAt != nil && n.ConcludedAt.After(updated) {
 			updated = *n.ConcludedAt
 		}
-		summary := fmt.Sprintf("%s · %s · %s", deref(n.Number), s.views.t("zh", "notice_kind."+n.Kind), provinceName("zh", n.Province))
+		summary := fmt.Sprintf("%s · %s · %s", deref(n.Number), s.views.t("zh", "notice_kind."+string(n.Kind)), provinceName("zh", n.Province))
 		if n.LastDay != "" {
-			summary += fmt.Sprintf(" · 申报截止 %s · %s", n.LastDay, s.views.t("zh", "status."+n.StatusAt(now)))
+			summary += fmt.Sprintf(" · 申报截止 %s · %s", n.LastDay, s.views.t("zh", "status."+string(n.Status(now))))
 		}
 		entries = append(entries, atomEntry{ID: s.tagID("notice", n.ID), Title: n.Title, Updated: atomTime(updated), Published: atomTime(pub),
 			Links:    []atomLink{{Rel: "alternate", Type: "text/html", Href: fmt.Sprintf("%s/notices/%d", s.cfg.BaseURL, n.ID)}},
-			Category: []atomCat{{Term: n.Kind}}, Summary: summary})
+			Category: []atomCat{{Term: string(n.Kind)}}, Summary: summary})
 	}
 	return s.sendFeed(c, s.views.t("zh", "notices.title")+" · "+s.views.t("zh", "site.name"), "/notices", entries)
 }

@@ -72,6 +72,7 @@ func figureFields(period string, over map[string]string) map[string]string {
 		f["fig."+n] = "10"
 	}
 	f["fig.outstanding_amount"] = "1,234,567.89"
+	f["fig.cum_lending_amount"] = "5,000,000" // the figures satisfy every rule (models.FigureRules)
 	for k, v := range over {
 		f[k] = v
 	}
@@ -111,7 +112,7 @@ func TestFilerPages(t *testing.T) {
 				{"three decimals", br.token, figureFields("2026-10", map[string]string{"fig.lenders": "12.345", "fig.overdue_amount": "12.345"}), 422, []string{`id="fig-overdue_amount-err"`, `value="12.345"`, "最多两位小数", `value="1,234,567.89"`}},
 				{"overdue above balance", br.token, figureFields("2026-10", map[string]string{"fig.overdue_amount": "2000000"}), 422, []string{`id="fig-overdue_amount-err"`, `value="2000000"`, "不能超过借贷余额"}},
 				{"a future month", br.token, figureFields("2026-12", nil), 422, []string{`id="period-err"`, `value="2026-12"`, "请选择已经结束的月份"}},
-				{"largest above top 10", br.token, figureFields("2026-10", map[string]string{"fig.largest_amount": "1,234,567.89", "fig.top10_amount": "1000"}), 422, []string{`id="fig-largest_amount-err"`, "不能超过前十大借款人待还金额或借贷余额"}},
+				{"largest above top 10", br.token, figureFields("2026-10", map[string]string{"fig.largest_amount": "1,234,567.89", "fig.top10_amount": "1000"}), 422, []string{`id="fig-largest_amount-err"`, "最大单一借款人待还金额不能超过前十大借款人待还金额"}},
 				{"event without a title", br.token, map[string]string{"kind": "other", "body": "正文保留"}, 422, []string{`id="title-err"`, "正文保留"}},
 			}
 			for _, c := range cases {

@@ -25,7 +25,7 @@ func (s *Server) showHome(c *fiber.Ctx) error {
 	for _, cc := range p.ClassCounts {
 		p.Institutions += cc.N
 	}
-	if p.OpenNotices, _, err = s.store.ListNotices(ctx, models.NoticeFilter{Status: "open", Kind: "zombie_list", Now: s.now(), PerPage: 5}); err != nil {
+	if p.OpenNotices, _, err = s.store.ListNotices(ctx, models.NoticeFilter{Status: models.NoticeOpen, Kind: models.NoticeZombieList, Now: s.now(), PerPage: 5}); err != nil {
 		return err
 	}
 	if p.Notices, _, err = s.store.ListNotices(ctx, models.NoticeFilter{Now: s.now(), PerPage: 6}); err != nil {

@@ -73,8 +73,18 @@ var modelPatterns = sync.OnceValue(func() []messagePattern {
 
 // fieldMessage says a model's message about field in lang: an exact message of the catalog, or a
 // message with values (kept, or shown by their labels); a message the catalog lacks stays as it is.
+// Several messages about one field (a figure that breaks several rules) are said one by one.
 // The catalog says a message alike for every field; field is what the message is about.
 func (s *Server) fieldMessage(lang, field, msg string) string {
+	if parts := strings.Split(msg, models.FigureMessageSeparator); len(parts) > 1 {
+		for i, p := range parts {
+			parts[i] = s.fieldMessage(lang, field, p)
+		}
+		if lang == "zh" {
+			return strings.Join(parts, "；")
+		}
+		return strings.Join(parts, "; ")
+	}
 	if text, ok := s.views.catalogs[lang][modelMessageKey+msg]; ok {
 		return text
 	}

@@ -232,10 +232,11 @@ func TestFieldMessage(t *testing.T) {
 	cases := []struct {
 		lang, field, msg, typed, want string
 	}{
-		{"zh", "overdue_amount", "must not exceed the outstanding balance", "", "不能超过借贷余额"},
-		{"en", "overdue_amount", "must not exceed the outstanding balance", "", "Must not exceed the outstanding balance"},
-		{"zh", "lenders", "a cumulative figure must not fall below last month's (2019-03)", "", "累计数不能低于上月（2019-03）所报数"},
-		{"en", "lenders", "a cumulative figure must not fall below last month's (2019-03)", "", "A cumulative figure must not fall below last month's (2019-03)"},
+		{"zh", "overdue_amount", "the overdue amount must not exceed the outstanding balance (rule overdue_within_outstanding)", "", "逾期金额不能超过借贷余额"},
+		{"en", "overdue_amount", "the overdue amount must not exceed the outstanding balance (rule overdue_within_outstanding)", "", "The overdue amount must not exceed the outstanding balance"},
+		{"zh", "cum_lenders", "a cumulative figure must not fall below that of the previous filing (rule cum_lenders_never_falls)", "", "累计数不能低于上次报送的数"},
+		{"zh", "overdue_amount", "must not be negative (rule not_negative)\nthe overdue amount must not exceed the outstanding balance (rule overdue_within_outstanding)", "", "不能为负数；逾期金额不能超过借贷余额"},
+		{"en", "overdue_amount", "must not be negative (rule not_negative)\nthe overdue amount must not exceed the outstanding balance (rule overdue_within_outstanding)", "", "Must not be negative; The overdue amount must not exceed the outstanding balance"},
 		{"zh", "window", "between 1 and 3650 days", "", "公告期应为1至3650天"},
 		{"zh", "files", "at most 12 entries", "", "最多12项"},
 		{"zh", "disposition", "winding_down cannot move to deregistered; allowed: to_police, transformed", "",

@@ -11,28 +11,28 @@ import (
 
 // noticeJSON is a notice as the API answers it (CONTRACT.md "Resources").
 type noticeJSON struct {
-	ID           uint64           `json:"id"`
-	Number       string           `json:"number"`
-	Kind         string           `json:"kind"`
-	Offices      []string         `json:"offices"`
-	Province     string           `json:"province"`
-	Batch        string           `json:"batch,omitempty"`
-	Title        string           `json:"title"`
-	Body         string           `json:"body"`
-	Status       string           `json:"status"`
-	PublishedAt  *string          `json:"published_at"`
-	Window       *windowJSON      `json:"window"`
-	ClaimWhere   string           `json:"claim_where,omitempty"`
-	LastDay      string           `json:"last_day,omitempty"`
-	Deadline     *string          `json:"deadline"`
-	DaysLeft     *int             `json:"days_left"`
-	Institutions []listedJSON     `json:"institutions"`
-	Attachments  []attachmentJSON `json:"attachments"`
-	Corrects     *uint64          `json:"corrects"`
-	CorrectedBy  *uint64          `json:"corrected_by"`
-	SHA256       string           `json:"sha256"`
-	URL          string           `json:"url"`
-	Demo         bool             `json:"demo"`
+	ID           uint64              `json:"id"`
+	Number       string              `json:"number"`
+	Kind         models.NoticeKind   `json:"kind"`
+	Offices      []string            `json:"offices"`
+	Province     string              `json:"province"`
+	Batch        string              `json:"batch,omitempty"`
+	Title        string              `json:"title"`
+	Body         string              `json:"body"`
+	Status       models.NoticeStatus `json:"status"`
+	PublishedAt  *string             `json:"published_at"`
+	Window       *windowJSON         `json:"window"`
+	ClaimWhere   string              `json:"claim_where,omitempty"`
+	LastDay      string              `json:"last_day,omitempty"`
+	Deadline     *string             `json:"deadline"`
+	DaysLeft     *int                `json:"days_left"`
+	Institutions []listedJSON        `json:"institutions"`
+	Attachments  []attachmentJSON    `json:"attachments"`
+	Corrects     *uint64             `json:"corrects"`
+	CorrectedBy  *uint64             `json:"corrected_by"`
+	SHA256       string              `json:"sha256"`
+	URL          string              `json:"url"`
+	Demo         bool                `json:"demo"`
 }
 
 type windowJSON struct {
@@ -60,7 +60,7 @@ func rfc3339China(t *time.Time) *string {
 func (s *Server) noticeJSON(n models.Notice, correctedBy *models.Notice) noticeJSON {
 	now := s.now()
 	out := noticeJSON{ID: n.ID, Number: deref(n.Number), Kind: n.Kind, Offices: n.Offices, Province: n.Province,
-		Batch: n.Batch, Title: n.Title, Body: n.Body, Status: n.StatusAt(now), PublishedAt: rfc3339China(n.PublishedAt),
+		Batch: n.Batch, Title: n.Title, Body: n.Body, Status: n.Status(now), PublishedAt: rfc3339China(n.PublishedAt),
 		ClaimWhere: n.ClaimWhere, LastDay: n.LastDay, Deadline: rfc3339China(n.Deadline), Corrects: n.CorrectsID,
 		SHA256: n.SHA256, URL: fmt.Sprintf("%s/notices/%d", s.cfg.BaseURL, n.ID), Demo: n.Demo,
 		Institutions: []listedJSON{}, Attachments: []attachmentJSON{}}
@@ -92,12 +92,15 @@ func (s *Server) noticeFilterOf(c *fiber.Ctx) (models.NoticeFilter, listParams, 
 	if f.Province, err = provinceOf(c); err != nil {
 		return f, p, err
 	}
-	if f.Kind, err = filterOf(c, "kind", models.NoticeKinds); err != nil {
+	kind, err := filterOf(c, "kind", models.Strings(models.NoticeKinds))
+	if err != nil {
 		return f, p, err
 	}
-	if f.Status, err = filterOf(c, "status", []string{"open", "expired", "concluded"}); err != nil {
+	status, err := filterOf(c, "status", models.Strings(models.PublicNoticeStatuses))
+	if err != nil {
 		return f, p, err
 	}
+	f.Kind, f.Status = models.NoticeKind(kind), models.NoticeStatus(status)
 	f.Page, f.PerPage = p.Page, p.PerPage
 	return f, p, nil
 }
@@ -145,7 +148,7 @@ func (s *Server) apiListNotices(c *fiber.Ctx) error {
 // noticePage is the data of a notice page.
 type noticePage struct {
 	models.Notice
-	Status      string
+	Status      models.NoticeStatus
 	DaysLeft    int
 	HoursLeft   int
 	Corrects    *models.Notice
@@ -164,11 +167,11 @@ func (s *Server) loadNotice(c *fiber.Ctx) (noticePage, error) {
 	if err != nil {
 		return noticePage{}, err
 	}
-	if n.Status == "draft" {
+	if n.IsDraft() {
 		return noticePage{}, fiber.ErrNotFound // drafts are not public
 	}
 	now := s.now()
-	p := noticePage{Notice: n, Status: n.StatusAt(now), DaysLeft: n.DaysLeft(now)}
+	p := noticePage{Notice: n, Status: n.Status(now), DaysLeft: n.DaysLeft(now)}
 	if n.Deadline != nil && now.Before(*n.Deadline) {
 		p.HoursLeft = int(n.Deadline.Sub(now).Hours()) % 24
 	}
@@ -179,7 +182,7 @@ func (s *Server) loadNotice(c *fiber.Ctx) (noticePage, error) {
 		}
 		p.Corrects = &c
 	}
-	p.Open = p.Status == "open" && n.WindowDays > 0
+	p.Open = n.AcceptsClaims(now)
 	if p.Counts, err = s.store.ClaimCounts(ctx, n.ID); err != nil {
 		return p, err
 	}

@@ -20,13 +20,13 @@ var noticeUploads = uploadLimits{MaxFiles: 10, MaxFileSize: MaxAttachmentSize, M
 // noticeRequest is a notice as the API receives it (CONTRACT.md: institutions as [{"uscc": …}],
 // window as {"days": N, "unit": …}).
 type noticeRequest struct {
-	Kind         string      `json:"kind"`
-	Offices      []string    `json:"offices"`
-	Batch        string      `json:"batch"`
-	Title        string      `json:"title"`
-	Body         string      `json:"body"`
-	Window       *windowJSON `json:"window"`
-	ClaimWhere   string      `json:"claim_where"`
+	Kind         models.NoticeKind `json:"kind"`
+	Offices      []string          `json:"offices"`
+	Batch        string            `json:"batch"`
+	Title        string            `json:"title"`
+	Body         string            `json:"body"`
+	Window       *windowJSON       `json:"window"`
+	ClaimWhere   string            `json:"claim_where"`
 	Institutions []struct {
 		USCC string `json:"uscc"`
 		Name string `json:"name"`
@@ -145,7 +145,7 @@ func (s *Server) listOfficeNotices(c *fiber.Ctx) error {
 	u := currentUser(c)
 	var items []models.Notice
 	err := s.store.DB(c.UserContext()).Where("province = ?", u.Province).
-		Order("CASE WHEN status = 'draft' THEN 0 ELSE 1 END, id DESC").Limit(200).Find(&items).Error
+		Order("CASE WHEN published_at IS NULL THEN 0 ELSE 1 END, id DESC").Limit(200).Find(&items).Error
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (s *Server) listOfficeNotices(c *fiber.Ctx) error {
 // noticeForm is the draft form as the office typed it, with what is wrong.
 type noticeForm struct {
 	Action     string
-	Kind       string
+	Kind       models.NoticeKind
 	Offices    map[string]bool
 	Batch      string
 	Title      string
@@ -207,10 +207,11 @@ func (s *Server) newNoticeForm(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if n.Province != u.Province || n.Status == "draft" {
+		if n.Province != u.Province || n.IsDraft() {
 			return s.forbid(c, "correcting a notice of another province or a draft")
 		}
-		f.Kind, f.Corrects, f.Title, f.Body = "correction", &n, "关于"+n.Title+"的更正公告", n.Body
+		f.Kind, f.Corrects, f.Title, f.Body = models.NoticeCorrection, &n, "关于"+n.Title+"的更正公告", n.Body
+		f.Days, f.Unit = "", "" // a correction has no claim window of its own
 		f.Action = fmt.Sprintf("/office/notices/%d/corrections", n.ID)
 	}
 	return s.renderNoticeForm(c, f)
@@ -221,7 +222,7 @@ func (s *Server) editNoticeForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if n.Status != "draft" {
+	if !n.IsDraft() {
 		return fmt.Errorf("app: notice %d: %w", n.ID, errPublished)
 	}
 	f := noticeForm{Action: fmt.Sprintf("/office/notices/%d", n.ID), Kind: n.Kind, Batch: n.Batch, Title: n.Title, Body: n.Body,
@@ -258,7 +259,7 @@ func (s *Server) readNoticeForm(c *fiber.Ctx, action string) (noticeForm, models
 	}
 	v := mf.Fields
 	u := currentUser(c)
-	f := noticeForm{Action: action, Kind: v["kind"], Batch: v["batch"], Title: v["title"], Body: v["body"], Days: v["days"],
+	f := noticeForm{Action: action, Kind: models.NoticeKind(v["kind"]), Batch: v["batch"], Title: v["title"], Body: v["body"], Days: v["days"],
 		Unit: v["unit"], ClaimWhere: v["claim_where"], Paste: v["paste"], Offices: map[string]bool{}, Picked: map[string]bool{}}
 	nn := models.NewNotice{Kind: f.Kind, Province: u.Province, Batch: f.Batch, Title: f.Title, Body: f.Body,
 		ClaimWhere: f.ClaimWhere, WindowUnit: models.Unit(f.Unit), Attachments: mf.Files}
@@ -351,7 +352,7 @@ func (s *Server) correctNotice(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f.Corrects, f.Kind = &old, "correction"
+	f.Corrects, f.Kind = &old, models.NoticeCorrection
 	nn.Kind, nn.CorrectsID = "correction", &old.ID
 	n, err := s.store.CreateNotice(c.UserContext(), nn, currentUser(c).Email, s.now())
 	if err != nil {
@@ -366,7 +367,7 @@ func (s *Server) updateNotice(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if old.Status != "draft" {
+	if !old.IsDraft() {
 		return fmt.Errorf("app: notice %d: %w", old.ID, errPublished)
 	}
 	f, nn, labels, err := s.readNoticeForm(c, fmt.Sprintf("/office/notices/%d", old.ID))
@@ -385,7 +386,7 @@ func (s *Server) updateNotice(c *fiber.Ctx) error {
 // deadline it would get if published now, or a published notice with its claims and outcomes.
 type officeNoticePage struct {
 	models.Notice
-	Status        string
+	Status        models.NoticeStatus
 	Suggested     string
 	Preview       *models.Deadline
 	PreviewError  string
@@ -409,8 +410,8 @@ func (s *Server) showOfficeNotice(c *fiber.Ctx) error {
 func (s *Server) renderOfficeNotice(c *fiber.Ctx, n models.Notice, problem string) error {
 	ctx := c.UserContext()
 	now := s.now()
-	p := officeNoticePage{Notice: n, Status: n.StatusAt(now), Outcomes: models.Outcomes, Error: problem}
-	if n.Status == "draft" {
+	p := officeNoticePage{Notice: n, Status: n.Status(now), Outcomes: models.Outcomes, Error: problem}
+	if n.IsDraft() {
 		p.Suggested, _ = s.store.SuggestNoticeNumber(ctx, n.Offices[0], models.DateOf(now).Year)
 		if n.WindowDays > 0 {
 			d, err := models.DefaultCalendar().Deadline(models.DateOf(now), n.WindowDays, models.Unit(n.WindowUnit))

@@ -162,7 +162,7 @@ func TestZombieListLifecycle(t *testing.T) {
 				{"name does not match", "15", "别的公司," + ins[29].USCC, "#1: " + ins[29].USCC + " 在名单中登记的名称是“" + ins[29].Name + "”"},
 				{"another province's institution", "15", other.USCC, "#1: " + other.USCC + " 属于其他省份的名单"},
 				{"a code of 16 characters", "15", ins[29].USCC[:16], "#1: 统一社会信用代码应为18位，当前为16位"},
-				{"window of 0 days", "0", ins[29].USCC, "僵尸类机构名单公告须设1至3650天的申报期"},
+				{"window of 0 days", "0", ins[29].USCC, "此类公告须设1至3650天的申报期"},
 				{"window of 10,000 days", "10000", ins[29].USCC, "公告期应为1至3650天"},
 			}
 			for _, c := range bad {

@@ -47,7 +47,7 @@ func searchQueryOf(c *fiber.Ctx) (search.Query, listParams, error) {
 	if q.Class, err = filterOf(c, "class", models.Classes); err != nil {
 		return q, p, err
 	}
-	if q.Kind, err = filterOf(c, "kind", append(append([]string{}, models.DisclosureKinds...), models.NoticeKinds...)); err != nil {
+	if q.Kind, err = filterOf(c, "kind", append(append([]string{}, models.DisclosureKinds...), models.Strings(models.NoticeKinds)...)); err != nil {
 		return q, p, err
 	}
 	if q.Sort, err = filterOf(c, "sort", searchSorts); err != nil {

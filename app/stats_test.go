@@ -23,7 +23,8 @@ func TestStatsPageAPIAndFlags(t *testing.T) {
 			}
 			// Monthly data: 2026-08 on time, 2026-09 missing, 2026-10 a day late with the balance up.
 			file := func(period string, at time.Time, balance int64) {
-				f := &models.MonthlyFigures{OutstandingAmount: balance, Lenders: 10, CumLendingAmount: 1e9, CumLenders: 100}
+				f := &models.MonthlyFigures{OutstandingAmount: balance, OutstandingCount: 5, LargestAmount: balance / 4, Top10Amount: balance,
+					Lenders: 10, CumLendingAmount: 1e9, CumLendingCount: 50, CumLenders: 100, CumBorrowers: 20}
 				if _, err := ts.store.FileDisclosure(ctx, a, models.NewDisclosure{Kind: "monthly_data", Period: period, Figures: f}, "f", at); err != nil {
 					t.Fatal(err)
 				}

@@ -82,7 +82,7 @@ func (s *Server) loadTransfer(c *fiber.Ctx) (transferPage, error) {
 	if err != nil {
 		return transferPage{}, err
 	}
-	if n.Status == "draft" {
+	if n.IsDraft() {
 		return transferPage{}, fiber.ErrNotFound
 	}
 	items, err := s.store.TransferList(c.UserContext(), id)

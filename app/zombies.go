@@ -11,7 +11,7 @@ import (
 // zombieRow is one zombie list on /zombies with its public claim counts (never who claimed).
 type zombieRow struct {
 	models.Notice
-	Status   string
+	Status   models.NoticeStatus
 	DaysLeft int
 	Counts   map[uint64]int64
 }
@@ -50,10 +50,10 @@ func (s *Server) listZombies(c *fiber.Ctx) error {
 	p := zombiesPage{Province: province}
 	demo := false
 	for _, n := range all {
-		p.Items = append(p.Items, zombieRow{Notice: n, Status: n.StatusAt(now), DaysLeft: n.DaysLeft(now), Counts: counts})
+		p.Items = append(p.Items, zombieRow{Notice: n, Status: n.Status(now), DaysLeft: n.DaysLeft(now), Counts: counts})
 		demo = demo || n.Demo
 	}
-	rank := map[string]int{"open": 0, "expired": 1, "concluded": 2}
+	rank := map[models.NoticeStatus]int{models.NoticeOpen: 0, models.NoticeExpired: 1, models.NoticeConcluded: 2}
 	sort.SliceStable(p.Items, func(i, j int) bool {
 		a, b := p.Items[i], p.Items[j]
 		if rank[a.Status] != rank[b.Status] {

@@ -85,12 +85,12 @@ type NewClaim struct {
 // ClaimClosedError refuses a claim on a notice that is not open; Deadline is set when the window
 // has passed.
 type ClaimClosedError struct {
-	Status   string
+	Status   NoticeStatus
 	Deadline *time.Time
 }
 
 func (e *ClaimClosedError) Error() string {
-	return "models: the notice takes no claims (" + e.Status + ")"
+	return "models: the notice takes no claims (" + string(e.Status) + ")"
 }
 
 var phonePattern = regexp.MustCompile(`^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$`)
@@ -173,8 +173,8 @@ func (s *Store) FileClaim(ctx context.Context, sl *Sealer, noticeID uint64, nc N
 	if err != nil {
 		return Claim{}, err
 	}
-	if st := n.StatusAt(now); st != "open" || n.WindowDays == 0 {
-		return Claim{}, &ClaimClosedError{Status: st, Deadline: n.Deadline}
+	if !n.AcceptsClaims(now) {
+		return Claim{}, &ClaimClosedError{Status: n.Status(now), Deadline: n.Deadline}
 	}
 	fe, id := checkClaim(&nc)
 	var listed *NoticeInstitution

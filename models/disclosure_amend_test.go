@@ -26,7 +26,8 @@ func TestAmendDisclosure(t *testing.T) {
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, models.ChinaZone)
 	dbtest.Stores(t, func(t *testing.T, st *models.Store) {
 		in := seedFiler(t, st)
-		f := &models.MonthlyFigures{OutstandingAmount: 100_000_00, OverdueAmount: 10_000_00, Lenders: 50}
+		f := figures(100_000_00, 50)
+		f.OverdueAmount = 10_000_00
 		v1, err := st.FileDisclosure(ctx, in, models.NewDisclosure{Kind: "monthly_data", Period: "2026-10", Body: "第一行\n余额说明", Figures: f}, "a@x.cn", now)
 		if err != nil {
 			t.Fatal(err)
@@ -41,6 +42,11 @@ func TestAmendDisclosure(t *testing.T) {
 			{"other kind", models.NewDisclosure{Kind: "other", Title: "x"}, "r", "kind"},
 			{"other period", models.NewDisclosure{Period: "2026-09", Figures: &models.MonthlyFigures{}}, "r", "period"},
 			{"bad figures", models.NewDisclosure{Figures: &models.MonthlyFigures{OverdueAmount: 1}}, "r", "figures.overdue_amount"},
+			{"overdue count above outstanding", models.NewDisclosure{Figures: func() *models.MonthlyFigures {
+				f := figures(100_000_00, 50)
+				f.OverdueCount = 101
+				return f
+			}()}, "r", "figures.overdue_count"},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

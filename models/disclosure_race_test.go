@@ -25,7 +25,7 @@ func TestConcurrentMonthlyFilings(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				f := &models.MonthlyFigures{OutstandingAmount: 100_000_00, Lenders: 50}
+				f := figures(100_000_00, 50)
 				_, err := st.FileDisclosure(ctx, in, models.NewDisclosure{Kind: "monthly_data", Period: "2026-10", Figures: f}, "a@x.cn", now)
 				errs <- err
 			}()

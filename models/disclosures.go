@@ -96,22 +96,21 @@ func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDis
 		case !time.Date(y, m, 1, 0, 0, 0, 0, ChinaZone).Before(time.Date(DateOf(now).Year, DateOf(now).Month, 1, 0, 0, 0, 0, ChinaZone)):
 			fe["period"] = "a month that has ended"
 		}
+		var prev *MonthlyFigures
+		if _, bad := fe["period"]; !bad {
+			if prev, err = s.previousFigures(ctx, in.ID, nd.Period); err != nil {
+				return d, err
+			}
+		}
 		if nd.Figures == nil {
 			fe["figures"] = "required for monthly data"
 		} else {
-			for k, v := range nd.Figures.Check() {
+			for k, v := range nd.Figures.Check(prev) {
 				fe["figures."+k] = v
 			}
 		}
 		if len(fe) == 0 {
 			d.Period = nd.Period
-			prev, err := s.previousFigures(ctx, in.ID, nd.Period)
-			if err != nil {
-				return d, err
-			}
-			for k, v := range nd.Figures.CheckAfter(prev) {
-				fe["figures."+k] = v
-			}
 			due, err := DefaultCalendar().MonthlyReportDue(nd.Period)
 			if err != nil {
 				fe["period"] = err.Error()
@@ -194,6 +193,16 @@ func (d Disclosure) ContentHash() string {
 		d.PublishedAt.UTC().Format(time.RFC3339), d.Figures, d.Tranches, atts})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// DueDay is the last day to file a disclosure due by the end of a day (monthly data: by 24:00 of
+// the 5th working day, stored as DueAt, the instant that ends it, which is the next day's 00:00), as
+// YYYY-MM-DD in China time; "" when the disclosure has no due time. Show this, never DueAt's date.
+func (d Disclosure) DueDay() string {
+	if d.DueAt == nil {
+		return ""
+	}
+	return DateOf(d.DueAt.Add(-time.Nanosecond)).String()
 }
 
 // DisclosureByID loads a disclosure version with its figures, tranches and attachments.

@@ -35,7 +35,7 @@ func TestLedgerEntriesShareTheRecordsTransaction(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := &models.MonthlyFigures{OutstandingAmount: 100_000_00, Lenders: 50}
+		f := figures(100_000_00, 50)
 		if _, err := st.FileDisclosure(ctx, in, models.NewDisclosure{Kind: "monthly_data", Period: "2026-10", Figures: f}, "a@x.cn", now); err != nil {
 			t.Fatal(err)
 		}

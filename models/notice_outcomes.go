@@ -36,7 +36,7 @@ func (s *Store) RecordOutcome(ctx context.Context, noticeID, listedID uint64, ou
 	if err != nil {
 		return Notice{}, err
 	}
-	if st := n.StatusAt(now); st != "expired" {
+	if st := n.Status(now); st != NoticeExpired {
 		return Notice{}, fmt.Errorf("models: notice %d is %s; outcomes are recorded after the window: %w", noticeID, st, ErrConflict)
 	}
 	counts, err := s.ClaimCounts(ctx, noticeID)
@@ -83,8 +83,8 @@ func (s *Store) RecordOutcome(ctx context.Context, noticeID, listedID uint64, ou
 			return err
 		}
 		if pending == 0 {
-			if err := tx.Model(&Notice{}).Where("id = ? AND status IN ?", noticeID, []string{"open", "expired"}).
-				Updates(map[string]any{"status": "concluded", "concluded_at": now}).Error; err != nil {
+			if err := tx.Model(&Notice{}).Where("id = ? AND concluded_at IS NULL", noticeID).
+				Updates(map[string]any{"status": NoticeConcluded, "concluded_at": now}).Error; err != nil {
 				return err
 			}
 		}

@@ -16,15 +16,16 @@ import (
 
 // NewNotice is an office's draft of a notice.
 type NewNotice struct {
-	Kind, Province, Batch, Title, Body, ClaimWhere string
-	Offices                                        []string // issuing offices' division codes; default the province
-	WindowDays                                     int
-	WindowUnit                                     Unit
-	USCCs                                          []string // the institutions listed
-	Names                                          []string // optional, parallel to USCCs: checked against the registry
-	CorrectsID                                     *uint64
-	Demo                                           bool
-	Attachments                                    []Attachment // stored blobs, written with the draft
+	Kind                                     NoticeKind
+	Province, Batch, Title, Body, ClaimWhere string
+	Offices                                  []string // issuing offices' division codes; default the province
+	WindowDays                               int
+	WindowUnit                               Unit
+	USCCs                                    []string // the institutions listed
+	Names                                    []string // optional, parallel to USCCs: checked against the registry
+	CorrectsID                               *uint64
+	Demo                                     bool
+	Attachments                              []Attachment // stored blobs, written with the draft
 }
 
 // CreateNotice validates and stores a draft notice listing institutions from the registry.
@@ -47,7 +48,7 @@ func (s *Store) UpdateDraft(ctx context.Context, id uint64, nn NewNotice, actor 
 	if err != nil {
 		return Notice{}, err
 	}
-	if old.Status != "draft" {
+	if !old.IsDraft() {
 		return Notice{}, fmt.Errorf("models: notice %d is published and never changes; publish a correction: %w", id, ErrConflict)
 	}
 	n, err := s.checkNotice(ctx, nn, actor, now)
@@ -56,7 +57,7 @@ func (s *Store) UpdateDraft(ctx context.Context, id uint64, nn NewNotice, actor 
 	}
 	n.ID, n.CreatedAt, n.CreatedBy = old.ID, old.CreatedAt, old.CreatedBy
 	err = s.Tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&Notice{}).Where("id = ? AND status = ?", id, "draft").
+		res := tx.Model(&Notice{}).Where("id = ? AND published_at IS NULL", id).
 			Select("kind", "province", "offices", "batch", "title", "body", "window_days", "window_unit", "claim_where", "corrects_id").
 			Omit("Institutions", "Attachments").Updates(&n)
 		if res.Error != nil {
@@ -94,8 +95,8 @@ func (s *Store) UpdateDraft(ctx context.Context, id uint64, nn NewNotice, actor 
 // row that fails is named (institutions[i], counted from 0).
 func (s *Store) checkNotice(ctx context.Context, nn NewNotice, actor string, now time.Time) (Notice, error) {
 	fe := FieldErrors{}
-	if !OneOf(nn.Kind, NoticeKinds) {
-		fe["kind"] = "one of " + strings.Join(NoticeKinds, ", ")
+	if !nn.Kind.Valid() {
+		fe["kind"] = "one of " + joinStrings(NoticeKinds)
 	}
 	if !ValidProvince(nn.Province) {
 		fe["province"] = "not a GB/T 2260 province code or plan city"
@@ -115,10 +116,12 @@ func (s *Store) checkNotice(ctx context.Context, nn NewNotice, actor string, now
 	if strings.TrimSpace(nn.Body) == "" || !utf8.ValidString(nn.Body) {
 		fe["body"] = "required UTF-8 text"
 	}
-	if nn.Kind == "zombie_list" && nn.WindowDays == 0 {
-		fe["window"] = fmt.Sprintf("a zombie list needs a claim window of 1 to %d days", MaxPeriodDays)
-	}
-	if nn.WindowDays != 0 {
+	switch {
+	case nn.Kind.HasWindow() && nn.WindowDays == 0:
+		fe["window"] = fmt.Sprintf("this kind of notice needs a claim window of 1 to %d days", MaxPeriodDays)
+	case nn.Kind.Valid() && !nn.Kind.HasWindow() && nn.WindowDays != 0:
+		fe["window"] = "this kind of notice has no claim window: leave the days empty"
+	case nn.WindowDays != 0:
 		if nn.WindowDays < 1 || nn.WindowDays > MaxPeriodDays {
 			fe["window"] = fmt.Sprintf("between 1 and %d days", MaxPeriodDays)
 		}
@@ -126,11 +129,14 @@ func (s *Store) checkNotice(ctx context.Context, nn NewNotice, actor string, now
 			fe["window"] = "unit is calendar or working"
 		}
 	}
-	if nn.Kind == "correction" && nn.CorrectsID == nil {
+	if nn.Kind.ListsInstitutions() && len(nn.USCCs) == 0 {
+		fe["institutions"] = "a zombie list names at least one institution"
+	}
+	if nn.Kind == NoticeCorrection && nn.CorrectsID == nil {
 		fe["corrects"] = "a correction names the notice it corrects"
 	}
 	n := Notice{Kind: nn.Kind, Province: nn.Province, Offices: nn.Offices, Batch: strings.TrimSpace(nn.Batch),
-		Title: title, Body: nn.Body, Status: "draft", WindowDays: nn.WindowDays, WindowUnit: string(nn.WindowUnit),
+		Title: title, Body: nn.Body, Stored: NoticeDraft, WindowDays: nn.WindowDays, WindowUnit: string(nn.WindowUnit),
 		ClaimWhere: strings.TrimSpace(nn.ClaimWhere), CorrectsID: nn.CorrectsID, CreatedBy: actor, Demo: nn.Demo, CreatedAt: now,
 		Attachments: nn.Attachments}
 	seen := map[string]bool{}
@@ -189,10 +195,13 @@ func (s *Store) PublishNotice(ctx context.Context, id uint64, now time.Time) (No
 		if err := tx.Preload("Institutions").Take(&n, id).Error; err != nil {
 			return err
 		}
-		if n.Status != "draft" {
+		if !n.IsDraft() {
 			return fmt.Errorf("models: notice %d is already published: %w", id, ErrConflict)
 		}
-		if n.WindowDays > 0 {
+		if n.Kind.ListsInstitutions() && len(n.Institutions) == 0 {
+			return FieldErrors{"institutions": "a zombie list names at least one institution"}
+		}
+		if n.Kind.HasWindow() {
 			dl, err := DefaultCalendar().Deadline(DateOf(now), n.WindowDays, Unit(n.WindowUnit))
 			if err != nil {
 				return FieldErrors{"window": err.Error()}
@@ -203,15 +212,20 @@ func (s *Store) PublishNotice(ctx context.Context, id uint64, now time.Time) (No
 		if err != nil {
 			return err
 		}
-		n.Number, n.PublishedAt, n.Status = &number, &now, "open"
+		n.Number, n.PublishedAt = &number, &now
+		n.Stored = n.Status(now)
 		n.SHA256 = n.ContentHash()
-		if err := tx.Model(&Notice{}).Where("id = ? AND status = ?", id, "draft").Updates(map[string]any{
-			"number": number, "published_at": now, "status": "open", "last_day": n.LastDay,
+		res := tx.Model(&Notice{}).Where("id = ? AND published_at IS NULL", id).Updates(map[string]any{
+			"number": number, "published_at": now, "status": n.Stored, "last_day": n.LastDay,
 			"deadline": n.Deadline, "sha256": n.SHA256,
-		}).Error; err != nil {
-			return err
+		})
+		if res.Error != nil {
+			return res.Error
 		}
-		if n.Kind == "zombie_list" {
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("models: notice %d was published meanwhile: %w", id, ErrConflict)
+		}
+		if n.Kind == NoticeZombieList {
 			if err := s.markListed(ctx, tx, n, now); err != nil {
 				return err
 			}
@@ -290,41 +304,35 @@ func (n Notice) ContentHash() string {
 		WindowDays                                                                                int
 		CorrectsID                                                                                *uint64
 		Institutions                                                                              []listed
-	}{number, n.Kind, n.Province, n.Batch, n.Title, n.Body, n.ClaimWhere, n.WindowUnit, pub, dl, n.Offices, n.WindowDays, n.CorrectsID, ls})
+	}{number, string(n.Kind), n.Province, n.Batch, n.Title, n.Body, n.ClaimWhere, n.WindowUnit, pub, dl, n.Offices, n.WindowDays, n.CorrectsID, ls})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
 
-// StatusAt is the notice's status at time now: an open notice whose deadline has passed is expired
-// even before the scheduler has written it.
-func (n Notice) StatusAt(now time.Time) string {
-	if n.Status == "open" && n.Deadline != nil && !now.Before(*n.Deadline) {
-		return "expired"
-	}
-	return n.Status
-}
-
-// DaysLeft is the number of whole days until the deadline (0 on the last day, -1 when none or passed).
+// DaysLeft is the number of whole days until the deadline while the notice is open (0 on the last
+// day), -1 otherwise.
 func (n Notice) DaysLeft(now time.Time) int {
-	if n.Deadline == nil || !now.Before(*n.Deadline) {
+	if n.Status(now) != NoticeOpen {
 		return -1
 	}
 	return int(n.Deadline.Sub(now).Hours()) / 24
 }
 
-// ExpireNotices moves open notices whose deadline has passed to expired. Each move is a conditional
-// UPDATE (status still open), and only the process whose UPDATE changed the row reports it and
+// ExpireNotices writes the transition to expired for the notices whose Status became expired (their
+// deadline passed) while the stored transition still says open. Each move is a conditional
+// UPDATE (stored status still open), and only the process whose UPDATE changed the row reports it and
 // writes its outbox entry, so several processes never transition a notice twice. It returns the ids
 // this call moved.
 func (s *Store) ExpireNotices(ctx context.Context, now time.Time) ([]uint64, error) {
 	var due, moved []uint64
-	if err := s.db.WithContext(ctx).Model(&Notice{}).Where("status = ? AND deadline <= ?", "open", now).Pluck("id", &due).Error; err != nil {
+	q := s.db.WithContext(ctx).Model(&Notice{}).Where("status = ?", NoticeOpen)
+	if err := StatusQuery(q, NoticeExpired, now).Pluck("id", &due).Error; err != nil {
 		return nil, notFound(err, "expire notices")
 	}
 	for _, id := range due {
 		changed := false
 		err := s.Tx(ctx, func(tx *gorm.DB) error {
-			res := tx.Model(&Notice{}).Where("id = ? AND status = ? AND deadline <= ?", id, "open", now).Update("status", "expired")
+			res := tx.Model(&Notice{}).Where("id = ? AND status = ? AND deadline <= ?", id, NoticeOpen, now).Update("status", NoticeExpired)
 			if changed = res.RowsAffected == 1; res.Error != nil || !changed {
 				return res.Error
 			}
@@ -342,27 +350,24 @@ func (s *Store) ExpireNotices(ctx context.Context, now time.Time) ([]uint64, err
 
 // NoticeFilter selects published notices.
 type NoticeFilter struct {
-	Kind, Province, Status string
-	Page, PerPage          int
-	Now                    time.Time // for the status filter
+	Kind          NoticeKind
+	Status        NoticeStatus // as Notice.Status tells it at Now; drafts are never listed
+	Province      string
+	Page, PerPage int
+	Now           time.Time // for the status filter
 }
 
 // ListNotices returns one page of published notices, newest first, with the total.
 func (s *Store) ListNotices(ctx context.Context, f NoticeFilter) ([]Notice, int64, error) {
-	q := s.db.WithContext(ctx).Model(&Notice{}).Where("status <> ?", "draft")
+	q := PublishedQuery(s.db.WithContext(ctx).Model(&Notice{}))
 	if f.Kind != "" {
 		q = q.Where("kind = ?", f.Kind)
 	}
 	if f.Province != "" {
 		q = q.Where("province = ?", f.Province)
 	}
-	switch f.Status {
-	case "open":
-		q = q.Where("status = ? AND (deadline IS NULL OR deadline > ?)", "open", f.Now)
-	case "expired":
-		q = q.Where("status = ? OR (status = ? AND deadline <= ?)", "expired", "open", f.Now)
-	case "concluded":
-		q = q.Where("status = ?", "concluded")
+	if f.Status != "" {
+		q = StatusQuery(q, f.Status, f.Now)
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
@@ -385,7 +390,7 @@ func (s *Store) NoticeByID(ctx context.Context, id uint64) (Notice, error) {
 // CorrectionOf returns the published correction of notice id, if any.
 func (s *Store) CorrectionOf(ctx context.Context, id uint64) (*Notice, error) {
 	var n Notice
-	err := s.db.WithContext(ctx).Where("corrects_id = ? AND status <> ?", id, "draft").Order("id").Limit(1).Find(&n).Error
+	err := PublishedQuery(s.db.WithContext(ctx)).Where("corrects_id = ?", id).Order("id").Limit(1).Find(&n).Error
 	if err != nil || n.ID == 0 {
 		return nil, err
 	}
@@ -396,6 +401,6 @@ func (s *Store) CorrectionOf(ctx context.Context, id uint64) (*Notice, error) {
 func (s *Store) NoticesListing(ctx context.Context, institutionID uint64) ([]Notice, error) {
 	var out []Notice
 	sub := s.db.Model(&NoticeInstitution{}).Select("notice_id").Where("institution_id = ?", institutionID)
-	err := s.db.WithContext(ctx).Where("id IN (?) AND status <> ?", sub, "draft").Order("published_at DESC").Find(&out).Error
+	err := PublishedQuery(s.db.WithContext(ctx)).Where("id IN (?)", sub).Order("published_at DESC").Find(&out).Error
 	return out, notFound(err, "notices listing institution")
 }

@@ -165,16 +165,19 @@ type Attachment struct {
 
 // Notice is a statutory notice of an office: a zombie list with a claim window, an exit supervision
 // notice, a transfer, a general notice or a correction. Once published nothing of it changes.
+// Stored is the last transition written (draft; open or published; expired; concluded), updated
+// conditionally so that each transition happens once across processes and is announced once in the
+// outbox; nothing reads it to tell where a notice stands: that is Status(now).
 type Notice struct {
 	ID           uint64              `gorm:"primaryKey"`
 	Number       *string             `gorm:"size:80;uniqueIndex"`
-	Kind         string              `gorm:"size:24;index"`
+	Kind         NoticeKind          `gorm:"size:24;index"`
 	Province     string              `gorm:"size:6;index"`
 	Offices      []string            `gorm:"serializer:json;type:text"`
 	Batch        string              `gorm:"size:100"`
 	Title        string              `gorm:"size:300"`
 	Body         string              `gorm:"type:mediumtext"`
-	Status       string              `gorm:"size:12;index"`
+	Stored       NoticeStatus        `gorm:"column:status;size:12;index"` // the last transition written; see Notice.Status
 	WindowDays   int                 `gorm:""`
 	WindowUnit   string              `gorm:"size:10"`
 	ClaimWhere   string              `gorm:"type:text"`

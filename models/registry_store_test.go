@@ -18,6 +18,8 @@ func fileMonth(t *testing.T, st *models.Store, in models.Institution, period str
 	t.Helper()
 	f := figures(balance, lenders)
 	f.NewBusinessAmount = newBiz
+	y, m, _ := models.ParsePeriod(period)
+	f.CumLendingAmount += int64(y*12+int(m)) * 1_000_00 // grows by more than any month's new business
 	if _, err := st.FileDisclosure(ctx, in, models.NewDisclosure{Kind: "monthly_data", Period: period, Figures: f}, "filer", at(when)); err != nil {
 		t.Fatalf("file %s: %v", period, err)
 	}

@@ -179,11 +179,18 @@ func TestInstitutionsAndClassification(t *testing.T) {
 	})
 }
 
+// figures is a figure set with the given balance and lenders that satisfies every figure rule.
 func figures(balance, lenders int64) *models.MonthlyFigures {
-	return &models.MonthlyFigures{CumLendingAmount: 10_000_000_00, CumLendingCount: 1000, OutstandingAmount: balance,
-		OutstandingCount: 100, CumLenders: 5000, CumBorrowers: 800, Lenders: lenders, Borrowers: 90,
-		OverdueAmount: balance / 20, OverdueCount: 3, Overdue90Amount: balance / 40, Overdue90Count: 1,
-		Top10Amount: balance / 5, LargestAmount: balance / 50}
+	f := &models.MonthlyFigures{CumLendingAmount: 10_000_000_00, CumLendingCount: 1000, CumLenders: 5000, CumBorrowers: 800, Lenders: lenders}
+	if balance > 0 {
+		f.OutstandingAmount, f.OutstandingCount, f.Borrowers = balance, 100, 90
+		f.Top10Amount = max(balance/5, 1)
+		f.LargestAmount = max(f.Top10Amount/4, 1)
+		if balance >= 40 {
+			f.OverdueAmount, f.OverdueCount, f.Overdue90Amount, f.Overdue90Count = balance/20, 3, balance/40, 1
+		}
+	}
+	return f
 }
 
 func TestMonthlyFiguresFiling(t *testing.T) {
@@ -277,6 +284,9 @@ func TestNoticeLifecycle(t *testing.T) {
 			{"10,000-day window", func(n *models.NewNotice) { n.WindowDays = 10000 }, "window"},
 			{"bad unit", func(n *models.NewNotice) { n.WindowUnit = "weeks" }, "window"},
 			{"correction naming nothing", func(n *models.NewNotice) { n.Kind = "correction" }, "corrects"},
+			{"zombie list naming nobody", func(n *models.NewNotice) { n.USCCs = nil }, "institutions"},
+			{"exit supervision without a window", func(n *models.NewNotice) { n.Kind, n.WindowDays = "exit_supervision", 0 }, "window"},
+			{"general notice with a window", func(n *models.NewNotice) { n.Kind, n.CorrectsID = "general", nil }, "window"},
 			{"no title", func(n *models.NewNotice) { n.Title = " " }, "title"},
 		}
 		for _, c := range bad {
@@ -313,8 +323,27 @@ func TestNoticeLifecycle(t *testing.T) {
 		if n2, err := st.PublishNotice(ctx, second.ID, published); err != nil || *n2.Number != "京网贷整治办公告〔2019〕2号" {
 			t.Fatalf("second number: %v", err)
 		}
+		if n2, _ := st.NoticeByID(ctx, second.ID); n2.Status(at("2026-11-06 10:00")) != models.NoticePublished || n2.AcceptsClaims(published) {
+			t.Fatalf("a general notice is published, never open: %s", n2.Status(published))
+		}
+		if open, total, _ := st.ListNotices(ctx, models.NoticeFilter{Status: models.NoticeOpen, Now: published}); total != 1 || open[0].ID != n.ID {
+			t.Fatalf("open notices: %d", total)
+		}
+		// A zombie list that lost its institutions (a draft stored before the rule) is not published.
+		empty, err := st.CreateNotice(ctx, base, "office", created)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.DB(ctx).Where("notice_id = ?", empty.ID).Delete(&models.NoticeInstitution{})
+		var fe models.FieldErrors
+		if _, err := st.PublishNotice(ctx, empty.ID, published); !errors.As(err, &fe) || fe["institutions"] == "" {
+			t.Fatalf("publishing a zombie list naming nobody: %v", err)
+		}
+		if again, _ := st.NoticeByID(ctx, empty.ID); !again.IsDraft() {
+			t.Fatal("a refused publication left the notice published")
+		}
 		got, _ := st.NoticeByID(ctx, n.ID)
-		if got.StatusAt(at("2019-07-01 23:59")) != "open" || got.StatusAt(at("2019-07-02 00:00")) != "expired" {
+		if got.Status(at("2019-07-01 23:59")) != "open" || got.Status(at("2019-07-02 00:00")) != "expired" {
 			t.Fatal("the window ends at 24:00 of its last day")
 		}
 		if ids, err := st.ExpireNotices(ctx, at("2019-07-01 23:00")); err != nil || len(ids) != 0 {

@@ -1,5 +1,7 @@
 package models
 
+import "strings"
+
 // Role names a user's role; see CONTRACT.md "Roles".
 const (
 	RoleAdmin       = "admin"
@@ -28,11 +30,7 @@ var DisclosureKinds = []string{
 	"repayment_progress", "major_event", "other",
 }
 
-// NoticeKinds are the kinds of statutory notice an office publishes.
-var NoticeKinds = []string{"zombie_list", "exit_supervision", "transfer", "general", "correction"}
-
-// NoticeStatuses are the states a notice moves through.
-var NoticeStatuses = []string{"draft", "open", "expired", "concluded"}
+// Notice kinds and statuses are typed: see notice_status.go.
 
 // ClassGroup tells whether a class is 已出险 (risk exposed), 未出险 or unclassified.
 func ClassGroup(class string) string {
@@ -53,4 +51,16 @@ func OneOf(v string, allowed []string) bool {
 		}
 	}
 	return false
+}
+
+// joinStrings lists the values of a vocabulary, separated by ", ".
+func joinStrings[T ~string](values []T) string { return strings.Join(Strings(values), ", ") }
+
+// Strings is a typed vocabulary as plain strings (for filters and templates).
+func Strings[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
 }
