@@ -101,7 +101,12 @@ func TestMajorEventsAndTranches(t *testing.T) {
 			{"share over 100%", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Tranches: []models.Tranche{{Date: "2027-01-31", ShareBP: 6000}, {Date: "2027-02-28", ShareBP: 6000}}}, "tranches", 0},
 			{"bad date", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Tranches: []models.Tranche{{Date: "2027-02-30", ShareBP: 100}}}, "tranches.0.date", 0},
 			{"future payment", models.NewDisclosure{Kind: "repayment_progress", Title: "兑付进展", Tranches: []models.Tranche{{Date: "2027-01-01", AmountFen: 100}}}, "tranches.0.date", 0},
-			{"plan", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Tranches: []models.Tranche{{Date: "2027-01-31", ShareBP: 4000}, {Date: "2027-06-30", ShareBP: 6000}}}, "", 0},
+			{"plan in shares without its base", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Tranches: []models.Tranche{{Date: "2027-01-31", ShareBP: 4000}}}, "base_amount", 0},
+			{"plan in amounts with a base", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", BaseFen: base(100), Tranches: []models.Tranche{{Date: "2027-01-31", AmountFen: 50}}}, "base_amount", 0},
+			{"base on a progress report", models.NewDisclosure{Kind: "repayment_progress", Title: "兑付进展", BaseFen: base(100), Tranches: []models.Tranche{{Date: "2026-01-31", AmountFen: 50}}}, "base_amount", 0},
+			{"mixed plan above its base", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", BaseFen: base(100), Tranches: []models.Tranche{{Date: "2027-01-31", AmountFen: 60}, {Date: "2027-06-30", ShareBP: 5000}}}, "tranches", 0},
+			{"plan", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", BaseFen: base(100_000_000_00), Tranches: []models.Tranche{{Date: "2027-01-31", ShareBP: 4000}, {Date: "2027-06-30", ShareBP: 6000}}}, "", 0},
+			{"plan in amounts", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Tranches: []models.Tranche{{Date: "2027-01-31", AmountFen: 4000}}}, "", 0},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -150,7 +155,7 @@ func TestPublishedHashIsTheHashOfWhatIsStored(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := st.FileDisclosure(ctx, in, models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Body: "分三期兑付。",
+		d, err := st.FileDisclosure(ctx, in, models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Body: "分三期兑付。", BaseFen: base(80_000_000_00),
 			Tranches: []models.Tranche{{Date: "2019-12-31", ShareBP: 3000}, {Date: "2020-06-30", ShareBP: 7000}}}, "f", at("2019-06-01 09:00"))
 		if err != nil {
 			t.Fatal(err)

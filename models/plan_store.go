@@ -1,0 +1,138 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+)
+
+// currentVersion limits a query of disclosures to the current version of each chain.
+const currentVersion = "NOT EXISTS (SELECT 1 FROM disclosures n WHERE n.root_id = disclosures.root_id AND n.id > disclosures.id)"
+
+// planRoots returns the root ids of the institution's plans (chains whose current version is a plan
+// kind with tranches), oldest first.
+func (s *Store) planRoots(ctx context.Context, institutionID uint64) ([]uint64, error) {
+	var roots []uint64
+	err := s.db.WithContext(ctx).Model(&Disclosure{}).
+		Where("institution_id = ? AND kind IN ?", institutionID, PlanKinds).Where(currentVersion).
+		Where("EXISTS (SELECT 1 FROM tranches t WHERE t.disclosure_id = disclosures.id)").
+		Order("root_id").Pluck("root_id", &roots).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: plans of institution %d: %w", institutionID, err)
+	}
+	return roots, nil
+}
+
+// planBefore returns the institution's latest plan filed before the chain with root id before
+// (0: the latest of all), or nil when there is none. A progress report filed without naming its
+// plan reports on this one: the latest plan when it was filed.
+func planBefore(roots []uint64, before uint64) *uint64 {
+	for i := len(roots) - 1; i >= 0; i-- {
+		if before == 0 || roots[i] < before {
+			return &roots[i]
+		}
+	}
+	return nil
+}
+
+// linkPlan sets the plan a progress report refers to: the plan named (any version's id, stored as
+// the plan's root id), which must be one of the same institution's plans, or else the institution's
+// latest plan (none when it has filed no plan). Other kinds refer to no plan.
+func (s *Store) linkPlan(ctx context.Context, d *Disclosure, named *uint64, fe FieldErrors) error {
+	d.PlanID = nil
+	if d.Kind != ProgressKind {
+		if named != nil {
+			fe["plan"] = "only a repayment progress report refers to a plan"
+		}
+		return nil
+	}
+	roots, err := s.planRoots(ctx, d.InstitutionID)
+	if err != nil {
+		return err
+	}
+	if named == nil {
+		d.PlanID = planBefore(roots, 0)
+		return nil
+	}
+	var root uint64
+	err = s.db.WithContext(ctx).Model(&Disclosure{}).Select("root_id").
+		Where("id = ? AND institution_id = ?", *named, d.InstitutionID).Limit(1).Scan(&root).Error
+	if err != nil {
+		return fmt.Errorf("models: plan %d: %w", *named, err)
+	}
+	i := sort.Search(len(roots), func(i int) bool { return roots[i] >= root })
+	if root == 0 || i == len(roots) || roots[i] != root {
+		fe["plan"] = "not a repayment plan of this institution"
+		return nil
+	}
+	d.PlanID = &roots[i]
+	return nil
+}
+
+// planOfAmended is the plan an amendment of progress report prev refers to unless it names another:
+// the one prev names, or for a report filed before progress named plans, the plan it reported on.
+func (s *Store) planOfAmended(ctx context.Context, prev Disclosure) (*uint64, error) {
+	if prev.Kind != ProgressKind || prev.PlanID != nil {
+		return prev.PlanID, nil
+	}
+	roots, err := s.planRoots(ctx, prev.InstitutionID)
+	if err != nil {
+		return nil, err
+	}
+	return planBefore(roots, prev.RootID), nil
+}
+
+// PlanOf returns plan version d with the latest progress report that refers to it: the current
+// version of the last progress chain naming d's plan, or, of the reports filed before progress named
+// plans, the last one filed between this plan and the institution's next.
+func (s *Store) PlanOf(ctx context.Context, d Disclosure) (Plan, error) {
+	p := Plan{Disclosure: d}
+	if !d.IsPlan() {
+		return p, fmt.Errorf("models: disclosure %d is not a repayment plan: %w", d.ID, ErrNotFound)
+	}
+	roots, err := s.planRoots(ctx, d.InstitutionID)
+	if err != nil {
+		return p, err
+	}
+	next := uint64(math.MaxInt64)
+	if i := sort.Search(len(roots), func(i int) bool { return roots[i] > d.RootID }); i < len(roots) {
+		next = roots[i]
+	}
+	db := s.db.WithContext(ctx)
+	var id uint64
+	err = db.Model(&Disclosure{}).Select("id").Where("kind = ?", ProgressKind).Where(currentVersion).
+		Where(db.Where("plan_id = ?", d.RootID).
+			Or("plan_id IS NULL AND institution_id = ? AND root_id > ? AND root_id < ?", d.InstitutionID, d.RootID, next)).
+		Order("root_id DESC").Limit(1).Scan(&id).Error
+	if err != nil {
+		return p, fmt.Errorf("models: progress of plan %d: %w", d.RootID, err)
+	}
+	if id == 0 {
+		return p, nil
+	}
+	progress, err := s.DisclosureByID(ctx, id)
+	if err != nil {
+		return p, err
+	}
+	p.Progress = &progress
+	return p, nil
+}
+
+// LatestPlan returns the current version of the institution's latest plan with its progress;
+// ErrNotFound when it has filed none.
+func (s *Store) LatestPlan(ctx context.Context, institutionID uint64) (Plan, error) {
+	roots, err := s.planRoots(ctx, institutionID)
+	if err != nil {
+		return Plan{}, err
+	}
+	root := planBefore(roots, 0)
+	if root == nil {
+		return Plan{}, fmt.Errorf("models: plan of institution %d: %w", institutionID, ErrNotFound)
+	}
+	d, err := s.LatestVersion(ctx, *root)
+	if err != nil {
+		return Plan{}, err
+	}
+	return s.PlanOf(ctx, d)
+}
