@@ -146,20 +146,20 @@ func TestFilerPages(t *testing.T) {
 
 			// An exit announcement with a PDF and a plan, then its amendment from the prefilled form.
 			r = br.submit("/filer/disclosures", br.token, map[string]string{"kind": "exit_announcement", "title": "退出公告", "body": "第一期兑付30%",
-				"tranches.0.date": "2027-01-31", "tranches.0.share": "30"}, part{"公告.pdf", testPDF})
+				"tranches.0.date": "2027-01-31", "tranches.0.share": "30", "base_amount": "10000000"}, part{"公告.pdf", testPDF})
 			if r.StatusCode != 303 {
 				t.Fatalf("exit announcement: %d %s", r.StatusCode, r.body)
 			}
 			fmt.Sscanf(r.Header.Get("Location"), "/disclosures/%d", &id)
-			if page := ts.get(r.Header.Get("Location")).body; !strings.Contains(page, "公告.pdf") || !strings.Contains(page, "30.0%") {
+			if page := ts.get(r.Header.Get("Location")).body; !strings.Contains(page, "公告.pdf") || !strings.Contains(page, "30.00%") {
 				t.Fatal("the public page lacks the PDF or the plan")
 			}
 			amendPath := fmt.Sprintf("/filer/disclosures/%d/amend", id)
 			prefilled := br.get(amendPath)
-			if !strings.Contains(prefilled.body, "第一期兑付30%") || !strings.Contains(prefilled.body, `value="30.00"`) || !strings.Contains(prefilled.body, "checked") {
+			if !strings.Contains(prefilled.body, "第一期兑付30%") || !strings.Contains(prefilled.body, `value="30.00"`) || !strings.Contains(prefilled.body, `value="10000000.00"`) || !strings.Contains(prefilled.body, "checked") {
 				t.Fatal("the amendment form is not prefilled")
 			}
-			fields := map[string]string{"title": "退出公告", "body": "第一期兑付35%", "tranches.0.date": "2027-01-31", "tranches.0.share": "35"}
+			fields := map[string]string{"title": "退出公告", "body": "第一期兑付35%", "tranches.0.date": "2027-01-31", "tranches.0.share": "35", "base_amount": "10000000"}
 			if r := br.submit(amendPath, br.token, fields); r.StatusCode != 422 || !strings.Contains(r.body, `id="reason-err"`) || !strings.Contains(r.body, "第一期兑付35%") {
 				t.Fatalf("an amendment without a reason: %d", r.StatusCode)
 			}
@@ -174,7 +174,7 @@ func TestFilerPages(t *testing.T) {
 				t.Fatalf("amendment: %d %s", r.StatusCode, r.body)
 			}
 			page := ts.get(r.Header.Get("Location")).body
-			for _, w := range []string{"比例有误", "<del>0</del>", "<ins>5</ins>", "删除"} {
+			for _, w := range []string{"比例有误", "<del>0</del>", "<ins>5</ins>", "删除", "第 1 期", "<del>30.00%</del> <ins>35.00%</ins>"} {
 				if !strings.Contains(page, w) {
 					t.Errorf("the amendment's page lacks %s", w)
 				}

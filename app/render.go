@@ -147,10 +147,17 @@ func (v *views) funcs(lang string) template.FuncMap {
 		"noticeKinds":  func() []string { return models.NoticeKinds },
 		"list":         func(v ...string) []string { return v },
 		"int64":        func(n int) int64 { return int64(n) },
-		"snippet":      func(s string) template.HTML { return template.HTML(s) },
-		"isTrue":       func(b *bool) bool { return b != nil && *b },
-		"chart":        func(f []figuresJSON) template.HTML { return v.figuresChart(lang, f) },
-		"fieldLabel":   func(key string) string { return v.fieldLabel(lang, key) },
+		"bp":           bpText,
+		"deref64": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+		"snippet":    func(s string) template.HTML { return template.HTML(s) },
+		"isTrue":     func(b *bool) bool { return b != nil && *b },
+		"chart":      func(f []figuresJSON) template.HTML { return v.figuresChart(lang, f) },
+		"fieldLabel": func(key string) string { return v.fieldLabel(lang, key) },
 	}
 }
 

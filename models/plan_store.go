@@ -136,3 +136,28 @@ func (s *Store) LatestPlan(ctx context.Context, institutionID uint64) (Plan, err
 	}
 	return s.PlanOf(ctx, d)
 }
+
+// PlanIDs returns the ids of the current versions of every plan, by institution and filing order.
+func (s *Store) PlanIDs(ctx context.Context) ([]uint64, error) {
+	var ids []uint64
+	err := s.db.WithContext(ctx).Model(&Disclosure{}).Where("kind IN ?", PlanKinds).Where(currentVersion).
+		Where("EXISTS (SELECT 1 FROM tranches t WHERE t.disclosure_id = disclosures.id)").
+		Order("institution_id, root_id").Pluck("id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: plans: %w", err)
+	}
+	return ids, nil
+}
+
+// InstitutionPlans returns the current versions of the institution's plans, newest first (without
+// their tranches).
+func (s *Store) InstitutionPlans(ctx context.Context, institutionID uint64) ([]Disclosure, error) {
+	var out []Disclosure
+	err := s.db.WithContext(ctx).Where("institution_id = ? AND kind IN ?", institutionID, PlanKinds).Where(currentVersion).
+		Where("EXISTS (SELECT 1 FROM tranches t WHERE t.disclosure_id = disclosures.id)").
+		Order("root_id DESC").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: plans of institution %d: %w", institutionID, err)
+	}
+	return out, nil
+}
