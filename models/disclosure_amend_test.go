@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -168,4 +169,55 @@ func TestPublishedHashIsTheHashOfWhatIsStored(t *testing.T) {
 			t.Fatalf("recorded hash %s, hash of the stored record %s", stored.SHA256, got)
 		}
 	})
+}
+
+// TestDiffTranches: an amended plan's diff says tranche by tranche what changed (date, amount,
+// share), which were added and which removed; the base amount's change is its own line.
+func TestDiffTranches(t *testing.T) {
+	old := []models.Tranche{{Date: "2027-01-31", ShareBP: 3000}, {Date: "2027-06-30", ShareBP: 3000}, {Date: "2027-12-31", AmountFen: 500}}
+	cases := []struct {
+		name string
+		new  []models.Tranche
+		want string // per change: seq and D/A/S for date, amount, share; + added, - removed
+	}{
+		{"same", old, ""},
+		{"a share and a date", []models.Tranche{{Date: "2027-01-31", ShareBP: 3500}, {Date: "2027-07-31", ShareBP: 3000}, old[2]}, "1S 2D "},
+		{"an amount for a share", []models.Tranche{old[0], {Date: "2027-06-30", AmountFen: 900}, old[2]}, "2AS "},
+		{"one added", append(append([]models.Tranche{}, old...), models.Tranche{Date: "2028-06-30", AmountFen: 1}), "4+ "},
+		{"two removed", old[:1], "2- 3- "},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := ""
+			for _, ch := range models.DiffTranches(old, c.new) {
+				got += fmt.Sprint(ch.Seq)
+				switch {
+				case ch.Old == nil:
+					got += "+"
+				case ch.New == nil:
+					got += "-"
+				}
+				for _, part := range []struct {
+					changed bool
+					s       string
+				}{{ch.Date, "D"}, {ch.Amount, "A"}, {ch.Share, "S"}} {
+					if part.changed {
+						got += part.s
+					}
+				}
+				got += " "
+			}
+			if got != c.want {
+				t.Fatalf("changes %q, want %q", got, c.want)
+			}
+		})
+	}
+	b := int64(100)
+	d := models.DiffVersions(models.Disclosure{Tranches: old}, models.Disclosure{Tranches: old, BaseFen: &b})
+	if d.Base == nil || d.Base.Old != 0 || d.Base.New != 100 || d.Unchanged {
+		t.Fatalf("base amount stated in an amendment: %+v", d.Base)
+	}
+	if d := models.DiffVersions(models.Disclosure{Tranches: old}, models.Disclosure{Tranches: old}); !d.Unchanged || d.Tranches != nil {
+		t.Fatal("the same tranches are a change")
+	}
 }
