@@ -55,19 +55,23 @@ type Plan struct {
 }
 
 // Planned returns the planned amount of each tranche in fen and the total; ok is false when a plan
-// in shares does not state the amount they apply to.
+// in shares does not state the amount they apply to. Shares are turned into fen cumulatively
+// (rounded down), so shares adding up to 100% plan exactly the base amount.
 func (p Plan) Planned() (tranches []int64, total int64, ok bool) {
 	base := int64(0)
 	if p.BaseFen != nil {
 		base = *p.BaseFen
 	}
 	tranches = make([]int64, len(p.Tranches))
+	var shares, sharesFen int64 // shares so far and their amount, so that rounding never adds up
 	for i, t := range p.Tranches {
 		switch {
 		case t.AmountFen > 0:
 			tranches[i] = t.AmountFen
 		case base > 0:
-			tranches[i] = mulDiv(base, int64(t.ShareBP), 10000)
+			shares += int64(t.ShareBP)
+			upTo := mulDiv(base, shares, 10000)
+			tranches[i], sharesFen = upTo-sharesFen, upTo
 		default:
 			return nil, 0, false
 		}

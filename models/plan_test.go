@@ -117,6 +117,12 @@ func TestPlanPaidInvariants(t *testing.T) {
 				}
 			}
 		}
+		if plannedKnown := p.BaseFen != nil; plannedKnown {
+			_, total, _ := p.Planned()
+			if total > *p.BaseFen || (left == 0 && total != *p.BaseFen) {
+				t.Fatalf("plan %+v: planned %d of a base of %d", p, total, *p.BaseFen)
+			}
+		}
 		paid, tranches := p.Paid(), p.TranchesPaid()
 		reported, reportedKnown := p.Reported()
 		planned, total, plannedKnown := p.Planned()
