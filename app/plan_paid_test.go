@@ -1,6 +1,8 @@
 package app
 
 import (
+	"bufio"
+	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -115,6 +117,26 @@ func TestPlanAgainstActualEverywhere(t *testing.T) {
 				if !strings.Contains(feed, w) {
 					t.Errorf("the feed lacks %q", w)
 				}
+			}
+			dump := ts.get("/exports/dump/disclosures.ndjson.gz")
+			zr, err := gzip.NewReader(strings.NewReader(dump.body))
+			if err != nil {
+				t.Fatalf("dump: %d %v", dump.StatusCode, err)
+			}
+			inDump := ""
+			sc := bufio.NewScanner(zr)
+			sc.Buffer(nil, 1<<24)
+			for sc.Scan() {
+				var rec struct {
+					ID   uint64                             `json:"id"`
+					Paid *struct{ Amount, Share_BP *int64 } `json:"paid"`
+				}
+				if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.ID == plan.ID && rec.Paid != nil {
+					inDump = num(paidJSON{rec.Paid.Amount, rec.Paid.Share_BP})
+				}
+			}
+			if inDump != cases[1].paid {
+				t.Errorf("the dump says %q paid against %s, want %s", inDump, plan.Title, cases[1].paid)
 			}
 			rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(ts.get("/exports/exits.csv").body, "\ufeff"))).ReadAll()
 			if err != nil {
