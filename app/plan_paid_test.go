@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // TestPlanAgainstActualEverywhere: /exits, the plan's page, the institution page, the API detail, the
@@ -154,6 +155,50 @@ func TestPlanAgainstActualEverywhere(t *testing.T) {
 			} {
 				if got[key] != want {
 					t.Errorf("exits.csv %s: %q, want %q", key, got[key], want)
+				}
+			}
+		})
+	}
+}
+
+// TestPlanAgainstActualReadsThroughIndexes: finding a plan's latest progress report reads the
+// disclosures through their indexes (plan, institution, amends), never the whole table.
+func TestPlanAgainstActualReadsThroughIndexes(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			ts := newTestServer(t, b.env)
+			if err := generate(t.Context(), ts.store, 60, 4000, 7, func(int64, int64) {}); err != nil {
+				t.Fatal(err)
+			}
+			in := ts.seedInstitution("440300", "MA5D0AMD1", "深圳甲网贷信息服务有限公司", "440000", "甲贷")
+			day := models.DateOf(ts.now()).AddDays(-3).String()
+			plan, err := ts.store.FileDisclosure(t.Context(), in, models.NewDisclosure{Kind: "repayment_plan", Title: "甲贷兑付方案",
+				Tranches: []models.Tranche{{Date: "2027-01-31", AmountFen: 100_00}}}, "t", ts.now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ts.store.FileDisclosure(t.Context(), in, models.NewDisclosure{Kind: "repayment_progress", Title: "甲贷兑付进展",
+				Tranches: []models.Tranche{{Date: day, AmountFen: 50_00}}}, "t", ts.now()); err != nil {
+				t.Fatal(err)
+			}
+			analyze := "ANALYZE"
+			if ts.store.Dialect() == "mysql" {
+				analyze = "ANALYZE TABLE disclosures, institutions, tranches"
+			}
+			if err := ts.store.DB(t.Context()).Exec(analyze).Error; err != nil {
+				t.Fatal(err)
+			}
+			log := dbtest.RecordQueries(t, ts.store)
+			for _, path := range []string{"/exits", "/institutions/" + in.USCC, fmt.Sprintf("/disclosures/%d", plan.ID), fmt.Sprintf("/api/v1/disclosures/%d", plan.ID)} {
+				var r response
+				queries := log.During(func() { r = ts.get(path) })
+				if r.StatusCode != 200 || !strings.Contains(r.body, "50") {
+					t.Fatalf("%s: %d", path, r.StatusCode)
+				}
+				for _, q := range queries {
+					if bad := dbtest.FullScans(t, ts.store, q, []string{"disclosures", "newer"}, true); len(bad) > 0 {
+						t.Errorf("%s: %.300s\nreads every disclosure: %v", path, q.SQL, bad)
+					}
 				}
 			}
 		})

@@ -7,15 +7,12 @@ import (
 	"sort"
 )
 
-// currentVersion limits a query of disclosures to the current version of each chain.
-const currentVersion = "NOT EXISTS (SELECT 1 FROM disclosures n WHERE n.root_id = disclosures.root_id AND n.id > disclosures.id)"
-
 // planRoots returns the root ids of the institution's plans (chains whose current version is a plan
 // kind with tranches), oldest first.
 func (s *Store) planRoots(ctx context.Context, institutionID uint64) ([]uint64, error) {
 	var roots []uint64
-	err := s.db.WithContext(ctx).Model(&Disclosure{}).
-		Where("institution_id = ? AND kind IN ?", institutionID, PlanKinds).Where(currentVersion).
+	err := latestVersions(s.db.WithContext(ctx).Model(&Disclosure{})).
+		Where("institution_id = ? AND kind IN ?", institutionID, PlanKinds).
 		Where("EXISTS (SELECT 1 FROM tranches t WHERE t.disclosure_id = disclosures.id)").
 		Order("root_id").Pluck("root_id", &roots).Error
 	if err != nil {
@@ -99,14 +96,22 @@ func (s *Store) PlanOf(ctx context.Context, d Disclosure) (Plan, error) {
 	if i := sort.Search(len(roots), func(i int) bool { return roots[i] > d.RootID }); i < len(roots) {
 		next = roots[i]
 	}
-	db := s.db.WithContext(ctx)
-	var id uint64
-	err = db.Model(&Disclosure{}).Select("id").Where("kind = ?", ProgressKind).Where(currentVersion).
-		Where(db.Where("plan_id = ?", d.RootID).
-			Or("plan_id IS NULL AND institution_id = ? AND root_id > ? AND root_id < ?", d.InstitutionID, d.RootID, next)).
-		Order("root_id DESC").Limit(1).Scan(&id).Error
+	// Two lookups, each on its own index: the reports naming the plan, and those filed before
+	// reports named plans (between this plan and the next).
+	var named, earlier uint64
+	err = latestVersions(s.db.WithContext(ctx).Model(&Disclosure{})).Select("id").
+		Where("plan_id = ? AND kind = ?", d.RootID, ProgressKind).Order("root_id DESC").Limit(1).Scan(&named).Error
+	if err == nil {
+		err = latestVersions(s.db.WithContext(ctx).Model(&Disclosure{})).Select("id").
+			Where("institution_id = ? AND kind = ? AND plan_id IS NULL AND root_id > ? AND root_id < ?", d.InstitutionID, ProgressKind, d.RootID, next).
+			Order("root_id DESC").Limit(1).Scan(&earlier).Error
+	}
 	if err != nil {
 		return p, fmt.Errorf("models: progress of plan %d: %w", d.RootID, err)
+	}
+	id := named
+	if named == 0 { // a report naming the plan is always filed after every report that names none
+		id = earlier
 	}
 	if id == 0 {
 		return p, nil
@@ -140,7 +145,7 @@ func (s *Store) LatestPlan(ctx context.Context, institutionID uint64) (Plan, err
 // PlanIDs returns the ids of the current versions of every plan, by institution and filing order.
 func (s *Store) PlanIDs(ctx context.Context) ([]uint64, error) {
 	var ids []uint64
-	err := s.db.WithContext(ctx).Model(&Disclosure{}).Where("kind IN ?", PlanKinds).Where(currentVersion).
+	err := latestVersions(s.db.WithContext(ctx).Model(&Disclosure{})).Where("kind IN ?", PlanKinds).
 		Where("EXISTS (SELECT 1 FROM tranches t WHERE t.disclosure_id = disclosures.id)").
 		Order("institution_id, root_id").Pluck("id", &ids).Error
 	if err != nil {
@@ -153,7 +158,7 @@ func (s *Store) PlanIDs(ctx context.Context) ([]uint64, error) {
 // their tranches).
 func (s *Store) InstitutionPlans(ctx context.Context, institutionID uint64) ([]Disclosure, error) {
 	var out []Disclosure
-	err := s.db.WithContext(ctx).Where("institution_id = ? AND kind IN ?", institutionID, PlanKinds).Where(currentVersion).
+	err := latestVersions(s.db.WithContext(ctx)).Where("institution_id = ? AND kind IN ?", institutionID, PlanKinds).
 		Where("EXISTS (SELECT 1 FROM tranches t WHERE t.disclosure_id = disclosures.id)").
 		Order("root_id DESC").Find(&out).Error
 	if err != nil {
