@@ -3,34 +3,59 @@ package models
 import (
 	"context"
 	"fmt"
-	"math"
-	"sort"
+	"time"
 )
 
-// planRoots returns the root ids of the institution's plans (chains whose current version is a plan
-// kind with tranches), oldest first.
-func (s *Store) planRoots(ctx context.Context, institutionID uint64) ([]uint64, error) {
-	var roots []uint64
-	err := latestVersions(s.db.WithContext(ctx).Model(&Disclosure{})).
-		Where("institution_id = ? AND kind IN ?", institutionID, PlanKinds).
+// chain is a disclosure chain by its root (first version) and when that was filed: chains are in
+// filing order by (Filed, Root), the order their institution published them.
+type chain struct {
+	Root  uint64
+	Filed time.Time
+}
+
+func (c chain) before(o chain) bool {
+	return c.Filed.Before(o.Filed) || (c.Filed.Equal(o.Filed) && c.Root < o.Root)
+}
+
+// filedFirst joins each disclosure's first version as "root", whose publication is the chain's.
+const filedFirst = "JOIN disclosures AS root ON root.id = disclosures.root_id"
+
+// planRoots returns the institution's plans (chains whose current version is a plan kind with
+// tranches) in filing order.
+func (s *Store) planRoots(ctx context.Context, institutionID uint64) ([]chain, error) {
+	var out []chain
+	err := latestVersions(s.db.WithContext(ctx).Model(&Disclosure{})).Joins(filedFirst).
+		Select("disclosures.root_id AS root, root.published_at AS filed").
+		Where("disclosures.institution_id = ? AND disclosures.kind IN ?", institutionID, PlanKinds).
 		Where("EXISTS (SELECT 1 FROM tranches t WHERE t.disclosure_id = disclosures.id)").
-		Order("root_id").Pluck("root_id", &roots).Error
+		Order("root.published_at, root.id").Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: plans of institution %d: %w", institutionID, err)
 	}
-	return roots, nil
+	return out, nil
 }
 
-// planBefore returns the institution's latest plan filed before the chain with root id before
-// (0: the latest of all), or nil when there is none. A progress report filed without naming its
-// plan reports on this one: the latest plan when it was filed.
-func planBefore(roots []uint64, before uint64) *uint64 {
-	for i := len(roots) - 1; i >= 0; i-- {
-		if before == 0 || roots[i] < before {
-			return &roots[i]
+// planBefore returns the institution's latest plan filed before chain c (nil c: the latest of
+// all), or nil when there is none. A progress report filed without naming its plan reports on this
+// one: the latest plan when it was filed.
+func planBefore(plans []chain, c *chain) *uint64 {
+	for i := len(plans) - 1; i >= 0; i-- {
+		if c == nil || plans[i].before(*c) {
+			return &plans[i].Root
 		}
 	}
 	return nil
+}
+
+// chainOf returns the chain whose root is root, with when it was filed.
+func (s *Store) chainOf(ctx context.Context, root uint64) (chain, error) {
+	var c chain
+	err := s.db.WithContext(ctx).Model(&Disclosure{}).Select("id AS root, published_at AS filed").
+		Where("id = ?", root).Limit(1).Scan(&c).Error
+	if err != nil {
+		return c, fmt.Errorf("models: disclosure chain %d: %w", root, err)
+	}
+	return c, nil
 }
 
 // linkPlan sets the plan a progress report refers to: the plan named (any version's id, stored as
@@ -44,12 +69,12 @@ func (s *Store) linkPlan(ctx context.Context, d *Disclosure, named *uint64, fe F
 		}
 		return nil
 	}
-	roots, err := s.planRoots(ctx, d.InstitutionID)
+	plans, err := s.planRoots(ctx, d.InstitutionID)
 	if err != nil {
 		return err
 	}
 	if named == nil {
-		d.PlanID = planBefore(roots, 0)
+		d.PlanID = planBefore(plans, nil)
 		return nil
 	}
 	var root uint64
@@ -58,12 +83,13 @@ func (s *Store) linkPlan(ctx context.Context, d *Disclosure, named *uint64, fe F
 	if err != nil {
 		return fmt.Errorf("models: plan %d: %w", *named, err)
 	}
-	i := sort.Search(len(roots), func(i int) bool { return roots[i] >= root })
-	if root == 0 || i == len(roots) || roots[i] != root {
-		fe["plan"] = "not a repayment plan of this institution"
-		return nil
+	for i := range plans {
+		if root != 0 && plans[i].Root == root {
+			d.PlanID = &plans[i].Root
+			return nil
+		}
 	}
-	d.PlanID = &roots[i]
+	fe["plan"] = "not a repayment plan of this institution"
 	return nil
 }
 
@@ -73,11 +99,15 @@ func (s *Store) planOfAmended(ctx context.Context, prev Disclosure) (*uint64, er
 	if prev.Kind != ProgressKind || prev.PlanID != nil {
 		return prev.PlanID, nil
 	}
-	roots, err := s.planRoots(ctx, prev.InstitutionID)
+	plans, err := s.planRoots(ctx, prev.InstitutionID)
 	if err != nil {
 		return nil, err
 	}
-	return planBefore(roots, prev.RootID), nil
+	c, err := s.chainOf(ctx, prev.RootID)
+	if err != nil {
+		return nil, err
+	}
+	return planBefore(plans, &c), nil
 }
 
 // PlanOf returns plan version d with the latest progress report that refers to it: the current
@@ -88,26 +118,47 @@ func (s *Store) PlanOf(ctx context.Context, d Disclosure) (Plan, error) {
 	if !d.IsPlan() {
 		return p, fmt.Errorf("models: disclosure %d is not a repayment plan: %w", d.ID, ErrNotFound)
 	}
-	roots, err := s.planRoots(ctx, d.InstitutionID)
+	plans, err := s.planRoots(ctx, d.InstitutionID)
 	if err != nil {
 		return p, err
 	}
-	next := uint64(math.MaxInt64)
-	if i := sort.Search(len(roots), func(i int) bool { return roots[i] > d.RootID }); i < len(roots) {
-		next = roots[i]
+	this, err := s.chainOf(ctx, d.RootID)
+	if err != nil {
+		return p, err
+	}
+	var next *chain // the institution's next plan
+	for i := range plans {
+		if this.before(plans[i]) {
+			next = &plans[i]
+			break
+		}
 	}
 	// Two lookups, each on its own index: the reports naming the plan, and those filed before
-	// reports named plans (between this plan and the next).
-	var named, earlier uint64
-	err = latestVersions(s.db.WithContext(ctx).Model(&Disclosure{})).Select("id").
-		Where("plan_id = ? AND kind = ?", d.RootID, ProgressKind).Order("root_id DESC").Limit(1).Scan(&named).Error
+	// reports named plans (after this plan and before the institution's next; few, picked here).
+	var named uint64
+	err = latestVersions(s.db.WithContext(ctx).Model(&Disclosure{})).Joins(filedFirst).Select("disclosures.id").
+		Where("disclosures.plan_id = ? AND disclosures.kind = ?", d.RootID, ProgressKind).
+		Order("root.published_at DESC, root.id DESC").Limit(1).Scan(&named).Error
+	var unnamed []struct {
+		ID, Root uint64
+		Filed    time.Time
+	}
 	if err == nil {
-		err = latestVersions(s.db.WithContext(ctx).Model(&Disclosure{})).Select("id").
-			Where("institution_id = ? AND kind = ? AND plan_id IS NULL AND root_id > ? AND root_id < ?", d.InstitutionID, ProgressKind, d.RootID, next).
-			Order("root_id DESC").Limit(1).Scan(&earlier).Error
+		err = latestVersions(s.db.WithContext(ctx).Model(&Disclosure{})).Joins(filedFirst).
+			Select("disclosures.id AS id, root.id AS root, root.published_at AS filed").
+			Where("disclosures.institution_id = ? AND disclosures.kind = ? AND disclosures.plan_id IS NULL", d.InstitutionID, ProgressKind).
+			Scan(&unnamed).Error
 	}
 	if err != nil {
 		return p, fmt.Errorf("models: progress of plan %d: %w", d.RootID, err)
+	}
+	var earlier uint64
+	var latest chain
+	for _, u := range unnamed {
+		c := chain{u.Root, u.Filed}
+		if this.before(c) && (next == nil || c.before(*next)) && (earlier == 0 || latest.before(c)) {
+			earlier, latest = u.ID, c
+		}
 	}
 	id := named
 	if named == 0 { // a report naming the plan is always filed after every report that names none
@@ -127,11 +178,11 @@ func (s *Store) PlanOf(ctx context.Context, d Disclosure) (Plan, error) {
 // LatestPlan returns the current version of the institution's latest plan with its progress;
 // ErrNotFound when it has filed none.
 func (s *Store) LatestPlan(ctx context.Context, institutionID uint64) (Plan, error) {
-	roots, err := s.planRoots(ctx, institutionID)
+	plans, err := s.planRoots(ctx, institutionID)
 	if err != nil {
 		return Plan{}, err
 	}
-	root := planBefore(roots, 0)
+	root := planBefore(plans, nil)
 	if root == nil {
 		return Plan{}, fmt.Errorf("models: plan of institution %d: %w", institutionID, ErrNotFound)
 	}
@@ -147,7 +198,7 @@ func (s *Store) PlanIDs(ctx context.Context) ([]uint64, error) {
 	var ids []uint64
 	err := latestVersions(s.db.WithContext(ctx).Model(&Disclosure{})).Where("kind IN ?", PlanKinds).
 		Where("EXISTS (SELECT 1 FROM tranches t WHERE t.disclosure_id = disclosures.id)").
-		Order("institution_id, root_id").Pluck("id", &ids).Error
+		Order("institution_id, published_at, id").Pluck("id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: plans: %w", err)
 	}
@@ -160,7 +211,7 @@ func (s *Store) InstitutionPlans(ctx context.Context, institutionID uint64) ([]D
 	var out []Disclosure
 	err := latestVersions(s.db.WithContext(ctx)).Where("institution_id = ? AND kind IN ?", institutionID, PlanKinds).
 		Where("EXISTS (SELECT 1 FROM tranches t WHERE t.disclosure_id = disclosures.id)").
-		Order("root_id DESC").Find(&out).Error
+		Order("published_at DESC, id DESC").Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: plans of institution %d: %w", institutionID, err)
 	}

@@ -296,3 +296,34 @@ func TestPlanProgressLink(t *testing.T) {
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
+
+// TestLatestPlanIsTheLastFiled: "latest" is the order of filing (publication of a chain's first
+// version), not of ids, which a database need not hand out in order.
+func TestLatestPlanIsTheLastFiled(t *testing.T) {
+	at := func(s string) time.Time {
+		d, _ := time.ParseInLocation("2006-01-02", s, models.ChinaZone)
+		return d
+	}
+	dbtest.Stores(t, func(t *testing.T, st *models.Store) {
+		in := seedFiler(t, st)
+		plan := func(title, day string) models.Disclosure {
+			d, err := st.FileDisclosure(ctx, in, models.NewDisclosure{Kind: "repayment_plan", Title: title,
+				Tranches: []models.Tranche{{Date: "2027-01-31", AmountFen: 100}}}, "f", at(day))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		later := plan("后发布的方案", "2019-05-01")
+		plan("先发布、后录入的方案", "2019-04-01") // a larger id, filed earlier
+		p, err := st.LatestPlan(ctx, in.ID)
+		if err != nil || p.ID != later.ID {
+			t.Fatalf("latest plan %d (%v), want %d", p.ID, err, later.ID)
+		}
+		d, err := st.FileDisclosure(ctx, in, models.NewDisclosure{Kind: "repayment_progress", Title: "进展",
+			Tranches: []models.Tranche{{Date: "2019-05-02", AmountFen: 40}}}, "f", at("2019-05-03"))
+		if err != nil || d.PlanID == nil || *d.PlanID != later.ID {
+			t.Fatalf("progress refers to %v (%v), want %d", d.PlanID, err, later.ID)
+		}
+	})
+}
