@@ -213,7 +213,11 @@ func (l *demoLoader) exit(ctx context.Context, r *rand.Rand, sp demoInstitution,
 		return fmt.Errorf("the repayment plan's shares add up to %d basis points, not 10000", sum)
 	}
 	title, paras = demoRepaymentPlan(sp, asof, planAt, ex, planned)
-	if err := l.fileDocument(ctx, in, filer, planAt, models.NewDisclosure{Kind: "repayment_plan", Title: title, Tranches: plan},
+	var base *int64 // a plan in shares states the principal they apply to
+	if !ex.ByAmount {
+		base = &total
+	}
+	if err := l.fileDocument(ctx, in, filer, planAt, models.NewDisclosure{Kind: "repayment_plan", Title: title, Tranches: plan, BaseFen: base},
 		paras, brand+"兑付方案.pdf"); err != nil {
 		return err
 	}

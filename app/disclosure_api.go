@@ -25,6 +25,8 @@ type disclosureMeta struct {
 	Body            string                     `json:"body"`
 	Figures         map[string]json.RawMessage `json:"figures"`
 	Tranches        []trancheMeta              `json:"tranches"`
+	BaseAmount      json.RawMessage            `json:"base_amount"`
+	Plan            json.RawMessage            `json:"plan"`
 	EventType       string                     `json:"event_type"`
 	EventAt         string                     `json:"event_at"`
 	Reason          string                     `json:"reason"`
@@ -54,6 +56,12 @@ func strictInt(raw json.RawMessage) (int64, error) {
 	var n int64
 	_, err := fmt.Sscan(s, &n)
 	return n, err
+}
+
+// given reports whether a JSON value was sent (not absent, not null).
+func given(raw json.RawMessage) bool {
+	s := strings.TrimSpace(string(raw))
+	return s != "" && s != "null"
 }
 
 // parseMeta decodes the meta part: not JSON, invalid UTF-8 or missing → 422 naming meta; wrong types
@@ -107,6 +115,17 @@ func (m disclosureMeta) newDisclosure() (models.NewDisclosure, models.FieldError
 			fe[key+"share_bp"] = "a whole number of basis points from 0 to 10000"
 		}
 		nd.Tranches = append(nd.Tranches, models.Tranche{Date: strings.TrimSpace(t.Date), AmountFen: amount, ShareBP: int(share)})
+	}
+	if base, err := strictInt(m.BaseAmount); err != nil {
+		fe["base_amount"] = err.Error()
+	} else if given(m.BaseAmount) {
+		nd.BaseFen = &base
+	}
+	if plan, err := strictInt(m.Plan); err != nil || plan < 0 || (given(m.Plan) && plan == 0) {
+		fe["plan"] = "the id of a repayment plan of the institution"
+	} else if given(m.Plan) {
+		id := uint64(plan)
+		nd.PlanID = &id
 	}
 	if m.EventAt != "" {
 		at, err := time.Parse(time.RFC3339, strings.TrimSpace(m.EventAt))
@@ -304,6 +323,10 @@ func (s *Server) answerFiled(c *fiber.Ctx, d models.Disclosure) error {
 	if err != nil {
 		return err
 	}
+	out, err := s.disclosureDetail(c.UserContext(), full)
+	if err != nil {
+		return err
+	}
 	c.Location(fmt.Sprintf("%s/api/v1/disclosures/%d", s.cfg.BaseURL, d.ID))
-	return c.Status(fiber.StatusCreated).JSON(s.disclosureJSON(full))
+	return c.Status(fiber.StatusCreated).JSON(out)
 }

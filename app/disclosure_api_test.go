@@ -105,7 +105,7 @@ func TestFileDisclosureAPI(t *testing.T) {
 			in, _, token := ts.filerWithToken("MA5D0AMD1", "深圳甲网贷信息服务有限公司")
 			other, _, otherToken := ts.filerWithToken("MA5D0AMD2", "深圳乙网贷信息服务有限公司")
 			path := "/api/v1/institutions/" + in.USCC + "/disclosures"
-			exit := `{"kind": "exit_announcement", "title": "良性退出公告", "body": "本平台自即日起停止新增业务。", "tranches": [{"date": "2027-01-31", "share_bp": 3000}]}`
+			exit := `{"kind": "exit_announcement", "title": "良性退出公告", "body": "本平台自即日起停止新增业务。", "tranches": [{"date": "2027-01-31", "share_bp": 3000}], "base_amount": 100000000}`
 			big := bytes.Repeat([]byte("a"), 1<<20+10)
 			cases := []struct {
 				name   string
@@ -143,6 +143,11 @@ func TestFileDisclosureAPI(t *testing.T) {
 				{"the same month again", path, token, figuresMeta("2026-10", "", ""), nil, 409, ""},
 				{"bad event time", path, token, `{"kind": "major_event", "title": "x", "event_type": "suspension", "event_at": "yesterday"}`, nil, 422, "event_at"},
 				{"tranche amount 1e308", path, token, `{"kind": "repayment_plan", "title": "x", "tranches": [{"date": "2027-01-31", "amount": 1e308}]}`, nil, 422, "tranches.0.amount"},
+				{"plan in shares without its base", path, token, `{"kind": "repayment_plan", "title": "x", "tranches": [{"date": "2027-01-31", "share_bp": 3000}]}`, nil, 422, "base_amount"},
+				{"base amount a fraction", path, token, `{"kind": "repayment_plan", "title": "x", "tranches": [{"date": "2027-01-31", "share_bp": 3000}], "base_amount": 1.5}`, nil, 422, "base_amount"},
+				{"plan not a number", path, token, `{"kind": "repayment_progress", "title": "x", "tranches": [{"date": "2026-01-31", "amount": 100}], "plan": "x"}`, nil, 422, "plan"},
+				{"plan on a plan", path, token, `{"kind": "repayment_plan", "title": "x", "tranches": [{"date": "2027-01-31", "amount": 100}], "plan": 1}`, nil, 422, "plan"},
+				{"plan that is no plan", path, token, `{"kind": "repayment_progress", "title": "x", "tranches": [{"date": "2026-01-31", "amount": 100}], "plan": 1}`, nil, 422, "plan"},
 				{"reason on a first filing", path, token, `{"kind": "other", "title": "x", "reason": "r"}`, nil, 422, "reason"},
 			}
 			for _, c := range cases {
@@ -218,7 +223,7 @@ func TestFileDisclosureAPI(t *testing.T) {
 					}
 				})
 			}
-			r := ts.postMultipart(amend, token, `{"title": "良性退出公告（更正）", "body": "本平台自2026年12月1日起停止新增业务。", "tranches": [{"date": "2027-01-31", "share_bp": 3500}], "reason": "日期写错"}`, part{"说明.txt", []byte("更正说明")})
+			r := ts.postMultipart(amend, token, `{"title": "良性退出公告（更正）", "body": "本平台自2026年12月1日起停止新增业务。", "tranches": [{"date": "2027-01-31", "share_bp": 3500}], "base_amount": 100000000, "reason": "日期写错"}`, part{"说明.txt", []byte("更正说明")})
 			if r.StatusCode != 201 {
 				t.Fatalf("amendment: %d %s", r.StatusCode, r.body)
 			}
@@ -233,7 +238,7 @@ func TestFileDisclosureAPI(t *testing.T) {
 				t.Fatalf("the API answers the latest version with links to the earlier: %+v", latest)
 			}
 			page := ts.get(fmt.Sprintf("/disclosures/%d", v2.ID)).body
-			for _, want := range []string{"日期写错", "<del>", "<ins>", "说明.txt", "35.0%"} {
+			for _, want := range []string{"日期写错", "<del>", "<ins>", "说明.txt", "35.00%", "<del>30.00%</del> <ins>35.00%</ins>"} {
 				if !strings.Contains(page, want) {
 					t.Errorf("the amendment's page lacks %q", want)
 				}

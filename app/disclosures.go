@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -18,6 +19,12 @@ type attachmentJSON struct {
 	URL         string `json:"url"`
 }
 
+// trancheJSON is a tranche as the API answers it; a plan's detail says what was paid against it.
+type trancheJSON struct {
+	models.Tranche
+	Paid *models.Paid `json:"paid,omitempty"`
+}
+
 // disclosureJSON is a disclosure version as the API answers it (CONTRACT.md "Resources").
 type disclosureJSON struct {
 	ID          uint64                 `json:"id"`
@@ -31,7 +38,10 @@ type disclosureJSON struct {
 	AmendReason string                 `json:"amend_reason,omitempty"`
 	LateDays    int                    `json:"late_days"`
 	Figures     *models.MonthlyFigures `json:"figures,omitempty"`
-	Tranches    []models.Tranche       `json:"tranches,omitempty"`
+	Tranches    []trancheJSON          `json:"tranches,omitempty"`
+	BaseAmount  *int64                 `json:"base_amount,omitempty"` // a plan in shares: what they apply to
+	Paid        *models.Paid           `json:"paid,omitempty"`        // a plan: what was paid against it
+	Plan        *uint64                `json:"plan,omitempty"`        // a progress report: the plan it reports on
 	Body        string                 `json:"body"`
 	Attachments []attachmentJSON       `json:"attachments"`
 	SHA256      string                 `json:"sha256"`
@@ -43,9 +53,12 @@ type disclosureJSON struct {
 func (s *Server) disclosureJSON(d models.Disclosure) disclosureJSON {
 	out := disclosureJSON{ID: d.ID, USCC: d.USCC, Kind: d.Kind, Title: d.Title, Period: d.Period,
 		PublishedAt: d.PublishedAt.In(models.ChinaZone).Format("2006-01-02T15:04:05Z07:00"), Version: d.Version,
-		Amends: d.Amends, AmendReason: d.AmendReason, LateDays: d.LateDays, Figures: d.Figures, Tranches: d.Tranches,
+		Amends: d.Amends, AmendReason: d.AmendReason, LateDays: d.LateDays, Figures: d.Figures, BaseAmount: d.BaseFen, Plan: d.PlanID,
 		Body: d.Body, Attachments: []attachmentJSON{}, SHA256: d.SHA256, Demo: d.Demo,
 		URL: fmt.Sprintf("%s/disclosures/%d", s.cfg.BaseURL, d.ID)}
+	for _, t := range d.Tranches {
+		out.Tranches = append(out.Tranches, trancheJSON{Tranche: t})
+	}
 	for _, a := range d.Attachments {
 		out.Attachments = append(out.Attachments, attachmentJSON{Name: a.Name, Size: a.Size, SHA256: a.SHA256,
 			ContentType: a.ContentType, URL: fmt.Sprintf("%s/attachments/%d", s.cfg.BaseURL, a.ID)})
@@ -60,6 +73,8 @@ type disclosurePage struct {
 	Versions    []models.Disclosure
 	Latest      uint64
 	Diff        *models.VersionDiff // what this version changed in the one it amends
+	Plan        *planView           // a plan: what was paid against it
+	PlanOf      *models.Disclosure  // a progress report: the current version of the plan it reports on
 }
 
 func (s *Server) loadDisclosure(c *fiber.Ctx) (disclosurePage, error) {
@@ -88,6 +103,19 @@ func (s *Server) loadDisclosure(c *fiber.Ctx) (disclosurePage, error) {
 		diff := models.DiffVersions(prev, d)
 		p.Diff = &diff
 	}
+	if plan, ok, err := s.planOf(ctx, d); err != nil {
+		return p, err
+	} else if ok {
+		v := planViewOf(plan)
+		p.Plan = &v
+	}
+	if d.PlanID != nil {
+		plan, err := s.store.LatestVersion(ctx, *d.PlanID)
+		if err != nil {
+			return p, err
+		}
+		p.PlanOf = &plan
+	}
 	return p, nil
 }
 
@@ -112,11 +140,24 @@ func (s *Server) apiShowDisclosure(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	out := s.disclosureJSON(d)
+	out, err := s.disclosureDetail(c.UserContext(), d)
+	if err != nil {
+		return err
+	}
 	for _, v := range p.Versions {
 		out.Versions = append(out.Versions, fmt.Sprintf("%s/api/v1/disclosures/%d?as_filed=1", s.cfg.BaseURL, v.ID))
 	}
 	return c.JSON(out)
+}
+
+// disclosureDetail is the API's detail of disclosure version d: a plan's carries what was paid.
+func (s *Server) disclosureDetail(ctx context.Context, d models.Disclosure) (disclosureJSON, error) {
+	out := s.disclosureJSON(d)
+	plan, ok, err := s.planOf(ctx, d)
+	if ok {
+		addPaid(&out, plan)
+	}
+	return out, err
 }
 
 func (s *Server) apiListDisclosures(c *fiber.Ctx) error {

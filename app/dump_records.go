@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"time"
 
 	"pilu/models"
@@ -50,9 +51,11 @@ type dumpedDecision struct {
 	ContentSHA256 string `json:"content_sha256"`
 }
 
-// dumpDisclosure is disclosure version d as the dump writes it.
-func (s *Server) dumpDisclosure(d models.Disclosure) dumpedDisclosure {
-	return dumpedDisclosure{disclosureJSON: s.disclosureJSON(d), ContentSHA256: d.ContentHash()}
+// dumpDisclosure is disclosure version d as the dump writes it: as the API's detail answers it (a
+// plan with what was paid against it when the dump was made).
+func (s *Server) dumpDisclosure(ctx context.Context, d models.Disclosure) (dumpedDisclosure, error) {
+	out, err := s.disclosureDetail(ctx, d)
+	return dumpedDisclosure{disclosureJSON: out, ContentSHA256: d.ContentHash()}, err
 }
 
 // dumpNotice is published notice n as the dump writes it.

@@ -9,26 +9,11 @@ import (
 )
 
 // exitRow is one exit announcement or repayment plan on /exits, with its plan against what the
-// institution's progress reports say was paid.
+// plan's progress reports say was paid (models.Plan).
 type exitRow struct {
 	models.Disclosure
 	Institution models.Institution
-	Shares      bool // the plan is in shares of principal (basis points); otherwise in fen
-	Bars        []exitBar
-	PlanTotal   int64
-	PaidTotal   int64
-	AsOf        string
-	HasProgress bool
-	Height      int // of the chart, in SVG units
-}
-
-// exitBar is one tranche of the plan: the cumulative amount planned by its date and the cumulative
-// amount paid by then, with the bars' place in the chart.
-type exitBar struct {
-	Date         string
-	Plan, Paid   int64
-	PlanW, PaidW int64 // bar widths in SVG units (0–200)
-	Y            int
+	Plan        *planView // nil for an announcement without tranches
 }
 
 // listExits shows every exit announcement and repayment plan, newest first, optionally of one
@@ -62,7 +47,7 @@ func (s *Server) listExits(c *fiber.Ctx) error {
 		"Rows": rows, "Province": province, "Pager": pagerOf(c, p, total), "Total": total}})
 }
 
-// exitRowOf loads a plan and the institution's progress reports and lines them up.
+// exitRowOf loads a plan, its institution and its latest progress report.
 func (s *Server) exitRowOf(ctx context.Context, id uint64) (exitRow, error) {
 	d, err := s.store.DisclosureByID(ctx, id)
 	if err != nil {
@@ -72,49 +57,10 @@ func (s *Server) exitRowOf(ctx context.Context, id uint64) (exitRow, error) {
 	if row.Institution, err = s.store.InstitutionByID(ctx, d.InstitutionID); err != nil {
 		return row, err
 	}
-	progress, _, err := s.store.ListDisclosures(ctx, models.DisclosureFilter{InstitutionID: d.InstitutionID, Kinds: []string{"repayment_progress"}, PerPage: 100})
-	if err != nil {
-		return row, err
+	plan, ok, err := s.planOf(ctx, d)
+	if ok {
+		v := planViewOf(plan)
+		row.Plan = &v
 	}
-	var payments []models.Tranche
-	for _, p := range progress {
-		full, err := s.store.DisclosureByID(ctx, p.ID)
-		if err != nil {
-			return row, err
-		}
-		payments = append(payments, full.Tranches...)
-		row.HasProgress = true
-	}
-	row.Shares = len(d.Tranches) > 0 && d.Tranches[0].ShareBP > 0
-	value := func(t models.Tranche) int64 {
-		if row.Shares {
-			return int64(t.ShareBP)
-		}
-		return t.AmountFen
-	}
-	for _, t := range payments {
-		row.PaidTotal += value(t)
-		if t.Date > row.AsOf {
-			row.AsOf = t.Date
-		}
-	}
-	var plan int64
-	for _, t := range d.Tranches {
-		plan += value(t)
-		var paid int64
-		for _, pt := range payments {
-			if pt.Date <= t.Date {
-				paid += value(pt)
-			}
-		}
-		row.Bars = append(row.Bars, exitBar{Date: t.Date, Plan: plan, Paid: paid})
-	}
-	row.PlanTotal = plan
-	scale := max(plan, row.PaidTotal, 1)
-	for i := range row.Bars {
-		b := &row.Bars[i]
-		b.PlanW, b.PaidW, b.Y = b.Plan*200/scale, b.Paid*200/scale, i*28
-	}
-	row.Height = len(row.Bars)*28 + 4
-	return row, nil
+	return row, err
 }

@@ -16,13 +16,14 @@ func TestExitsPage(t *testing.T) {
 			ctx := context.Background()
 			gd := ts.seedInstitution("440300", "MA5D0AMD1", "深圳甲网贷信息服务有限公司", "440000", "甲贷")
 			bj := ts.seedInstitution("110105", "MA5D0AMD2", "北京乙网贷信息服务有限公司", "110000", "乙贷")
+			base := int64(1_000_000_00)
 			file := func(in models.Institution, nd models.NewDisclosure) {
 				if _, err := ts.store.FileDisclosure(ctx, in, nd, "t", ts.now()); err != nil {
 					t.Fatal(err)
 				}
 				ts.clock.t = ts.clock.t.Add(time.Minute)
 			}
-			file(gd, models.NewDisclosure{Kind: "repayment_plan", Title: "甲贷兑付方案", Tranches: []models.Tranche{{Date: "2026-10-31", ShareBP: 3000}, {Date: "2027-03-31", ShareBP: 7000}}})
+			file(gd, models.NewDisclosure{Kind: "repayment_plan", Title: "甲贷兑付方案", BaseFen: &base, Tranches: []models.Tranche{{Date: "2026-10-31", ShareBP: 3000}, {Date: "2027-03-31", ShareBP: 7000}}})
 			file(gd, models.NewDisclosure{Kind: "repayment_progress", Title: "甲贷兑付进展", Tranches: []models.Tranche{{Date: "2026-10-30", ShareBP: 2500}}})
 			file(bj, models.NewDisclosure{Kind: "exit_announcement", Title: "乙贷退出公告"})
 			cases := []struct {
@@ -31,7 +32,7 @@ func TestExitsPage(t *testing.T) {
 				want   []string
 				not    []string
 			}{
-				{"/exits", 200, []string{"甲贷兑付方案", "乙贷退出公告", "<svg", "30.0%", "25.0%", "100.0%"}, []string{"甲贷兑付进展"}},
+				{"/exits", 200, []string{"甲贷兑付方案", "乙贷退出公告", "<svg", "300,000.00 (30.00%)", "250,000.00", "83.33%", "25.00%", "1,000,000.00", "依据"}, []string{"甲贷兑付进展</a></h2>"}},
 				{"/exits?province=110000", 200, []string{"乙贷退出公告"}, []string{"甲贷兑付方案"}},
 				{"/exits?province=990000", 400, nil, nil},
 				{"/exits?lang=en", 200, []string{"Planned", "Repaid"}, nil},

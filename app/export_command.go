@@ -190,7 +190,11 @@ func (s *Server) dumpDisclosures(emit func(any) error) error {
 			if err != nil {
 				return err
 			}
-			if err := emit(s.dumpDisclosure(d)); err != nil {
+			out, err := s.dumpDisclosure(ctx, d)
+			if err != nil {
+				return err
+			}
+			if err := emit(out); err != nil {
 				return err
 			}
 			after = id

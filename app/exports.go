@@ -18,6 +18,7 @@ import (
 var exportTables = map[string]func(s *Server, ctx context.Context) ([][]string, error){
 	"institutions": (*Server).institutionRecords,
 	"zombies":      (*Server).zombieRecords,
+	"exits":        (*Server).exitRecords,
 }
 
 // exportFile builds one export file (institutions.csv, zombies.xlsx …) with its content type.

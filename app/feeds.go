@@ -182,6 +182,17 @@ func (s *Server) feedDisclosures(c *fiber.Ctx) error {
 		if d.Version > 1 {
 			summary += fmt.Sprintf(" · 第%d版（更正）", d.Version)
 		}
+		if models.OneOf(d.Kind, models.PlanKinds) {
+			full, err := s.store.DisclosureByID(c.UserContext(), d.ID)
+			if err != nil {
+				return err
+			}
+			if plan, ok, err := s.planOf(c.UserContext(), full); err != nil {
+				return err
+			} else if ok {
+				summary += " · " + paidText(plan)
+			}
+		}
 		entries = append(entries, atomEntry{ID: s.tagID("disclosure", d.ID), Title: d.Title, Updated: atomTime(d.PublishedAt), Published: atomTime(d.PublishedAt),
 			Links:    []atomLink{{Rel: "alternate", Type: "text/html", Href: fmt.Sprintf("%s/disclosures/%d", s.cfg.BaseURL, d.ID)}},
 			Category: []atomCat{{Term: d.Kind}}, Summary: summary})

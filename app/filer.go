@@ -30,6 +30,7 @@ type filerForm struct {
 	Tranches    []formTranche
 	EventTypes  []string
 	Kinds       []string
+	Plans       []models.Disclosure // the institution's plans, newest first, for a progress report
 }
 
 // formField is one figure of the monthly form.
@@ -117,6 +118,11 @@ func (s *Server) renderFilerForm(c *fiber.Ctx, status int, in models.Institution
 	f := filerForm{Institution: in, Kind: values["kind"], Amends: prev, Values: values, Errors: errs,
 		EventTypes: models.MajorEventTypes, Kinds: models.DisclosureKinds[1:]}
 	f.Errors = map[string]string{}
+	plans, err := s.store.InstitutionPlans(c.UserContext(), in.ID)
+	if err != nil {
+		return err
+	}
+	f.Plans = plans
 	lang := s.lang(c)
 	for k, v := range errs {
 		// The form's own checks give a code with a message in the catalogs; the models' are sentences.
@@ -254,6 +260,19 @@ func metaOfForm(v map[string]string, prev *models.Disclosure) (disclosureMeta, m
 			m.EventAt = t.Format(time.RFC3339)
 		}
 	}
+	if base := strings.TrimSpace(v["base_amount"]); base != "" {
+		fen, ok := fenOfYuan(base)
+		if !ok {
+			fe["base_amount"] = "yuan"
+		}
+		m.BaseAmount = json.RawMessage(strconv.FormatInt(fen, 10))
+	}
+	if plan := strings.TrimSpace(v["plan"]); plan != "" {
+		if _, err := strconv.ParseUint(plan, 10, 64); err != nil {
+			fe["plan"] = "plan"
+		}
+		m.Plan = json.RawMessage(plan)
+	}
 	for i := range formTranches {
 		k := fmt.Sprintf("tranches.%d.", i)
 		date, amount, share := strings.TrimSpace(v[k+"date"]), strings.TrimSpace(v[k+"amount"]), strings.TrimSpace(v[k+"share"])
@@ -307,6 +326,12 @@ func valuesOf(d models.Disclosure) map[string]string {
 				v["fig."+name] = strconv.FormatInt(n, 10)
 			}
 		}
+	}
+	if d.BaseFen != nil {
+		v["base_amount"] = yuanOfFen(*d.BaseFen)
+	}
+	if d.PlanID != nil {
+		v["plan"] = strconv.FormatUint(*d.PlanID, 10)
 	}
 	for i, t := range d.Tranches {
 		k := fmt.Sprintf("tranches.%d.", i)

@@ -147,20 +147,20 @@ func TestFilerPages(t *testing.T) {
 
 			// An exit announcement with a PDF and a plan, then its amendment from the prefilled form.
 			r = br.submit("/filer/disclosures", br.token, map[string]string{"kind": "exit_announcement", "title": "退出公告", "body": "第一期兑付30%",
-				"tranches.0.date": "2027-01-31", "tranches.0.share": "30"}, part{"公告.pdf", testPDF})
+				"tranches.0.date": "2027-01-31", "tranches.0.share": "30", "base_amount": "10000000"}, part{"公告.pdf", testPDF})
 			if r.StatusCode != 303 {
 				t.Fatalf("exit announcement: %d %s", r.StatusCode, r.body)
 			}
 			fmt.Sscanf(r.Header.Get("Location"), "/disclosures/%d", &id)
-			if page := ts.get(r.Header.Get("Location")).body; !strings.Contains(page, "公告.pdf") || !strings.Contains(page, "30.0%") {
+			if page := ts.get(r.Header.Get("Location")).body; !strings.Contains(page, "公告.pdf") || !strings.Contains(page, "30.00%") {
 				t.Fatal("the public page lacks the PDF or the plan")
 			}
 			amendPath := fmt.Sprintf("/filer/disclosures/%d/amend", id)
 			prefilled := br.get(amendPath)
-			if !strings.Contains(prefilled.body, "第一期兑付30%") || !strings.Contains(prefilled.body, `value="30.00"`) || !strings.Contains(prefilled.body, "checked") {
+			if !strings.Contains(prefilled.body, "第一期兑付30%") || !strings.Contains(prefilled.body, `value="30.00"`) || !strings.Contains(prefilled.body, `value="10000000.00"`) || !strings.Contains(prefilled.body, "checked") {
 				t.Fatal("the amendment form is not prefilled")
 			}
-			fields := map[string]string{"title": "退出公告", "body": "第一期兑付35%", "tranches.0.date": "2027-01-31", "tranches.0.share": "35"}
+			fields := map[string]string{"title": "退出公告", "body": "第一期兑付35%", "tranches.0.date": "2027-01-31", "tranches.0.share": "35", "base_amount": "10000000"}
 			if r := br.submit(amendPath, br.token, fields); r.StatusCode != 422 || !strings.Contains(r.body, `id="reason-err"`) || !strings.Contains(r.body, "第一期兑付35%") {
 				t.Fatalf("an amendment without a reason: %d", r.StatusCode)
 			}
@@ -175,10 +175,38 @@ func TestFilerPages(t *testing.T) {
 				t.Fatalf("amendment: %d %s", r.StatusCode, r.body)
 			}
 			page := ts.get(r.Header.Get("Location")).body
-			for _, w := range []string{"比例有误", "<del>0</del>", "<ins>5</ins>", "删除"} {
+			for _, w := range []string{"比例有误", "<del>0</del>", "<ins>5</ins>", "删除", "第 1 期", "<del>30.00%</del> <ins>35.00%</ins>"} {
 				if !strings.Contains(page, w) {
 					t.Errorf("the amendment's page lacks %s", w)
 				}
+			}
+
+			// A plan in percentages needs its base amount; a progress report names one of the
+			// institution's plans (the form offers them), or reports on the latest.
+			r = br.submit("/filer/disclosures", br.token, map[string]string{"kind": "repayment_plan", "title": "兑付方案", "tranches.0.date": "2027-01-31", "tranches.0.share": "100"})
+			if r.StatusCode != 422 || !strings.Contains(r.body, `id="base_amount-err"`) || !strings.Contains(r.body, "按比例兑付的方案须填写兑付基数") {
+				t.Fatalf("a plan in percentages without its base: %d", r.StatusCode)
+			}
+			if form := br.get("/filer/disclosures/new?kind=repayment_progress").body; !strings.Contains(form, fmt.Sprintf(`<option value="%d"`, id)) {
+				t.Fatal("the form does not offer the institution's plans")
+			}
+			progress := map[string]string{"kind": "repayment_progress", "title": "兑付进展", "tranches.0.date": "2026-10-01", "tranches.0.amount": "1000000", "plan": "abc"}
+			if r := br.submit("/filer/disclosures", br.token, progress); r.StatusCode != 422 || !strings.Contains(r.body, `id="plan-err"`) || !strings.Contains(r.body, "请选择本机构的一个兑付方案") {
+				t.Fatalf("a progress report naming no plan: %d", r.StatusCode)
+			}
+			progress["plan"] = fmt.Sprint(id)
+			r = br.submit("/filer/disclosures", br.token, progress)
+			if r.StatusCode != 303 {
+				t.Fatalf("progress: %d %s", r.StatusCode, r.body)
+			}
+			var pid uint64
+			fmt.Sscanf(r.Header.Get("Location"), "/disclosures/%d", &pid)
+			if d, _ := ts.store.DisclosureByID(context.Background(), pid); d.PlanID == nil || *d.PlanID != id {
+				t.Fatalf("the progress report refers to %v, want plan %d", d.PlanID, id)
+			}
+			latest, _ := ts.store.LatestVersion(context.Background(), id)
+			if page := ts.get(fmt.Sprintf("/disclosures/%d", latest.ID)).body; !strings.Contains(page, "1,000,000.00") || !strings.Contains(page, "28.57%") {
+				t.Error("the plan's page does not show what was paid against it")
 			}
 		})
 	}

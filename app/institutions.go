@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"github.com/gofiber/fiber/v2"
 
 	"pilu/models"
@@ -97,6 +98,7 @@ type institutionDetail struct {
 	FlagLines   []string // the flags as the page shows them, runs of missing months together
 	Disclosures []models.Disclosure
 	Notices     []models.Notice
+	Plan        *planView // the latest repayment plan against what was paid
 }
 
 func (s *Server) loadInstitution(c *fiber.Ctx) (institutionDetail, error) {
@@ -120,6 +122,12 @@ func (s *Server) loadInstitution(c *fiber.Ctx) (institutionDetail, error) {
 	}
 	d.Flags = append([]flagJSON{}, flags[in.ID]...)
 	if d.Disclosures, _, err = s.store.ListDisclosures(ctx, models.DisclosureFilter{InstitutionID: in.ID, PerPage: 100, NoTotal: true}); err != nil {
+		return d, err
+	}
+	if plan, err := s.store.LatestPlan(ctx, in.ID); err == nil {
+		v := planViewOf(plan)
+		d.Plan = &v
+	} else if !errors.Is(err, models.ErrNotFound) {
 		return d, err
 	}
 	d.Notices, err = s.store.NoticesListing(ctx, in.ID)

@@ -152,6 +152,13 @@ func (v *views) funcs(lang string) template.FuncMap {
 		"isTrue":         func(b *bool) bool { return b != nil && *b },
 		"chart":          func(f []figuresJSON) template.HTML { return v.figuresChart(lang, f) },
 		"fieldLabel":     func(key string) string { return v.fieldLabel(lang, key) },
+		"bp":             bpText,
+		"deref64": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
 	}
 }
 

@@ -43,6 +43,11 @@ func (s *Store) AmendDisclosure(ctx context.Context, prev Disclosure, nd NewDisc
 	if err != nil {
 		return Disclosure{}, err
 	}
+	if nd.PlanID == nil {
+		if nd.PlanID, err = s.planOfAmended(ctx, prev); err != nil {
+			return Disclosure{}, err
+		}
+	}
 	d, perr := s.prepareDisclosure(ctx, in, nd, now)
 	if pfe, ok := perr.(FieldErrors); ok {
 		for k, v := range pfe {

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -107,7 +108,12 @@ func TestMajorEventsAndTranches(t *testing.T) {
 			{"share over 100%", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Tranches: []models.Tranche{{Date: "2027-01-31", ShareBP: 6000}, {Date: "2027-02-28", ShareBP: 6000}}}, "tranches", 0},
 			{"bad date", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Tranches: []models.Tranche{{Date: "2027-02-30", ShareBP: 100}}}, "tranches.0.date", 0},
 			{"future payment", models.NewDisclosure{Kind: "repayment_progress", Title: "兑付进展", Tranches: []models.Tranche{{Date: "2027-01-01", AmountFen: 100}}}, "tranches.0.date", 0},
-			{"plan", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Tranches: []models.Tranche{{Date: "2027-01-31", ShareBP: 4000}, {Date: "2027-06-30", ShareBP: 6000}}}, "", 0},
+			{"plan in shares without its base", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Tranches: []models.Tranche{{Date: "2027-01-31", ShareBP: 4000}}}, "base_amount", 0},
+			{"plan in amounts with a base", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", BaseFen: base(100), Tranches: []models.Tranche{{Date: "2027-01-31", AmountFen: 50}}}, "base_amount", 0},
+			{"base on a progress report", models.NewDisclosure{Kind: "repayment_progress", Title: "兑付进展", BaseFen: base(100), Tranches: []models.Tranche{{Date: "2026-01-31", AmountFen: 50}}}, "base_amount", 0},
+			{"mixed plan above its base", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", BaseFen: base(100), Tranches: []models.Tranche{{Date: "2027-01-31", AmountFen: 60}, {Date: "2027-06-30", ShareBP: 5000}}}, "tranches", 0},
+			{"plan", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", BaseFen: base(100_000_000_00), Tranches: []models.Tranche{{Date: "2027-01-31", ShareBP: 4000}, {Date: "2027-06-30", ShareBP: 6000}}}, "", 0},
+			{"plan in amounts", models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Tranches: []models.Tranche{{Date: "2027-01-31", AmountFen: 4000}}}, "", 0},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -156,7 +162,7 @@ func TestPublishedHashIsTheHashOfWhatIsStored(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := st.FileDisclosure(ctx, in, models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Body: "分三期兑付。",
+		d, err := st.FileDisclosure(ctx, in, models.NewDisclosure{Kind: "repayment_plan", Title: "兑付方案", Body: "分三期兑付。", BaseFen: base(80_000_000_00),
 			Tranches: []models.Tranche{{Date: "2019-12-31", ShareBP: 3000}, {Date: "2020-06-30", ShareBP: 7000}}}, "f", at("2019-06-01 09:00"))
 		if err != nil {
 			t.Fatal(err)
@@ -169,4 +175,55 @@ func TestPublishedHashIsTheHashOfWhatIsStored(t *testing.T) {
 			t.Fatalf("recorded hash %s, hash of the stored record %s", stored.SHA256, got)
 		}
 	})
+}
+
+// TestDiffTranches: an amended plan's diff says tranche by tranche what changed (date, amount,
+// share), which were added and which removed; the base amount's change is its own line.
+func TestDiffTranches(t *testing.T) {
+	old := []models.Tranche{{Date: "2027-01-31", ShareBP: 3000}, {Date: "2027-06-30", ShareBP: 3000}, {Date: "2027-12-31", AmountFen: 500}}
+	cases := []struct {
+		name string
+		new  []models.Tranche
+		want string // per change: seq and D/A/S for date, amount, share; + added, - removed
+	}{
+		{"same", old, ""},
+		{"a share and a date", []models.Tranche{{Date: "2027-01-31", ShareBP: 3500}, {Date: "2027-07-31", ShareBP: 3000}, old[2]}, "1S 2D "},
+		{"an amount for a share", []models.Tranche{old[0], {Date: "2027-06-30", AmountFen: 900}, old[2]}, "2AS "},
+		{"one added", append(append([]models.Tranche{}, old...), models.Tranche{Date: "2028-06-30", AmountFen: 1}), "4+ "},
+		{"two removed", old[:1], "2- 3- "},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := ""
+			for _, ch := range models.DiffTranches(old, c.new) {
+				got += fmt.Sprint(ch.Seq)
+				switch {
+				case ch.Old == nil:
+					got += "+"
+				case ch.New == nil:
+					got += "-"
+				}
+				for _, part := range []struct {
+					changed bool
+					s       string
+				}{{ch.Date, "D"}, {ch.Amount, "A"}, {ch.Share, "S"}} {
+					if part.changed {
+						got += part.s
+					}
+				}
+				got += " "
+			}
+			if got != c.want {
+				t.Fatalf("changes %q, want %q", got, c.want)
+			}
+		})
+	}
+	b := int64(100)
+	d := models.DiffVersions(models.Disclosure{Tranches: old}, models.Disclosure{Tranches: old, BaseFen: &b})
+	if d.Base == nil || d.Base.Old != 0 || d.Base.New != 100 || d.Unchanged {
+		t.Fatalf("base amount stated in an amendment: %+v", d.Base)
+	}
+	if d := models.DiffVersions(models.Disclosure{Tranches: old}, models.Disclosure{Tranches: old}); !d.Unchanged || d.Tranches != nil {
+		t.Fatal("the same tranches are a change")
+	}
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -63,13 +64,23 @@ type DiffOp struct {
 	Parts []DiffOp
 }
 
+// TrancheChange is one tranche an amendment changed, added or removed, by its place in the plan
+// (Seq, from 1): Old is nil for a tranche added, New for one removed; Date, Amount and Share say which
+// of its parts changed.
+type TrancheChange struct {
+	Seq                 int
+	Old, New            *Tranche
+	Date, Amount, Share bool
+}
+
 // VersionDiff is what changed from one version of a disclosure to the next.
 type VersionDiff struct {
 	From, To  Disclosure
 	Fields    []FieldChange
 	Figures   []FigureChange
 	Body      []DiffOp
-	Tranches  bool
+	Base      *FigureChange // the base amount of a plan in shares, in fen (0: not stated)
+	Tranches  []TrancheChange
 	Added     []Attachment
 	Removed   []Attachment
 	Unchanged bool
@@ -87,6 +98,10 @@ func DiffVersions(from, to Disclosure) VersionDiff {
 	add("period", from.Period, to.Period)
 	add("event_type", from.EventType, to.EventType)
 	add("event_at", timeText(from.EventAt), timeText(to.EventAt))
+	add("plan", idText(from.PlanID), idText(to.PlanID))
+	if a, b := fenOrZero(from.BaseFen), fenOrZero(to.BaseFen); a != b {
+		v.Base = &FigureChange{Name: "base_amount", Money: true, Old: a, New: b}
+	}
 	if from.Figures != nil || to.Figures != nil {
 		a, b := (&MonthlyFigures{}).values(), (&MonthlyFigures{}).values()
 		if from.Figures != nil {
@@ -104,7 +119,7 @@ func DiffVersions(from, to Disclosure) VersionDiff {
 	if from.Body != to.Body {
 		v.Body = DiffText(from.Body, to.Body)
 	}
-	v.Tranches = !sameTranches(from.Tranches, to.Tranches)
+	v.Tranches = DiffTranches(from.Tranches, to.Tranches)
 	old := map[string]bool{}
 	for _, a := range from.Attachments {
 		old[a.SHA256+a.Name] = true
@@ -122,7 +137,7 @@ func DiffVersions(from, to Disclosure) VersionDiff {
 			v.Removed = append(v.Removed, a)
 		}
 	}
-	v.Unchanged = len(v.Fields) == 0 && len(v.Figures) == 0 && len(v.Body) == 0 && !v.Tranches && len(v.Added) == 0 && len(v.Removed) == 0
+	v.Unchanged = len(v.Fields) == 0 && len(v.Figures) == 0 && len(v.Body) == 0 && v.Base == nil && len(v.Tranches) == 0 && len(v.Added) == 0 && len(v.Removed) == 0
 	return v
 }
 
@@ -133,16 +148,41 @@ func timeText(t *time.Time) string {
 	return t.In(ChinaZone).Format(time.RFC3339)
 }
 
-func sameTranches(a, b []Tranche) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Date != b[i].Date || a[i].AmountFen != b[i].AmountFen || a[i].ShareBP != b[i].ShareBP {
-			return false
+// DiffTranches compares two versions' tranches place by place: the nth tranche of one with the nth
+// of the other; the longer list's extra tranches are added or removed. Unchanged tranches are left out.
+func DiffTranches(a, b []Tranche) []TrancheChange {
+	var out []TrancheChange
+	for i := range max(len(a), len(b)) {
+		c := TrancheChange{Seq: i + 1}
+		if i < len(a) {
+			c.Old = &a[i]
 		}
+		if i < len(b) {
+			c.New = &b[i]
+		}
+		if c.Old != nil && c.New != nil {
+			c.Date, c.Amount, c.Share = c.Old.Date != c.New.Date, c.Old.AmountFen != c.New.AmountFen, c.Old.ShareBP != c.New.ShareBP
+			if !c.Date && !c.Amount && !c.Share {
+				continue
+			}
+		}
+		out = append(out, c)
 	}
-	return true
+	return out
+}
+
+func idText(id *uint64) string {
+	if id == nil {
+		return ""
+	}
+	return fmt.Sprintf("%d", *id)
+}
+
+func fenOrZero(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // maxDiffCells bounds the LCS table of a diff; larger texts are shown as removed and added whole.

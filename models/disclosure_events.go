@@ -79,6 +79,7 @@ func checkEventParts(d *Disclosure, now time.Time) FieldErrors {
 	if share > 10000 && d.Kind != "repayment_progress" {
 		fe["tranches"] = "the shares add up to more than 100%"
 	}
+	checkBase(d, fe)
 	return fe
 }
 
@@ -93,4 +94,20 @@ func HoursLateDays(due, filed time.Time) int {
 		return 0
 	}
 	return int((filed.Sub(due) + 24*time.Hour - 1) / (24 * time.Hour))
+}
+
+// checkBase checks the base amount of a plan: a plan with tranches in shares states the amount in
+// fen they apply to (so that plan against actual can be said in yuan), and nothing else has one.
+func checkBase(d *Disclosure, fe FieldErrors) {
+	inShares := OneOf(d.Kind, PlanKinds) && d.InShares()
+	switch {
+	case inShares && (d.BaseFen == nil || *d.BaseFen <= 0):
+		fe["base_amount"] = "required for a plan in shares: the amount in fen the shares apply to"
+	case !inShares && d.BaseFen != nil:
+		fe["base_amount"] = "only a plan stated in shares has a base amount"
+	case inShares:
+		if _, total, _ := (Plan{Disclosure: *d}).Planned(); total > *d.BaseFen {
+			fe["tranches"] = "the tranches add up to more than the base amount"
+		}
+	}
 }

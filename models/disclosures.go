@@ -21,6 +21,8 @@ type NewDisclosure struct {
 	EventAt                   *time.Time
 	Figures                   *MonthlyFigures
 	Tranches                  []Tranche
+	BaseFen                   *int64  // a plan in shares: the amount in fen the shares apply to
+	PlanID                    *uint64 // a progress report: the plan it reports on (any version's id); nil = the latest plan
 	Attachments               []Attachment
 	Demo                      bool
 }
@@ -87,7 +89,7 @@ func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDis
 	}
 	d := Disclosure{InstitutionID: in.ID, USCC: in.USCC, Kind: nd.Kind, Title: title, Body: nd.Body,
 		EventType: nd.EventType, EventAt: nd.EventAt, PublishedAt: now, Demo: nd.Demo,
-		Figures: nd.Figures, Tranches: nd.Tranches, Attachments: nd.Attachments}
+		Figures: nd.Figures, Tranches: nd.Tranches, BaseFen: nd.BaseFen, Attachments: nd.Attachments}
 	if nd.Kind == "monthly_data" {
 		y, m, err := ParsePeriod(nd.Period)
 		switch {
@@ -123,6 +125,9 @@ func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDis
 	}
 	for k, v := range checkEventParts(&d, now) {
 		fe[k] = v
+	}
+	if err := s.linkPlan(ctx, &d, nd.PlanID, fe); err != nil {
+		return d, err
 	}
 	if len(fe) > 0 {
 		return d, fe
@@ -189,8 +194,10 @@ func (d Disclosure) ContentHash() string {
 		Figures                                    *MonthlyFigures
 		Tranches                                   []Tranche
 		Attachments                                []att
+		BaseFen                                    *int64  `json:",omitempty"` // absent before base amounts, so
+		PlanID                                     *uint64 `json:",omitempty"` // earlier hashes stay as recorded
 	}{d.USCC, d.Kind, d.Title, d.Period, d.Body, d.EventType, d.Version, d.Amends, d.AmendReason,
-		d.PublishedAt.UTC().Format(time.RFC3339), d.Figures, d.Tranches, atts})
+		d.PublishedAt.UTC().Format(time.RFC3339), d.Figures, d.Tranches, atts, d.BaseFen, d.PlanID})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }

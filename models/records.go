@@ -99,6 +99,8 @@ type Disclosure struct {
 	AmendReason   string          `gorm:"type:text"`
 	EventType     string          `gorm:"size:32"`
 	EventAt       *time.Time      `gorm:""`
+	BaseFen       *int64          `gorm:""`      // a plan in shares: the amount (fen) its shares apply to
+	PlanID        *uint64         `gorm:"index"` // a progress report: the root id of the plan it reports on
 	DueAt         *time.Time      `gorm:""`
 	LateDays      int             `gorm:""`
 	PublishedAt   time.Time       `gorm:"index;index:idx_disclosures_institution_published,priority:2"`
