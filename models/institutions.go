@@ -127,7 +127,7 @@ func (s *Store) CreateInstitution(ctx context.Context, ni NewInstitution, actor 
 			return notFound(err, "create institution "+uscc)
 		}
 		if class != "unclassified" {
-			d := Decision{InstitutionID: in.ID, FromClass: "unclassified", ToClass: class, Reason: ni.Reason, Criteria: []string{}, DecidedBy: actor, DecidedAt: now}
+			d := Decision{InstitutionID: in.ID, FromClass: "unclassified", ToClass: class, Reason: ni.Reason, Criteria: []string{}, Office: DecidingOffice(in), DecidedBy: actor, DecidedAt: now}
 			if err := tx.Create(&d).Error; err != nil {
 				return err
 			}
@@ -148,7 +148,7 @@ func (s *Store) SetDisposition(ctx context.Context, tx *gorm.DB, in Institution,
 	if err := CheckDispositionMove(in.Disposition, to); err != nil {
 		return err
 	}
-	c := DispositionChange{InstitutionID: in.ID, FromState: in.Disposition, ToState: to, Reason: reason, DecidedBy: actor, DecidedAt: now}
+	c := DispositionChange{InstitutionID: in.ID, FromState: in.Disposition, ToState: to, Reason: reason, Office: DecidingOffice(in), DecidedBy: actor, DecidedAt: now}
 	if err := tx.Create(&c).Error; err != nil {
 		return err
 	}

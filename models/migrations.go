@@ -24,6 +24,7 @@ var migrations = []migration{
 	{"disclosures: indexes for listing current versions (amends; institution by date)", migrateDisclosureListing},
 	{"database identity: which database a search index was built from", migrateIdentity},
 	{"leases: one process of several runs the scheduler", migrateLeases},
+	{"decisions and disposition moves: the deciding office, published instead of the account", migrateDecidingOffices},
 }
 
 // schemaVersion is the single-row table that records how many steps have been applied.

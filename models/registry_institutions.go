@@ -124,7 +124,7 @@ func classifyTx(tx *gorm.DB, in Institution, c Classification, actor string, now
 	if len(fe) > 0 {
 		return Decision{}, fe
 	}
-	d := Decision{InstitutionID: in.ID, FromClass: in.Class, ToClass: c.Class, Reason: reason, Criteria: criteria, DecidedBy: actor, DecidedAt: now}
+	d := Decision{InstitutionID: in.ID, FromClass: in.Class, ToClass: c.Class, Reason: reason, Criteria: criteria, Office: DecidingOffice(in), DecidedBy: actor, DecidedAt: now}
 	if err := tx.Create(&d).Error; err != nil {
 		return d, notFound(err, "classify "+in.USCC)
 	}
