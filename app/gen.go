@@ -149,7 +149,8 @@ func (g *corpusGen) institution(i int) models.NewInstitution {
 	name := city.name + string(root) + genNameTail[g.r.IntN(len(genNameTail))]
 	org := fmt.Sprintf("%s%07d", genOrgPrefix, i)
 	uscc, _ := models.MakeUSCC(city.code, org)
-	ni := models.NewInstitution{USCC: uscc, Name: name, Province: city.code[:2] + "0000", District: city.name,
+	keeper, _ := models.KeeperOf(city.code)
+	ni := models.NewInstitution{USCC: uscc, Name: name, Province: keeper.Code, District: city.name,
 		Brands: []string{brand}, Websites: []string{"https://www.gn" + strconv.Itoa(i) + ".example.cn/"},
 		DepositoryBank: genBanks[g.r.IntN(len(genBanks))], Demo: true,
 		RegisteredAddress: city.name + genStreets[g.r.IntN(len(genStreets))] + strconv.Itoa(1+g.r.IntN(300)) + "号"}

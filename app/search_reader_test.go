@@ -35,7 +35,7 @@ func TestSearchForReaders(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
-			ts.seedInstitution("440305", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
+			ts.seedInstitution("440106", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
 			ts.seedInstitution("110105", "MA0BJ0001", "北京某某网络科技有限公司", "110000", "京贷宝")
 			ts.drain()
 			const hl = "深圳市红岭网络借贷信息中介服务有限公司"
@@ -106,7 +106,7 @@ func TestSearchForReaders(t *testing.T) {
 
 func TestSearchSuggestsWhenNothingIsFound(t *testing.T) {
 	ts := newTestServer(t, nil)
-	ts.seedInstitution("440305", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
+	ts.seedInstitution("440106", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
 	ts.drain()
 	// 红零 reads hongling, which finds the brand by its pinyin.
 	_, a := ts.search("q=" + url.QueryEscape("红零"))
@@ -159,7 +159,7 @@ func TestSearchPagesDeepWithCursor(t *testing.T) {
 
 func TestSearchCutOffIsMarked(t *testing.T) {
 	ts := newTestServer(t, nil)
-	ts.seedInstitution("440305", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
+	ts.seedInstitution("440106", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
 	ts.drain()
 	old := searchBudget
 	searchBudget = time.Nanosecond // every search runs out of time at once

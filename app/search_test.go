@@ -24,7 +24,7 @@ func TestSearchFollowsTheDatabase(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
-			ts.seedInstitution("440305", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
+			ts.seedInstitution("440106", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
 			ts.seedInstitution("110105", "MA0BJ0001", "北京某某网络科技有限公司", "110000", "京贷宝")
 			ts.drain()
 			queries := []struct{ q, first string }{
@@ -53,7 +53,8 @@ func TestSearchFollowsTheDatabase(t *testing.T) {
 				}
 			}
 			// A reclassification reaches the index through the outbox.
-			in, _ := ts.store.InstitutionByUSCC(context.Background(), "91440305MA5HLCT01W")
+			code, _ := models.MakeUSCC("440106", "MA5HLCT01")
+			in, _ := ts.store.InstitutionByUSCC(context.Background(), code)
 			if _, err := ts.store.Classify(context.Background(), in, "voluntary_exit", "发布退出公告", nil, "t", ts.now()); err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +82,7 @@ func TestBrokenIndexIsRebuiltAtStartup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	uscc, _ := models.MakeUSCC("440305", "MA5HLCT01")
+	uscc, _ := models.MakeUSCC("440106", "MA5HLCT01")
 	if _, err := srv.store.CreateInstitution(context.Background(), models.NewInstitution{USCC: uscc, Name: "红岭公司", Province: "440000", Brands: []string{"红岭创投"}}, "t", srv.now()); err != nil {
 		t.Fatal(err)
 	}

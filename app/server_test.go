@@ -90,7 +90,7 @@ func TestPagesAndAPI(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
-			in := ts.seedInstitution("440305", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
+			in := ts.seedInstitution("440106", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
 			pages := []struct {
 				path, lang, want string
 				status           int

@@ -15,8 +15,8 @@ func TestStatsPageAPIAndFlags(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
 			ctx := context.Background()
-			a := ts.seedInstitution("440300", "TT0000001", "深圳甲网贷有限公司", "440000", "甲贷")
-			ts.seedInstitution("440300", "TT0000002", "深圳乙网贷有限公司", "440000", "乙贷")
+			a := ts.seedInstitution("440106", "TT0000001", "深圳甲网贷有限公司", "440000", "甲贷")
+			ts.seedInstitution("440106", "TT0000002", "深圳乙网贷有限公司", "440000", "乙贷")
 			ts.seedInstitution("110105", "TT0000003", "北京丙网贷有限公司", "110000", "丙贷")
 			if _, err := ts.store.Classify(ctx, a, "voluntary_exit", "发布退出公告", nil, "o", ts.now()); err != nil {
 				t.Fatal(err)

@@ -132,7 +132,7 @@ func TestLoginThrottleAndSessions(t *testing.T) {
 func TestInstitutionsAndClassification(t *testing.T) {
 	dbtest.Stores(t, func(t *testing.T, st *models.Store) {
 		now := at("2019-06-14 09:00")
-		uscc := mustUSCC(t, "440305", "MA5ABCDE1")
+		uscc := mustUSCC(t, "440106", "MA5ABCDE1")
 		bad := []struct {
 			name  string
 			in    models.NewInstitution
@@ -270,7 +270,7 @@ func TestNoticeLifecycle(t *testing.T) {
 			}
 			usccs = append(usccs, in.USCC)
 		}
-		other, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: mustUSCC(t, "440305", "MA0000099"), Name: "广东公司", Province: "440000"}, "x", created)
+		other, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: mustUSCC(t, "440106", "MA0000099"), Name: "广东公司", Province: "440000"}, "x", created)
 		if err != nil {
 			t.Fatal(err)
 		}
