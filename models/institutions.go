@@ -114,7 +114,7 @@ func (s *Store) CreateInstitution(ctx context.Context, ni NewInstitution, actor 
 		USCC: uscc, Name: ni.Name, Province: ni.Province, District: ni.District,
 		DepositoryBank: ni.DepositoryBank, RegisteredAddress: ni.RegisteredAddress,
 		Brands: ni.Brands, FormerNames: ni.FormerNames, Websites: ni.Websites, Apps: ni.Apps,
-		Class: class, ClassSince: now, Disposition: "operating", Demo: ni.Demo,
+		Class: class, ClassSince: now, Disposition: "operating", Demo: ni.Demo, CreatedAt: now, UpdatedAt: now,
 	}
 	err := s.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&in).Error; err != nil {
