@@ -100,7 +100,7 @@ func TestInstitutionAPIWritesAndScope(t *testing.T) {
 				Flags   []json.RawMessage `json:"flags"`
 				History []models.Decision `json:"history"`
 			}
-			if err := json.Unmarshal([]byte(r.body), &got); err != nil || got.Class != "zombie" || got.Flags == nil || len(got.History) != 1 || got.History[0].Criteria[0] != "zombie_outstanding_zero:2019-02..2019-05" {
+			if err := json.Unmarshal([]byte(r.body), &got); err != nil || got.Class != "zombie" || got.Flags == nil || len(got.History) != 1 || got.History[0].Criteria[0] != "借贷余额连续超过三个月为零（2019年2月至2019年5月）" {
 				t.Fatalf("read back: %v %s", err, r.body)
 			}
 		})

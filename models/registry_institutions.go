@@ -134,6 +134,8 @@ func (s *Store) ClassifyWithEvidence(ctx context.Context, in Institution, c Clas
 func classifyTx(tx *gorm.DB, in Institution, c Classification, actor string, now time.Time) (Decision, error) {
 	fe := FieldErrors{}
 	switch {
+	case c.Class == "":
+		fe["class"] = "required"
 	case !OneOf(c.Class, Classes) || c.Class == "unclassified":
 		fe["class"] = "unknown class"
 	case c.Class == in.Class:

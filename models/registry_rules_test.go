@@ -184,3 +184,23 @@ func TestOwesReports(t *testing.T) {
 	}
 }
 
+// TestRuleCriterion: a rule citation is stored as a code and read back; free text and malformed
+// codes are not citations.
+func TestRuleCriterion(t *testing.T) {
+	for _, s := range []string{"zombie_new_business_zero:2026-06..2026-10", "high_risk_overdue_share:2019-03", "small_below_thresholds"} {
+		c, ok := models.ParseRuleCriterion(s)
+		if !ok || c.String() != s {
+			t.Errorf("%q read as %+v (%v), written back as %q", s, c, ok, c.String())
+		}
+	}
+	for _, s := range []string{"", "公安机关已立案侦查", "zombie:2026-06", "zombie_new_business_zero:2026-13", "zombie_new_business_zero:2026-10..2026-06",
+		"zombie_new_business_zero:2026-06..", "zombie_new_business_zero:"} {
+		if c, ok := models.ParseRuleCriterion(s); ok {
+			t.Errorf("%q read as a rule citation %+v", s, c)
+		}
+	}
+	sg := models.Suggestion{Rule: models.RuleZombieNewBusiness, Months: []string{"2026-06", "2026-07", "2026-08", "2026-09", "2026-10"}}
+	if got := models.SuggestionCriterion(sg); got != "zombie_new_business_zero:2026-06..2026-10" {
+		t.Errorf("suggestion cited as %q", got)
+	}
+}
