@@ -102,7 +102,7 @@ func TestReadImportFileBadInput(t *testing.T) {
 }
 
 func TestTemplatesAndFormulaInjection(t *testing.T) {
-	for in, want := range map[string]string{"=cmd|' /C calc'!A0": "'=cmd|' /C calc'!A0", "+1": "'+1", "-2": "'-2", "@SUM(A1)": "'@SUM(A1)", "红岭": "红岭", "": ""} {
+	for in, want := range map[string]string{"=cmd|' /C calc'!A0": "'=cmd|' /C calc'!A0", "+1": "'+1", "-2": "'-2", "@SUM(A1)": "'@SUM(A1)", "鹭汀": "鹭汀", "": ""} {
 		if got := csvSafe(in); got != want {
 			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
 		}

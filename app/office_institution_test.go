@@ -42,7 +42,7 @@ func TestInstitutionAPIWritesAndScope(t *testing.T) {
 			uscc, _ := models.MakeUSCC("440106", "HL0000001")
 			fuzhou, _ := models.MakeUSCC("350100", "HL0000003")
 			shenzhen, _ := models.MakeUSCC("440305", "HL0000004")
-			company := `{"uscc":"` + uscc + `","name":"深圳红岭网络借贷有限公司","brands":["红岭创投"],"province":"440000","district":"深圳市福田区"}`
+			company := `{"uscc":"` + uscc + `","name":"广州鹭汀网络借贷有限公司","brands":["鹭汀创投"],"province":"440000","district":"深圳市福田区"}`
 			cases := []struct {
 				name, token, body string
 				status            int
@@ -56,7 +56,7 @@ func TestInstitutionAPIWritesAndScope(t *testing.T) {
 				{"bad check character", gd, strings.Replace(company, uscc, uscc[:17]+map[bool]string{true: "1", false: "2"}[uscc[17] != '1'], 1), 422, "uscc"},
 				{"letter O in the USCC", gd, strings.Replace(company, uscc, "91440300O00000001X", 1), 422, "uscc"},
 				{"province that does not exist", gd, strings.Replace(company, "440000", "990000", 1), 422, "province"},
-				{"no name", gd, strings.Replace(company, "深圳红岭网络借贷有限公司", " ", 1), 422, "name"},
+				{"no name", gd, strings.Replace(company, "广州鹭汀网络借贷有限公司", " ", 1), 422, "name"},
 				{"registered in Fujian", gd, strings.Replace(company, uscc, fuzhou, 1), 422, "uscc"},
 				{"registered in Shenzhen, a plan city with its own office", gd, strings.Replace(company, uscc, shenzhen, 1), 422, "uscc"},
 				{"the template's sample code", gd, strings.Replace(company, uscc, models.SampleUSCC, 1), 422, "uscc"},
@@ -112,10 +112,10 @@ func TestOfficePagesScopeAndForms(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
 			gd, bj := ts.officeToken("gd@example.cn", "440000"), ts.officeToken("bj@example.cn", "110000")
-			in := ts.seedInstitution("440106", "HL0000002", "深圳旧名网贷有限公司", "440000", "红岭")
+			in := ts.seedInstitution("440106", "HL0000002", "深圳旧名网贷有限公司", "440000", "鹭汀")
 			form := "application/x-www-form-urlencoded"
 			fuzhouCode, _ := models.MakeUSCC("350100", "HL0000005")
-			edit := url.Values{"name": {"深圳新名网贷有限公司"}, "uscc": {in.USCC}, "province": {"440000"}, "brands": {"红岭\n红岭创投"}}
+			edit := url.Values{"name": {"深圳新名网贷有限公司"}, "uscc": {in.USCC}, "province": {"440000"}, "brands": {"鹭汀\n鹭汀创投"}}
 			cases := []struct {
 				name, method, path, token, body string
 				status                          int
