@@ -226,7 +226,7 @@ func TestColdPageIsMadeOnceForManyReaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	measure := func(readers int) (int64, []response) {
-		ts.seedInstitution("440305", fmt.Sprintf("MA5CB%04d", queries.Load()%10000), "深圳市写入有限公司", "440000") // a new version
+		ts.seedInstitution("440106", fmt.Sprintf("MA5CB%04d", queries.Load()%10000), "深圳市写入有限公司", "440000") // a new version
 		ts.get("/healthz")
 		queries.Store(0)
 		out := make([]response, readers)
