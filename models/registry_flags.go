@@ -61,6 +61,16 @@ func (s *Store) factsFor(ctx context.Context, ids []uint64) (map[uint64]*registr
 	return out, nil
 }
 
+// ReportingDutyOf returns which months an institution owes a monthly report (ReportingDuty), for
+// anything that shows a month as owed or late.
+func (s *Store) ReportingDutyOf(ctx context.Context, institutionID uint64) (ReportingDuty, error) {
+	facts := map[uint64]*registryFacts{institutionID: {}}
+	if err := s.loadDuties(ctx, []uint64{institutionID}, facts); err != nil {
+		return ReportingDuty{}, err
+	}
+	return facts[institutionID].Duty, nil
+}
+
 // statusRow is a class decision or a disposition move as loadDuties reads it.
 type statusRow struct {
 	InstitutionID uint64

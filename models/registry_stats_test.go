@@ -39,6 +39,10 @@ func TestStatsCountOnlyWhoOwesReports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		duty, err := st.ReportingDutyOf(ctx, gone.ID)
+		if err != nil || !duty.Owes("2019-04") || duty.Owes("2019-05") || duty.Owes("2018-12") {
+			t.Errorf("the duty of the one gone to the police: %+v, %v", duty, err)
+		}
 		stats, err := st.RegistryStats(ctx, "110000", at("2026-11-25 10:00"))
 		if err != nil || len(stats) != 1 {
 			t.Fatalf("%+v %v", stats, err)
