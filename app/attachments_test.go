@@ -86,7 +86,7 @@ func TestAttachmentDownloadAndSweeper(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
 			ctx := context.Background()
-			in := ts.seedInstitution("440305", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
+			in := ts.seedInstitution("440106", "MA5LTCT01", "广州市鹭汀网络借贷信息中介服务有限公司", "440000", "鹭汀创投")
 			pdf := []byte("%PDF-1.4\n% 退出公告\n%%EOF\n")
 			att, err := ts.storeUpload(ctx, upload{Name: "退出公告.pdf", Body: bytes.NewReader(pdf), Size: int64(len(pdf))}, MaxAttachmentSize)
 			if err != nil {
@@ -140,7 +140,7 @@ func TestAttachmentDownloadAndSweeper(t *testing.T) {
 func TestEvidenceOfDecisionsIsNotPublic(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ctx := context.Background()
-	in := ts.seedInstitution("440305", "MA5EBKD01", "深圳某公司", "440000", "某贷")
+	in := ts.seedInstitution("440106", "MA5EBKD01", "深圳某公司", "440000", "某贷")
 	pdf := []byte("%PDF-1.4\n% 证据\n%%EOF\n")
 	att, err := ts.storeUpload(ctx, upload{Name: "证据.pdf", Body: bytes.NewReader(pdf), Size: int64(len(pdf))}, MaxAttachmentSize)
 	if err != nil {

@@ -77,7 +77,7 @@ func TestHTTPCachingRevalidatesAndStaysPrivateWhereItMust(t *testing.T) {
 
 	// A write through the models starts a new data version: the answer and its ETag change.
 	before := ts.get("/api/v1/institutions")
-	ts.seedInstitution("440305", "MA5CA0002", "深圳市新增有限公司", "440000")
+	ts.seedInstitution("440106", "MA5CA0002", "深圳市新增有限公司", "440000")
 	after := ts.get("/api/v1/institutions", "If-None-Match", before.Header.Get("ETag"))
 	if after.StatusCode != 200 || after.Header.Get("ETag") == before.Header.Get("ETag") || !strings.Contains(after.body, "MA5CA0002") {
 		t.Fatalf("after a write: %d %s", after.StatusCode, after.Header.Get("ETag"))
@@ -195,7 +195,7 @@ func TestAPIListsAndRateLimits(t *testing.T) {
 func TestCachedSearchNeverOlderThanTheIndex(t *testing.T) {
 	ts := newTestServer(t, backends(t)[0].env)
 	ts.drain()
-	in := ts.seedInstitution("440305", "MA5CA0077", "深圳市缓存测试有限公司", "440000", "缓存测试")
+	in := ts.seedInstitution("440106", "MA5CA0077", "深圳市缓存测试有限公司", "440000", "缓存测试")
 	for _, path := range []string{"/api/v1/search?q=" + in.USCC, "/search?q=" + in.USCC} {
 		if r := ts.get(path); r.StatusCode != 200 || strings.Contains(r.body, "缓存测试有限公司") {
 			t.Fatalf("%s before the indexer ran: %d, found already", path, r.StatusCode)
@@ -226,7 +226,7 @@ func TestColdPageIsMadeOnceForManyReaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	measure := func(readers int) (int64, []response) {
-		ts.seedInstitution("440305", fmt.Sprintf("MA5CB%04d", queries.Load()%10000), "深圳市写入有限公司", "440000") // a new version
+		ts.seedInstitution("440106", fmt.Sprintf("MA5CB%04d", queries.Load()%10000), "深圳市写入有限公司", "440000") // a new version
 		ts.get("/healthz")
 		queries.Store(0)
 		out := make([]response, readers)

@@ -109,7 +109,7 @@ func TestKillDuringUploads(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer st.Close()
-			uscc, _ := models.MakeUSCC("440300", "MA5D0AMD1")
+			uscc, _ := models.MakeUSCC("440106", "MA5D0AMD1")
 			in, err := st.CreateInstitution(context.Background(), models.NewInstitution{USCC: uscc, Name: "深圳甲网贷信息服务有限公司", Province: "440000"}, "test", time.Now())
 			if err != nil {
 				t.Fatal(err)
@@ -239,7 +239,7 @@ func TestUploadMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	uscc, _ := models.MakeUSCC("440300", "MA5D0AMD1")
+	uscc, _ := models.MakeUSCC("440106", "MA5D0AMD1")
 	in, _ := st.CreateInstitution(context.Background(), models.NewInstitution{USCC: uscc, Name: "深圳甲网贷信息服务有限公司", Province: "440000"}, "test", time.Now())
 	_, _, token, err := st.CreateUser(context.Background(), models.NewUser{Role: models.RoleInstitution, Email: "filer@jia.cn", InstitutionUSCC: in.USCC})
 	st.Close()

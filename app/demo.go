@@ -130,8 +130,15 @@ func (l *demoLoader) institution(ctx context.Context, i int, sp demoInstitution)
 		l.docs++
 	}
 
+	end, endAt := demoEndOfData(sp)
 	for _, st := range sp.Steps {
 		at := demoAt(st.On, 15, 0)
+		if end && at.After(endAt) {
+			if err := l.endReports(ctx, &in, actor, endAt); err != nil {
+				return err
+			}
+			end = false
+		}
 		if st.Class != "" {
 			criteria, err := l.criteria(sp.Key, st.Criteria, at)
 			if err != nil {
@@ -146,6 +153,11 @@ func (l *demoLoader) institution(ctx context.Context, i int, sp demoInstitution)
 			if err := l.dispose(ctx, &in, st.Disposition, st.DispReason, actor, at); err != nil {
 				return err
 			}
+		}
+	}
+	if end {
+		if err := l.endReports(ctx, &in, actor, endAt); err != nil {
+			return err
 		}
 	}
 	if sp.Exit != nil {
@@ -167,6 +179,39 @@ func (l *demoLoader) institution(ctx context.Context, i int, sp demoInstitution)
 	}
 	return nil
 }
+
+// demoEndOfData says whether and when an institution's story ends with its reports: the demo's
+// figures stop after sp.Months months, and an institution that still owes reports then
+// (models.ReportingDuty) would be flagged 未正常报数 for every month since, up to today. So, as the
+// industry did by the end of 2020, it stops its online-lending business on the 20th of the month
+// after its last report (after that report fell due), unless a zombie notice lists it before then
+// (the listing ends its reports).
+// One that never reported (Months 0) keeps owing: its flags are the demo's example of a silence.
+func demoEndOfData(sp demoInstitution) (bool, time.Time) {
+	if sp.Months == 0 {
+		return false, time.Time{}
+	}
+	y, m, _ := models.ParsePeriod(demoPeriod(sp.Months))
+	at := time.Date(y, m, 20, 15, 0, 0, 0, models.ChinaZone)
+	for _, dn := range demoNotices {
+		if dn.Listed && dn.Published != "" && slices.Contains(dn.Members, sp.Key) && demoAt(dn.Published, 10, 0).Before(at) {
+			return false, at
+		}
+	}
+	return true, at
+}
+
+// endReports moves an institution that still owes monthly reports out of business at the end of
+// the demo's figures (demoEndOfData); one that owes none already is left as it is.
+func (l *demoLoader) endReports(ctx context.Context, in *models.Institution, actor string, at time.Time) error {
+	if !models.OwesReports(in.Class, in.Disposition) {
+		return nil
+	}
+	return l.dispose(ctx, in, "no_business", demoNoBusinessReason, actor, at)
+}
+
+// demoNoBusinessReason is why the demo's institutions leave online lending when their figures end.
+const demoNoBusinessReason = "平台已停止网络借贷信息中介业务，存量债权转入线下清收兑付，自本月起不再报送月度运营数据。"
 
 // dispose moves an institution's disposition, as the office's form does.
 func (l *demoLoader) dispose(ctx context.Context, in *models.Institution, to, reason, actor string, at time.Time) error {

@@ -61,7 +61,7 @@ func (ts *testServer) postMultipart(path, token, meta string, files ...part) res
 // filerWithToken creates an institution and a filer of it; it returns the institution and the token.
 func (ts *testServer) filerWithToken(org, name string) (models.Institution, models.User, string) {
 	ts.t.Helper()
-	in := ts.seedInstitution("440300", org, name, "440000", name[:6])
+	in := ts.seedInstitution("440106", org, name, "440000", name[:6])
 	u, _, token, err := ts.store.CreateUser(context.Background(), models.NewUser{Role: models.RoleInstitution, Email: strings.ToLower(org) + "@filer.cn", InstitutionUSCC: in.USCC})
 	if err != nil {
 		ts.t.Fatal(err)

@@ -99,7 +99,7 @@ func noticeDoc(n models.Notice) search.Doc {
 	return doc
 }
 
-// siteHost reduces a website as typed ("https://www.hongling.example.cn/") to its host name.
+// siteHost reduces a website as typed ("https://www.luting.example.cn/") to its host name.
 func siteHost(site string) string {
 	s := strings.TrimSpace(strings.ToLower(site))
 	if !strings.Contains(s, "://") {

@@ -74,8 +74,9 @@ func (s *Server) dumpNotice(n models.Notice) dumpedNotice {
 func (s *Server) dumpInstitution(in models.Institution, history []models.Decision) dumpedInstitution {
 	out := dumpedInstitution{institutionJSON: institutionJSON{Institution: in, ProvinceName: provinceName("zh", in.Province),
 		Flags: []flagJSON{}, URL: s.cfg.BaseURL + "/institutions/" + in.USCC}, History: []dumpedDecision{}}
-	for _, d := range history {
-		out.History = append(out.History, dumpedDecision{ID: d.ID, Decision: d, ContentSHA256: models.DecisionHash(in.USCC, d)})
+	words := s.decisionsInWords("zh", history)
+	for i, d := range history {
+		out.History = append(out.History, dumpedDecision{ID: d.ID, Decision: words[i], ContentSHA256: models.DecisionHash(in.USCC, d)})
 	}
 	return out
 }

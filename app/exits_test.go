@@ -14,7 +14,7 @@ func TestExitsPage(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
 			ctx := context.Background()
-			gd := ts.seedInstitution("440300", "MA5D0AMD1", "深圳甲网贷信息服务有限公司", "440000", "甲贷")
+			gd := ts.seedInstitution("440106", "MA5D0AMD1", "深圳甲网贷信息服务有限公司", "440000", "甲贷")
 			bj := ts.seedInstitution("110105", "MA5D0AMD2", "北京乙网贷信息服务有限公司", "110000", "乙贷")
 			base := int64(1_000_000_00)
 			file := func(in models.Institution, nd models.NewDisclosure) {

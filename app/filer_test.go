@@ -83,8 +83,8 @@ func TestFilerPages(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
-			in := ts.seedInstitution("440300", "MA5D0AMD1", "深圳甲网贷信息服务有限公司", "440000", "甲贷")
-			other := ts.seedInstitution("440300", "MA5D0AMD2", "深圳乙网贷信息服务有限公司", "440000", "乙贷")
+			in := ts.seedInstitution("440106", "MA5D0AMD1", "深圳甲网贷信息服务有限公司", "440000", "甲贷")
+			other := ts.seedInstitution("440106", "MA5D0AMD2", "深圳乙网贷信息服务有限公司", "440000", "乙贷")
 			_, pw, _, err := ts.store.CreateUser(context.Background(), models.NewUser{Role: models.RoleInstitution, Email: "filer@jia.cn", InstitutionUSCC: in.USCC})
 			if err != nil {
 				t.Fatal(err)

@@ -129,27 +129,32 @@ var (
 	genBrandHead = []rune("红岭信宜金融人鑫盈恒众安诚和聚联融汇通丰泰富隆盛鼎华瑞祥达宏德嘉源海升")
 	genBrandTail = []string{"创投", "贷", "金服", "理财", "宝", "网", "在线", "财富", "钱包", "普惠", "易贷", "金融"}
 	genNameTail  = []string{"网络科技有限公司", "金融信息服务有限公司", "互联网金融信息服务有限公司", "电子商务股份有限公司", "信息技术有限公司", "投资咨询有限公司"}
-	genBanks     = []string{"中国工商银行", "招商银行", "浦发银行", "江西银行", "厦门银行", "新网银行", "华瑞银行"}
+	genBanks     = []string{"演示存管银行", "演示存管银行总行营业部", "演示合作存管银行", "演示城市商业银行", "演示农村商业银行", "演示民营银行", "演示村镇银行"}
 )
 
 // institution makes the i-th institution: a brand of two head characters and a tail, a legal name
 // built on the brand's first characters, a website under .example.cn.
 func (g *corpusGen) institution(i int) models.NewInstitution {
 	city := genCities[g.r.IntN(len(genCities))]
-	var brand string
+	var brand, name string
+	var root []rune
 	for {
 		brand = string(genBrandHead[g.r.IntN(len(genBrandHead))]) + string(genBrandHead[g.r.IntN(len(genBrandHead))]) +
 			genBrandTail[g.r.IntN(len(genBrandTail))]
+		root = []rune(brand)[:2]
+		name = city.name + string(root) + genNameTail[g.r.IntN(len(genNameTail))]
+		if soundsReal(brand) || soundsReal(name) || soundsReal(city.name+string(root)+"投资咨询有限公司") {
+			continue // invented names only (demo_names.go)
+		}
 		if !g.used[brand] || len(g.used) > 40_000 {
 			break
 		}
 	}
 	g.used[brand] = true
-	root := []rune(brand)[:2]
-	name := city.name + string(root) + genNameTail[g.r.IntN(len(genNameTail))]
 	org := fmt.Sprintf("%s%07d", genOrgPrefix, i)
 	uscc, _ := models.MakeUSCC(city.code, org)
-	ni := models.NewInstitution{USCC: uscc, Name: name, Province: city.code[:2] + "0000", District: city.name,
+	keeper, _ := models.KeeperOf(city.code)
+	ni := models.NewInstitution{USCC: uscc, Name: name, Province: keeper.Code, District: city.name,
 		Brands: []string{brand}, Websites: []string{"https://www.gn" + strconv.Itoa(i) + ".example.cn/"},
 		DepositoryBank: genBanks[g.r.IntN(len(genBanks))], Demo: true,
 		RegisteredAddress: city.name + genStreets[g.r.IntN(len(genStreets))] + strconv.Itoa(1+g.r.IntN(300)) + "号"}

@@ -32,7 +32,9 @@ var importColumns = []struct{ Header, Field string }{
 }
 
 // importExample is the template's example row.
-var importExample = []string{"示例网络借贷信息中介服务有限公司", "91350100M000100Y43", "示例贷、示例宝", "示例金融信息服务有限公司",
+// Its credit code is models.SampleUSCC, which no office may import: uploaded unchanged, the
+// template imports nothing.
+var importExample = []string{"示例网络借贷信息中介服务有限公司", models.SampleUSCC, "示例贷、示例宝", "示例金融信息服务有限公司",
 	"https://www.example.cn", "示例贷App", "福州市鼓楼区", "示例银行福州分行", "福州市鼓楼区示例路1号"}
 
 // importFileError is a file that cannot be read at all: its status (415 or 422) and a message.

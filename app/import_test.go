@@ -62,7 +62,7 @@ func zipOf(t *testing.T, entries map[string][]byte) []byte {
 }
 
 func TestReadImportFileBadInput(t *testing.T) {
-	u1 := usccN(t, "440300", 1)
+	u1 := usccN(t, "440106", 1)
 	gbk, _ := simplifiedchinese.GBK.NewEncoder().Bytes(csvList([]string{"深圳甲网贷有限公司", u1, "甲贷", "深圳市南山区"}))
 	bomb := zipOf(t, map[string][]byte{"xl/workbook.xml": {}, "xl/worksheets/sheet1.xml": make([]byte, MaxImportUnzipped+1)})
 	cases := []struct {
@@ -102,7 +102,7 @@ func TestReadImportFileBadInput(t *testing.T) {
 }
 
 func TestTemplatesAndFormulaInjection(t *testing.T) {
-	for in, want := range map[string]string{"=cmd|' /C calc'!A0": "'=cmd|' /C calc'!A0", "+1": "'+1", "-2": "'-2", "@SUM(A1)": "'@SUM(A1)", "红岭": "红岭", "": ""} {
+	for in, want := range map[string]string{"=cmd|' /C calc'!A0": "'=cmd|' /C calc'!A0", "+1": "'+1", "-2": "'-2", "@SUM(A1)": "'@SUM(A1)", "鹭汀": "鹭汀", "": ""} {
 		if got := csvSafe(in); got != want {
 			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
 		}
@@ -149,7 +149,7 @@ func TestImportPageReportAndScope(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
 			gd, bj := ts.officeToken("gd@example.cn", "440000"), ts.officeToken("bj@example.cn", "110000")
-			u1, u2, u3 := usccN(t, "440300", 1), usccN(t, "440300", 2), usccN(t, "440300", 3)
+			u1, u2, u3 := usccN(t, "440106", 1), usccN(t, "440106", 2), usccN(t, "440106", 3)
 			bad := csvList(
 				[]string{"深圳甲网贷有限公司", u1, "甲贷、甲宝", "深圳市南山区"},
 				[]string{"深圳乙网贷有限公司", u2[:17] + "0", "乙贷", ""}, // row 3: wrong check character (or a letter case)
@@ -159,6 +159,8 @@ func TestImportPageReportAndScope(t *testing.T) {
 			if u2[17] == '0' {
 				bad = bytes.Replace(bad, []byte(u2[:17]+"0"), []byte(u2[:17]+"1"), 1)
 			}
+			fuzhou, shenzhen := usccN(t, "350100", 4), usccN(t, "440305", 5)
+			template := []byte(ts.get("/office/import/template.xlsx", "Authorization", "Bearer "+gd).body)
 			good := csvList([]string{"深圳甲网贷有限公司", u1, "甲贷、甲宝", "深圳市南山区"}, []string{"深圳乙网贷有限公司", u2, "乙贷", ""})
 			changed := csvList([]string{"深圳甲新名网贷有限公司", u1, "甲贷、甲宝", "深圳市南山区"}, []string{"深圳乙网贷有限公司", u2, "乙贷", ""})
 			count := func() int64 {
@@ -180,7 +182,12 @@ func TestImportPageReportAndScope(t *testing.T) {
 				{"the good file", gd, "a.csv", good, false, 200, []string{"新增 1 家，更新 0 家，未变化 1 家"}, 2},
 				{"the same file again changes nothing", gd, "a.csv", good, false, 200, []string{"新增 0 家，更新 0 家，未变化 2 家"}, 2},
 				{"a changed row updates", gd, "a.csv", changed, false, 200, []string{"更新 1 家"}, 2},
-				{"another province's office cannot take them", bj, "a.csv", good, false, 422, []string{"该机构已在广东省的名单中"}, 2},
+				{"another province's office cannot take them", bj, "a.csv", good, false, 422, []string{"按属地管理应列入广东省网贷整治办的名单"}, 2},
+				{"a Fuzhou code is Fujian's", gd, "a.csv", csvList([]string{"福州网贷有限公司", fuzhou, "", ""}), false, 422,
+					[]string{"该机构登记在福建省（行政区划代码 350100），按属地管理应列入福建省网贷整治办的名单"}, 2},
+				{"a Shenzhen code is Shenzhen's, not Guangdong's", gd, "a.csv", csvList([]string{"深圳网贷有限公司", shenzhen, "", ""}), false, 422,
+					[]string{"应列入深圳市网贷整治办的名单"}, 2},
+				{"the template unchanged imports nothing", gd, "template.xlsx", template, false, 422, []string{"这是模板中的示例行，不能导入"}, 2},
 				{"an XLSX that is not one", gd, "a.xlsx", good, false, 415, []string{"内容不是 Excel 工作簿"}, 2},
 				{"an empty file", gd, "a.csv", nil, false, 422, []string{"文件是空的"}, 2},
 			}

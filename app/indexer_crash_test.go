@@ -24,14 +24,14 @@ func TestTwoProcessesConverge(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			one, two := newTestServer(t, b.env), newTestServer(t, b.env)
-			in := one.seedInstitution("440305", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
+			in := one.seedInstitution("440106", "MA5LTCT01", "广州市鹭汀网络借贷信息中介服务有限公司", "440000", "鹭汀创投")
 			two.seedInstitution("110105", "MA0BJ0001", "北京某某网络科技有限公司", "110000", "京贷宝")
 			if _, err := two.store.Classify(context.Background(), in, "zombie", "停止运营", nil, "t", two.now()); err != nil {
 				t.Fatal(err)
 			}
 			for _, ts := range []*testServer{one, two} {
 				ts.drain()
-				for _, q := range []string{"q=hlct&class=zombie", "q=" + url.QueryEscape("京贷宝")} {
+				for _, q := range []string{"q=ltct&class=zombie", "q=" + url.QueryEscape("京贷宝")} {
 					if _, a := ts.search(q); a.Total != 1 {
 						t.Errorf("%s: %+v", q, a)
 					}

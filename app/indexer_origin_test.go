@@ -17,13 +17,13 @@ func TestIndexAheadOfItsDatabaseIsRebuilt(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"PILU_DATA_DIR": dir, "PILU_INDEX_DIR": filepath.Join(dir, "index")}
 	ts := newTestServer(t, env)
-	before := ts.seedInstitution("440305", "MA5YX0001", "深圳市备份之前有限公司", "440000")
+	before := ts.seedInstitution("440106", "MA5YX0001", "深圳市备份之前有限公司", "440000")
 	ts.drain()
 	backup := filepath.Join(t.TempDir(), "backup.db")
 	if err := ts.store.DB(context.Background()).Exec("VACUUM INTO ?", backup).Error; err != nil {
 		t.Fatal(err)
 	}
-	after := ts.seedInstitution("440305", "MA5YX0002", "深圳市备份之后有限公司", "440000")
+	after := ts.seedInstitution("440106", "MA5YX0002", "深圳市备份之后有限公司", "440000")
 	ts.drain()
 	if _, a := ts.search("q=" + after.USCC); a.Total != 1 {
 		t.Fatalf("before the restore the later filing is found %d times", a.Total)
@@ -55,7 +55,7 @@ func TestIndexAheadOfItsDatabaseIsRebuilt(t *testing.T) {
 		t.Fatalf("after the restore: %q, %v", why, err)
 	}
 	restored.indexer.prepare(context.Background())
-	reused := restored.seedInstitution("440305", "MA5YX0003", "深圳市恢复之后有限公司", "440000")
+	reused := restored.seedInstitution("440106", "MA5YX0003", "深圳市恢复之后有限公司", "440000")
 	restored.drain()
 	for _, c := range []struct {
 		uscc  string

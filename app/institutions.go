@@ -108,9 +108,11 @@ func (s *Server) loadInstitution(c *fiber.Ctx) (institutionDetail, error) {
 		return institutionDetail{}, err
 	}
 	d := institutionDetail{institutionJSON: institutionJSON{Institution: in, ProvinceName: provinceName("zh", in.Province), URL: s.cfg.BaseURL + "/institutions/" + in.USCC}}
-	if d.History, err = s.store.Decisions(ctx, in.ID); err != nil {
+	history, err := s.store.Decisions(ctx, in.ID)
+	if err != nil {
 		return d, err
 	}
+	d.History = s.decisionsInWords(s.lang(c), history)
 	figs, err := s.store.FiguresOf(ctx, in.ID)
 	if err != nil {
 		return d, err

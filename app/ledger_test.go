@@ -29,7 +29,7 @@ type publishedSet struct {
 func (ts *testServer) publishAll(org string) publishedSet {
 	ts.t.Helper()
 	ctx := context.Background()
-	in := ts.seedInstitution("440305", org, "深圳市"+org+"网络借贷信息中介有限公司", "440000", "平台"+org)
+	in := ts.seedInstitution("440106", org, "深圳市"+org+"网络借贷信息中介有限公司", "440000", "平台"+org)
 	file := []byte("%PDF-1.4 exit announcement of " + org)
 	a, err := ts.storeUpload(ctx, upload{Name: "公告.pdf", Body: bytes.NewReader(file), Size: int64(len(file))}, MaxAttachmentSize)
 	if err != nil {
@@ -222,7 +222,7 @@ func TestConcurrentPublicationsNeverForkTheLedger(t *testing.T) {
 			ctx := context.Background()
 			var ins []models.Institution
 			for i := range 4 {
-				ins = append(ins, ts.seedInstitution("440305", fmt.Sprintf("MA5LC%04d", i), fmt.Sprintf("深圳市并发%02d有限公司", i), "440000"))
+				ins = append(ins, ts.seedInstitution("440106", fmt.Sprintf("MA5LC%04d", i), fmt.Sprintf("深圳市并发%02d有限公司", i), "440000"))
 			}
 			var wg sync.WaitGroup
 			errs := make(chan error, 40)

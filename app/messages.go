@@ -16,7 +16,8 @@ import (
 // modelMessageKey followed by a model message as the models write it, with a fmt verb (%d, %s, %q,
 // %c) where the message carries a value; its texts name those values {1}, {2}, … in order, or
 // {1:disposition} to show the value by its catalog label (disposition.<value>, each of a list
-// separated by ", "; {1:class|disposition} tries each vocabulary). The JSON API keeps the models'
+// separated by ", "; {1:class|disposition} tries each vocabulary; {1:division} shows a province's or
+// plan city's code by its name). The JSON API keeps the models'
 // English.
 
 // modelMessageKey starts every key of the model-message catalog.
@@ -118,6 +119,13 @@ func (s *Server) labelOf(lang, vocabularies, value string) string {
 	parts := strings.Split(value, ", ")
 	for i, p := range parts {
 		for _, v := range strings.Split(vocabularies, "|") {
+			if v == "division" { // a province or plan city by its code: its name
+				if _, ok := models.LookupDivision(p); ok {
+					parts[i] = provinceName(lang, p)
+					break
+				}
+				continue
+			}
 			if label, ok := s.views.catalogs[lang][v+"."+p]; ok {
 				parts[i] = label
 				break

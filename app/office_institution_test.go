@@ -39,8 +39,10 @@ func TestInstitutionAPIWritesAndScope(t *testing.T) {
 			ts := newTestServer(t, b.env)
 			gd, bj := ts.officeToken("gd@example.cn", "440000"), ts.officeToken("bj@example.cn", "110000")
 			_, _, admin, _ := ts.store.CreateUser(context.Background(), models.NewUser{Role: models.RoleAdmin, Email: "admin@example.cn"})
-			uscc, _ := models.MakeUSCC("440300", "HL0000001")
-			company := `{"uscc":"` + uscc + `","name":"深圳红岭网络借贷有限公司","brands":["红岭创投"],"province":"440000","district":"深圳市福田区"}`
+			uscc, _ := models.MakeUSCC("440106", "HL0000001")
+			fuzhou, _ := models.MakeUSCC("350100", "HL0000003")
+			shenzhen, _ := models.MakeUSCC("440305", "HL0000004")
+			company := `{"uscc":"` + uscc + `","name":"广州鹭汀网络借贷有限公司","brands":["鹭汀创投"],"province":"440000","district":"深圳市福田区"}`
 			cases := []struct {
 				name, token, body string
 				status            int
@@ -54,7 +56,10 @@ func TestInstitutionAPIWritesAndScope(t *testing.T) {
 				{"bad check character", gd, strings.Replace(company, uscc, uscc[:17]+map[bool]string{true: "1", false: "2"}[uscc[17] != '1'], 1), 422, "uscc"},
 				{"letter O in the USCC", gd, strings.Replace(company, uscc, "91440300O00000001X", 1), 422, "uscc"},
 				{"province that does not exist", gd, strings.Replace(company, "440000", "990000", 1), 422, "province"},
-				{"no name", gd, strings.Replace(company, "深圳红岭网络借贷有限公司", " ", 1), 422, "name"},
+				{"no name", gd, strings.Replace(company, "广州鹭汀网络借贷有限公司", " ", 1), 422, "name"},
+				{"registered in Fujian", gd, strings.Replace(company, uscc, fuzhou, 1), 422, "uscc"},
+				{"registered in Shenzhen, a plan city with its own office", gd, strings.Replace(company, uscc, shenzhen, 1), 422, "uscc"},
+				{"the template's sample code", gd, strings.Replace(company, uscc, models.SampleUSCC, 1), 422, "uscc"},
 				{"created", gd, company, 201, ""},
 				{"duplicate USCC", gd, company, 409, ""},
 			}
@@ -95,7 +100,7 @@ func TestInstitutionAPIWritesAndScope(t *testing.T) {
 				Flags   []json.RawMessage `json:"flags"`
 				History []models.Decision `json:"history"`
 			}
-			if err := json.Unmarshal([]byte(r.body), &got); err != nil || got.Class != "zombie" || got.Flags == nil || len(got.History) != 1 || got.History[0].Criteria[0] != "zombie_outstanding_zero:2019-02..2019-05" {
+			if err := json.Unmarshal([]byte(r.body), &got); err != nil || got.Class != "zombie" || got.Flags == nil || len(got.History) != 1 || got.History[0].Criteria[0] != "借贷余额连续超过三个月为零（2019年2月至2019年5月）" {
 				t.Fatalf("read back: %v %s", err, r.body)
 			}
 		})
@@ -107,9 +112,10 @@ func TestOfficePagesScopeAndForms(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
 			gd, bj := ts.officeToken("gd@example.cn", "440000"), ts.officeToken("bj@example.cn", "110000")
-			in := ts.seedInstitution("440300", "HL0000002", "深圳旧名网贷有限公司", "440000", "红岭")
+			in := ts.seedInstitution("440106", "HL0000002", "深圳旧名网贷有限公司", "440000", "鹭汀")
 			form := "application/x-www-form-urlencoded"
-			edit := url.Values{"name": {"深圳新名网贷有限公司"}, "uscc": {in.USCC}, "province": {"440000"}, "brands": {"红岭\n红岭创投"}}
+			fuzhouCode, _ := models.MakeUSCC("350100", "HL0000005")
+			edit := url.Values{"name": {"深圳新名网贷有限公司"}, "uscc": {in.USCC}, "province": {"440000"}, "brands": {"鹭汀\n鹭汀创投"}}
 			cases := []struct {
 				name, method, path, token, body string
 				status                          int
@@ -124,6 +130,8 @@ func TestOfficePagesScopeAndForms(t *testing.T) {
 				{"create with a short USCC says why in Chinese", "POST", "/office/institutions", gd, "name=x&uscc=91440300ABC&province=440000", 422, "统一社会信用代码应为18位，当前为11位"},
 				{"create with a bad province says why in Chinese", "POST", "/office/institutions", gd, "name=x&uscc=" + in.USCC + "&province=999999", 422, "不是有效的省级行政区划代码或计划单列市代码"},
 				{"create with a bad province in English", "POST", "/office/institutions?lang=en", gd, "name=x&uscc=" + in.USCC + "&province=999999", 422, "Not a valid province or plan-city code"},
+				{"create a Fuzhou institution says whose it is", "POST", "/office/institutions", gd, "name=x&uscc=" + fuzhouCode + "&province=440000", 422, "按属地管理应列入福建省网贷整治办的名单"},
+				{"create a Fuzhou institution in English", "POST", "/office/institutions?lang=en", gd, "name=x&uscc=" + fuzhouCode + "&province=440000", 422, "it belongs on the list of the Fujian office"},
 				{"create in another province", "POST", "/office/institutions", gd, "name=x&uscc=" + in.USCC + "&province=110000", 403, ""},
 				{"create a taken USCC", "POST", "/office/institutions", gd, "name=x&uscc=" + in.USCC + "&province=440000", 409, "已在名单中"},
 				{"edit", "POST", "/office/institutions/" + in.USCC, gd, edit.Encode(), 303, ""},

@@ -73,6 +73,7 @@ func (s *Server) renderOfficeInstitution(c *fiber.Ctx, status int, d officeInsti
 	if d.Evidence, err = s.store.DecisionEvidence(ctx, ids); err != nil {
 		return err
 	}
+	d.History = s.decisionsInWords(s.lang(c), d.History)
 	if d.Dispositions, err = s.store.DispositionHistory(ctx, in.ID); err != nil {
 		return err
 	}

@@ -140,10 +140,10 @@ func TestZombieListLifecycle(t *testing.T) {
 			bj, _, bjToken, _ := ts.store.CreateUser(ctx, modelsNewOffice("bj@example.cn", "110000"))
 			var ins []models.Institution
 			for i := range 30 {
-				ins = append(ins, ts.seedInstitution("440305", fmt.Sprintf("MA5HL%04d", i), fmt.Sprintf("深圳市第%02d网络借贷信息中介有限公司", i), "440000", fmt.Sprintf("平台%02d", i)))
+				ins = append(ins, ts.seedInstitution("440106", fmt.Sprintf("MA5HL%04d", i), fmt.Sprintf("深圳市第%02d网络借贷信息中介有限公司", i), "440000", fmt.Sprintf("平台%02d", i)))
 			}
 			other := ts.seedInstitution("110105", "MA5HL9999", "北京某网贷有限公司", "110000")
-			unknown, _ := models.MakeUSCC("440305", "MA5HL8888")
+			unknown, _ := models.MakeUSCC("440106", "MA5HL8888")
 
 			office := ts.newNoticeBrowser(&gd)
 			fields := func(days string, paste string) map[string]string {
@@ -393,7 +393,7 @@ func TestExpiryAcrossProcesses(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			one, two := newTestServer(t, b.env), newTestServer(t, b.env)
 			ctx := context.Background()
-			in := one.seedInstitution("440305", "MA5HL0001", "深圳市某网贷有限公司", "440000")
+			in := one.seedInstitution("440106", "MA5HL0001", "深圳市某网贷有限公司", "440000")
 			var want []uint64
 			for i := range 8 {
 				n, err := one.store.CreateNotice(ctx, models.NewNotice{Kind: "zombie_list", Province: "440000", Title: fmt.Sprint("名单", i),

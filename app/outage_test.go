@@ -89,7 +89,7 @@ func TestDatabaseOutageAnswers503(t *testing.T) {
 	proxy := newCuttableProxy(t, u.Host)
 	u.Host = proxy.addr
 	ts := newTestServer(t, map[string]string{"PILU_DB": u.String(), "PILU_SECRET": strings.Repeat("s", 40)})
-	in := ts.seedInstitution("440305", "MA5DB0001", "深圳市断线测试有限公司", "440000", "断线测试")
+	in := ts.seedInstitution("440106", "MA5DB0001", "深圳市断线测试有限公司", "440000", "断线测试")
 	ts.drain()
 	paths := []string{"/institutions/" + in.USCC, "/api/v1/institutions/" + in.USCC, "/notices", "/api/v1/notices"}
 	for _, p := range paths {

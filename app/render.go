@@ -131,6 +131,12 @@ func (v *views) funcs(lang string) template.FuncMap {
 			return formatDate(lang, d.End().Add(-time.Hour))
 		},
 		"province": func(code string) string { return provinceName(lang, code) },
+		"office": func(o models.Office) string {
+			if lang == "en" {
+				return o.NameEN()
+			}
+			return o.Name()
+		},
 		"pct": func(num, den int64) string {
 			if den == 0 {
 				return "—"

@@ -35,16 +35,16 @@ func TestSearchForReaders(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
-			ts.seedInstitution("440305", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
+			ts.seedInstitution("440106", "MA5LTCT01", "广州市鹭汀网络借贷信息中介服务有限公司", "440000", "鹭汀创投")
 			ts.seedInstitution("110105", "MA0BJ0001", "北京某某网络科技有限公司", "110000", "京贷宝")
 			ts.drain()
-			const hl = "深圳市红岭网络借贷信息中介服务有限公司"
+			const hl = "广州市鹭汀网络借贷信息中介服务有限公司"
 			finds := []struct{ name, query, first string }{
-				{"full pinyin", "q=hongling", hl},
-				{"initials", "q=hlct", hl},
-				{"traditional", "q=" + url.QueryEscape("紅嶺創投"), hl},
+				{"full pinyin", "q=luting", hl},
+				{"initials", "q=ltct", hl},
+				{"traditional", "q=" + url.QueryEscape("鷺汀創投"), hl},
 				{"pinyin of the other", "q=jingdaibao", "北京某某网络科技有限公司"},
-				{"date range holds today", "q=" + url.QueryEscape("红岭") + "&from=2020-01-01&to=2099-12-31", hl},
+				{"date range holds today", "q=" + url.QueryEscape("鹭汀") + "&from=2020-01-01&to=2099-12-31", hl},
 				{"sort by date", "sort=date&q=" + url.QueryEscape("公司"), ""},
 			}
 			for _, f := range finds {
@@ -53,7 +53,7 @@ func TestSearchForReaders(t *testing.T) {
 					t.Errorf("%s (%s): %d %+v", f.name, f.query, code, a)
 				}
 			}
-			if _, a := ts.search("q=" + url.QueryEscape("红岭") + "&to=2020-01-01"); a.Total != 0 {
+			if _, a := ts.search("q=" + url.QueryEscape("鹭汀") + "&to=2020-01-01"); a.Total != 0 {
 				t.Errorf("a date range before the record still finds it: %+v", a)
 			}
 
@@ -80,12 +80,12 @@ func TestSearchForReaders(t *testing.T) {
 				}
 			}
 			// A 10,000-character query in ASCII; in Chinese 1,500 characters fill the 16 KiB request line.
-			odd := []string{"", "红", strings.Repeat("a", 10_000), strings.Repeat("长", 1_500), "😀", `"红岭`, `红岭"`, "-红岭", "-红岭 -京贷宝",
-				`+-=&|><!(){}[]^"~*?:\/`, "a:b^2~*?", "hong ling", "page=999"}
+			odd := []string{"", "红", strings.Repeat("a", 10_000), strings.Repeat("长", 1_500), "😀", `"鹭汀`, `鹭汀"`, "-鹭汀", "-鹭汀 -京贷宝",
+				`+-=&|><!(){}[]^"~*?:\/`, "a:b^2~*?", "lu ting", "page=999"}
 			for _, q := range odd {
 				query := "q=" + url.QueryEscape(q)
 				if q == "page=999" {
-					query = "q=" + url.QueryEscape("红岭") + "&page=999"
+					query = "q=" + url.QueryEscape("鹭汀") + "&page=999"
 				}
 				if code, _ := ts.search(query); code != 200 {
 					t.Errorf("query %.20q: %d", q, code)
@@ -97,7 +97,7 @@ func TestSearchForReaders(t *testing.T) {
 			if _, a := ts.search("per_page=500"); a.PerPage != 100 {
 				t.Errorf("per_page above 100 answered %d", a.PerPage)
 			}
-			if _, a := ts.search("q=" + url.QueryEscape("红岭") + "&page=999"); a.Total != 1 || len(a.Items) != 0 {
+			if _, a := ts.search("q=" + url.QueryEscape("鹭汀") + "&page=999"); a.Total != 1 || len(a.Items) != 0 {
 				t.Errorf("a page beyond the results: %+v", a)
 			}
 		})
@@ -106,24 +106,24 @@ func TestSearchForReaders(t *testing.T) {
 
 func TestSearchSuggestsWhenNothingIsFound(t *testing.T) {
 	ts := newTestServer(t, nil)
-	ts.seedInstitution("440305", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
+	ts.seedInstitution("440106", "MA5LTCT01", "广州市鹭汀网络借贷信息中介服务有限公司", "440000", "鹭汀创投")
 	ts.drain()
-	// 红零 reads hongling, which finds the brand by its pinyin.
-	_, a := ts.search("q=" + url.QueryEscape("红零"))
-	if a.Total != 0 || a.Suggestions == nil || a.Suggestions.Reading != "hongling" {
+	// 鹿亭 reads luting, which finds the brand by its pinyin.
+	_, a := ts.search("q=" + url.QueryEscape("鹿亭"))
+	if a.Total != 0 || a.Suggestions == nil || a.Suggestions.Reading != "luting" {
 		t.Fatalf("reading: %+v", a.Suggestions)
 	}
 	// One character off a brand.
-	_, a = ts.search("q=" + url.QueryEscape("红岭创头"))
-	if a.Suggestions == nil || len(a.Suggestions.Brands) != 1 || a.Suggestions.Brands[0] != "红岭创投" {
+	_, a = ts.search("q=" + url.QueryEscape("鹭汀创头"))
+	if a.Suggestions == nil || len(a.Suggestions.Brands) != 1 || a.Suggestions.Brands[0] != "鹭汀创投" {
 		t.Fatalf("near brand: %+v", a.Suggestions)
 	}
 	// A filter that empties the result can be dropped.
-	r := ts.get("/search?q=" + url.QueryEscape("红岭") + "&type=notice")
+	r := ts.get("/search?q=" + url.QueryEscape("鹭汀") + "&type=notice")
 	if !strings.Contains(r.body, `href="/search?q=`) || !strings.Contains(r.body, "去掉筛选条件") {
 		t.Fatalf("no link dropping the filter:\n%s", r.body)
 	}
-	if r := ts.get("/search?q=" + url.QueryEscape("红零")); !strings.Contains(r.body, "按拼音检索 hongling") {
+	if r := ts.get("/search?q=" + url.QueryEscape("鹿亭")); !strings.Contains(r.body, "按拼音检索 luting") {
 		t.Fatal("the page does not offer the pinyin reading")
 	}
 }
@@ -159,16 +159,16 @@ func TestSearchPagesDeepWithCursor(t *testing.T) {
 
 func TestSearchCutOffIsMarked(t *testing.T) {
 	ts := newTestServer(t, nil)
-	ts.seedInstitution("440305", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
+	ts.seedInstitution("440106", "MA5LTCT01", "广州市鹭汀网络借贷信息中介服务有限公司", "440000", "鹭汀创投")
 	ts.drain()
 	old := searchBudget
 	searchBudget = time.Nanosecond // every search runs out of time at once
 	defer func() { searchBudget = old }()
-	code, a := ts.search("q=" + url.QueryEscape("红岭"))
+	code, a := ts.search("q=" + url.QueryEscape("鹭汀"))
 	if code != 200 || !a.Partial || a.Total != 1 {
 		t.Fatalf("%d %+v", code, a)
 	}
-	if r := ts.get("/search?q=" + url.QueryEscape("红岭")); !strings.Contains(r.body, "检索超时") {
+	if r := ts.get("/search?q=" + url.QueryEscape("鹭汀")); !strings.Contains(r.body, "检索超时") {
 		t.Fatal("the page does not say the results are partial")
 	}
 }

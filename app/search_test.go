@@ -24,14 +24,14 @@ func TestSearchFollowsTheDatabase(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
-			ts.seedInstitution("440305", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
+			ts.seedInstitution("440106", "MA5LTCT01", "广州市鹭汀网络借贷信息中介服务有限公司", "440000", "鹭汀创投")
 			ts.seedInstitution("110105", "MA0BJ0001", "北京某某网络科技有限公司", "110000", "京贷宝")
 			ts.drain()
 			queries := []struct{ q, first string }{
-				{"红岭创投", "深圳市红岭网络借贷信息中介服务有限公司"},
-				{"红岭", "深圳市红岭网络借贷信息中介服务有限公司"},
+				{"鹭汀创投", "广州市鹭汀网络借贷信息中介服务有限公司"},
+				{"鹭汀", "广州市鹭汀网络借贷信息中介服务有限公司"},
 				{"京贷宝", "北京某某网络科技有限公司"},
-				{"ma5hlct01.example.cn", "深圳市红岭网络借贷信息中介服务有限公司"},
+				{"ma5ltct01.example.cn", "广州市鹭汀网络借贷信息中介服务有限公司"},
 			}
 			for _, q := range queries {
 				r := ts.get("/api/v1/search?q=" + url.QueryEscape(q.q))
@@ -47,19 +47,20 @@ func TestSearchFollowsTheDatabase(t *testing.T) {
 					t.Fatalf("search page for %q", q.q)
 				}
 			}
-			for _, q := range []string{"", "\"", "((", "-红岭", "😀", strings.Repeat("长", 1000), "a:b^2~*?"} {
+			for _, q := range []string{"", "\"", "((", "-鹭汀", "😀", strings.Repeat("长", 1000), "a:b^2~*?"} {
 				if r := ts.get("/api/v1/search?q=" + url.QueryEscape(q)); r.StatusCode != 200 {
 					t.Fatalf("query %.20q: %d %s", q, r.StatusCode, r.body)
 				}
 			}
 			// A reclassification reaches the index through the outbox.
-			in, _ := ts.store.InstitutionByUSCC(context.Background(), "91440305MA5HLCT01W")
+			code, _ := models.MakeUSCC("440106", "MA5LTCT01")
+			in, _ := ts.store.InstitutionByUSCC(context.Background(), code)
 			if _, err := ts.store.Classify(context.Background(), in, "voluntary_exit", "发布退出公告", nil, "t", ts.now()); err != nil {
 				t.Fatal(err)
 			}
 			ts.drain()
-			r := ts.get("/api/v1/search?q=" + url.QueryEscape("红岭") + "&class=voluntary_exit")
-			if !strings.Contains(r.body, "深圳市红岭") {
+			r := ts.get("/api/v1/search?q=" + url.QueryEscape("鹭汀") + "&class=voluntary_exit")
+			if !strings.Contains(r.body, "广州市鹭汀") {
 				t.Fatalf("class filter after reclassification: %s", r.body)
 			}
 			docs, lag, _, err := ts.indexer.Status(context.Background())
@@ -81,8 +82,8 @@ func TestBrokenIndexIsRebuiltAtStartup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	uscc, _ := models.MakeUSCC("440305", "MA5HLCT01")
-	if _, err := srv.store.CreateInstitution(context.Background(), models.NewInstitution{USCC: uscc, Name: "红岭公司", Province: "440000", Brands: []string{"红岭创投"}}, "t", srv.now()); err != nil {
+	uscc, _ := models.MakeUSCC("440106", "MA5LTCT01")
+	if _, err := srv.store.CreateInstitution(context.Background(), models.NewInstitution{USCC: uscc, Name: "鹭汀公司", Province: "440000", Brands: []string{"鹭汀创投"}}, "t", srv.now()); err != nil {
 		t.Fatal(err)
 	}
 	srv.Close()
@@ -101,7 +102,7 @@ func TestBrokenIndexIsRebuiltAtStartup(t *testing.T) {
 	if err := srv.indexer.Rebuild(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	res, err := srv.indexer.Search(context.Background(), searchQuery("红岭创投"))
+	res, err := srv.indexer.Search(context.Background(), searchQuery("鹭汀创投"))
 	if err != nil || res.Total != 1 {
 		t.Fatalf("after the rebuild: %v %v", res, err)
 	}

@@ -92,7 +92,7 @@ func TestPagesAndAPI(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
-			in := ts.seedInstitution("440305", "MA5HLCT01", "深圳市红岭网络借贷信息中介服务有限公司", "440000", "红岭创投")
+			in := ts.seedInstitution("440106", "MA5LTCT01", "广州市鹭汀网络借贷信息中介服务有限公司", "440000", "鹭汀创投")
 			pages := []struct {
 				path, lang, want string
 				status           int
@@ -100,10 +100,10 @@ func TestPagesAndAPI(t *testing.T) {
 				{"/", "", "网贷机构分类处置信息公开", 200},
 				{"/?lang=en", "", "in the open", 200},
 				{"/", "en-US,en;q=0.9", "in the open", 200},
-				{"/institutions", "", "红岭创投", 200},
+				{"/institutions", "", "鹭汀创投", 200},
 				{"/institutions?province=440000&class=unclassified&sort=uscc", "", in.USCC, 200},
-				{"/institutions/" + in.USCC, "", "深圳市红岭网络借贷信息中介服务有限公司", 200},
-				{"/institutions/" + strings.ToLower(in.USCC), "", "红岭创投", 200},
+				{"/institutions/" + in.USCC, "", "广州市鹭汀网络借贷信息中介服务有限公司", 200},
+				{"/institutions/" + strings.ToLower(in.USCC), "", "鹭汀创投", 200},
 				{"/notices", "", "公告", 200},
 				{"/deadlines?from=2019-06-14&days=15&unit=calendar", "", "2019年7月1日", 200},
 				{"/deadlines?from=2027-03-01&days=15", "", "2027", 422},

@@ -15,9 +15,12 @@ func TestStatsPageAPIAndFlags(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
 			ctx := context.Background()
-			a := ts.seedInstitution("440300", "TT0000001", "深圳甲网贷有限公司", "440000", "甲贷")
-			ts.seedInstitution("440300", "TT0000002", "深圳乙网贷有限公司", "440000", "乙贷")
+			today := ts.clock.t
+			ts.clock.t = time.Date(2026, 8, 3, 9, 0, 0, 0, models.ChinaZone) // put on the list in August: it owes reports from August on
+			a := ts.seedInstitution("440106", "TT0000001", "广州甲网贷有限公司", "440000", "甲贷")
+			ts.seedInstitution("440106", "TT0000002", "广州乙网贷有限公司", "440000", "乙贷")
 			ts.seedInstitution("110105", "TT0000003", "北京丙网贷有限公司", "110000", "丙贷")
+			ts.clock.t = today
 			if _, err := ts.store.Classify(ctx, a, "voluntary_exit", "发布退出公告", nil, "o", ts.now()); err != nil {
 				t.Fatal(err)
 			}
@@ -38,11 +41,11 @@ func TestStatsPageAPIAndFlags(t *testing.T) {
 				t.Fatalf("stats: %v %s", err, r.body)
 			}
 			gd := st.Provinces[1]
-			if gd.Province != "440000" || gd.Total != 2 || gd.Exposed != 1 || gd.Classes["voluntary_exit"] != 1 || gd.SJReporting != 1 || gd.SJHeld != 0 || gd.Reporting != 1 || gd.ReportingOK != 0 {
+			if gd.Province != "440000" || gd.Total != 2 || gd.Exposed != 1 || gd.Classes["voluntary_exit"] != 1 || gd.SJReporting != 1 || gd.SJHeld != 0 || gd.Reporting != 2 || gd.ReportingOK != 0 {
 				t.Fatalf("Guangdong: %+v", gd)
 			}
 			page := ts.get("/stats")
-			for _, want := range []string{`<svg class="riskmap"`, `href="/institutions?province=440000"`, "广东省：已出险 1 家，共 2 家", `id="stats-data"`, "0 / 1 (0.0%)", "echarts.min.js"} {
+			for _, want := range []string{`<svg class="riskmap"`, `href="/institutions?province=440000"`, "广东省：已出险 1 家，共 2 家", `id="stats-data"`, "0 / 2 (0.0%)", "echarts.min.js"} {
 				if !strings.Contains(page.body, want) {
 					t.Errorf("/stats lacks %q", want)
 				}

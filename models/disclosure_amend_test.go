@@ -14,7 +14,7 @@ import (
 
 func seedFiler(t *testing.T, st *models.Store) models.Institution {
 	t.Helper()
-	uscc, _ := models.MakeUSCC("440300", "MA5D0AMD1")
+	uscc, _ := models.MakeUSCC("440106", "MA5D0AMD1")
 	in, err := st.CreateInstitution(context.Background(), models.NewInstitution{USCC: uscc, Name: "深圳测试网贷信息服务有限公司", Province: "440000"}, "test", time.Date(2026, 1, 1, 0, 0, 0, 0, models.ChinaZone))
 	if err != nil {
 		t.Fatal(err)

@@ -95,3 +95,21 @@ func ProvinceOf(code string) string {
 	}
 	return province
 }
+
+// KeeperOf returns the office that keeps the institutions registered in a 6-digit division code
+// (属地管理, an institution is kept where it is registered): the plan city whose code shares the
+// division's first four digits (440306 in Shenzhen → 深圳市 440300, whose office is separate from
+// Guangdong's), otherwise the province (350100 in Fuzhou → 福建省 350000; 441900 → 广东省 440000).
+// ok is false when the code is not six digits or no province starts with its first two.
+func KeeperOf(division string) (Division, bool) {
+	province := ProvinceOf(division)
+	if province == "" {
+		return Division{}, false
+	}
+	for _, d := range divisions {
+		if d.PlanCity && d.Code[:4] == division[:4] {
+			return d, true
+		}
+	}
+	return LookupDivision(province)
+}

@@ -92,19 +92,12 @@ type NewInstitution struct {
 	Demo                                                              bool
 }
 
-// CreateInstitution validates and stores an institution with its first class decision, by actor.
+// CreateInstitution validates (CheckInstitution) and stores an institution with its first class
+// decision, by actor.
 func (s *Store) CreateInstitution(ctx context.Context, ni NewInstitution, actor string, now time.Time) (Institution, error) {
-	fe := FieldErrors{}
-	uscc, _, err := ParseUSCC(ni.USCC)
-	if err != nil {
-		fe["uscc"] = err.Error()
-	}
-	name := strings.TrimSpace(ni.Name)
-	if name == "" || len([]rune(name)) > 200 {
-		fe["name"] = "required, at most 200 characters"
-	}
-	if !ValidProvince(ni.Province) {
-		fe["province"] = "not a GB/T 2260 province code or plan city"
+	ni, _, fe := CheckInstitution(ni)
+	if fe == nil {
+		fe = FieldErrors{}
 	}
 	class := ni.Class
 	if class == "" {
@@ -116,18 +109,19 @@ func (s *Store) CreateInstitution(ctx context.Context, ni NewInstitution, actor 
 	if len(fe) > 0 {
 		return Institution{}, fe
 	}
+	uscc := ni.USCC
 	in := Institution{
-		USCC: uscc, Name: name, Province: ni.Province, District: strings.TrimSpace(ni.District),
+		USCC: uscc, Name: ni.Name, Province: ni.Province, District: ni.District,
 		DepositoryBank: ni.DepositoryBank, RegisteredAddress: ni.RegisteredAddress,
-		Brands: clean(ni.Brands), FormerNames: clean(ni.FormerNames), Websites: clean(ni.Websites), Apps: clean(ni.Apps),
-		Class: class, ClassSince: now, Disposition: "operating", Demo: ni.Demo,
+		Brands: ni.Brands, FormerNames: ni.FormerNames, Websites: ni.Websites, Apps: ni.Apps,
+		Class: class, ClassSince: now, Disposition: "operating", Demo: ni.Demo, CreatedAt: now, UpdatedAt: now,
 	}
-	err = s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&in).Error; err != nil {
 			return notFound(err, "create institution "+uscc)
 		}
 		if class != "unclassified" {
-			d := Decision{InstitutionID: in.ID, FromClass: "unclassified", ToClass: class, Reason: ni.Reason, Criteria: []string{}, DecidedBy: actor, DecidedAt: now}
+			d := Decision{InstitutionID: in.ID, FromClass: "unclassified", ToClass: class, Reason: ni.Reason, Criteria: []string{}, Office: DecidingOffice(in), DecidedBy: actor, DecidedAt: now}
 			if err := tx.Create(&d).Error; err != nil {
 				return err
 			}
@@ -148,7 +142,7 @@ func (s *Store) SetDisposition(ctx context.Context, tx *gorm.DB, in Institution,
 	if err := CheckDispositionMove(in.Disposition, to); err != nil {
 		return err
 	}
-	c := DispositionChange{InstitutionID: in.ID, FromState: in.Disposition, ToState: to, Reason: reason, DecidedBy: actor, DecidedAt: now}
+	c := DispositionChange{InstitutionID: in.ID, FromState: in.Disposition, ToState: to, Reason: reason, Office: DecidingOffice(in), DecidedBy: actor, DecidedAt: now}
 	if err := tx.Create(&c).Error; err != nil {
 		return err
 	}

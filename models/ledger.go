@@ -122,8 +122,20 @@ func ledgerDisclosure(tx *gorm.DB, d Disclosure, now time.Time) error {
 	return appendLedger(tx, LedgerDisclosure, d.ID, d.ContentHash(), attachmentHashes(d.Attachments), now)
 }
 
-// DecisionHash is the SHA-256 of a class decision's canonical content.
+// DecisionHash is the SHA-256 of a class decision's canonical content: what is published of it,
+// the deciding office included and the account that recorded it not (a hash of an e-mail would let
+// anyone confirm a guess of who decided).
 func DecisionHash(uscc string, d Decision) string {
+	return canonicalHash(struct {
+		USCC, From, To, Reason, Office, DecidedAt string
+		Criteria                                  []string
+	}{uscc, d.FromClass, d.ToClass, d.Reason, string(d.Office), d.DecidedAt.UTC().Format(time.RFC3339), d.Criteria})
+}
+
+// legacyDecisionHash is the content hash that ledger entries of decisions written before the
+// deciding office was recorded (migration 8) carry: it covered the deciding account instead.
+// VerifyLedger accepts it for those entries; nothing new is hashed this way.
+func legacyDecisionHash(uscc string, d Decision) string {
 	return canonicalHash(struct {
 		USCC, From, To, Reason, DecidedBy, DecidedAt string
 		Criteria                                     []string

@@ -113,7 +113,11 @@ func (s *Store) ledgerContent(ctx context.Context, e LedgerEntry) (string, []Att
 			return "", nil, err
 		}
 		ev, err := s.DecisionEvidence(ctx, []uint64{d.ID})
-		return DecisionHash(in.USCC, d), ev[d.ID], err
+		h := DecisionHash(in.USCC, d)
+		if legacy := legacyDecisionHash(in.USCC, d); h != e.ContentHash && legacy == e.ContentHash {
+			h = legacy // recorded before migration 8, when the hash covered the account
+		}
+		return h, ev[d.ID], err
 	case LedgerOutcome:
 		var li NoticeInstitution
 		err := db.Take(&li, e.RecordID).Error

@@ -25,6 +25,7 @@ var migrations = []migration{
 	{"database identity: which database a search index was built from", migrateIdentity},
 	{"leases: one process of several runs the scheduler", migrateLeases},
 	{"plans: base amount of a plan in shares, the plan a progress report refers to", migratePlans},
+	{"decisions and disposition moves: the deciding office, published instead of the account", migrateDecidingOffices},
 }
 
 // schemaVersion is the single-row table that records how many steps have been applied.

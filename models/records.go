@@ -62,25 +62,31 @@ type Institution struct {
 
 // Decision is one append-only change of an institution's class (§2): who, when, from, to, why.
 type Decision struct {
-	ID            uint64    `gorm:"primaryKey" json:"-"`
-	InstitutionID uint64    `gorm:"index" json:"-"`
-	FromClass     string    `gorm:"size:20" json:"from"`
-	ToClass       string    `gorm:"size:20" json:"to"`
-	Reason        string    `gorm:"type:text" json:"reason"`
-	Criteria      []string  `gorm:"serializer:json;type:text" json:"criteria"`
-	DecidedBy     string    `gorm:"size:254" json:"decided_by"`
-	DecidedAt     time.Time `json:"decided_at"`
+	ID            uint64   `gorm:"primaryKey" json:"-"`
+	InstitutionID uint64   `gorm:"index" json:"-"`
+	FromClass     string   `gorm:"size:20" json:"from"`
+	ToClass       string   `gorm:"size:20" json:"to"`
+	Reason        string   `gorm:"type:text" json:"reason"`
+	Criteria      []string `gorm:"serializer:json;type:text" json:"criteria"`
+	// Office is the office that decided, published as decided_by.
+	Office Office `gorm:"column:decided_office;size:6" json:"decided_by"`
+	// DecidedBy is the account that recorded the decision: internal, never published.
+	DecidedBy string    `gorm:"size:254" json:"-"`
+	DecidedAt time.Time `json:"decided_at"`
 }
 
 // DispositionChange is one append-only move of an institution's disposition.
 type DispositionChange struct {
-	ID            uint64    `gorm:"primaryKey" json:"-"`
-	InstitutionID uint64    `gorm:"index" json:"-"`
-	FromState     string    `gorm:"size:24" json:"from"`
-	ToState       string    `gorm:"size:24" json:"to"`
-	Reason        string    `gorm:"type:text" json:"reason"`
-	DecidedBy     string    `gorm:"size:254" json:"decided_by"`
-	DecidedAt     time.Time `json:"decided_at"`
+	ID            uint64 `gorm:"primaryKey" json:"-"`
+	InstitutionID uint64 `gorm:"index" json:"-"`
+	FromState     string `gorm:"size:24" json:"from"`
+	ToState       string `gorm:"size:24" json:"to"`
+	Reason        string `gorm:"type:text" json:"reason"`
+	// Office is the office that decided, published as decided_by.
+	Office Office `gorm:"column:decided_office;size:6" json:"decided_by"`
+	// DecidedBy is the account that recorded the move: internal, never published.
+	DecidedBy string    `gorm:"size:254" json:"-"`
+	DecidedAt time.Time `json:"decided_at"`
 }
 
 // Disclosure is one published version of something an institution discloses. Versions of the same

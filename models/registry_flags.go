@@ -12,11 +12,12 @@ import (
 type registryFacts struct {
 	Figures []MonthlyFigures     // latest filed version per period, oldest first
 	Filed   map[string]time.Time // period → when its monthly data were first published
-	Left    time.Time            // when it left business (a final disposition); zero while it has not
+	Duty    ReportingDuty        // which months it owes a report
 }
 
-// FinalDispositions end an institution's duty to report monthly data: it is deregistered, out of
-// online lending, or in the hands of the market regulator or the police.
+// FinalDispositions are the dispositions from which an institution does not come back to online
+// lending: it is deregistered, out of online lending, or in the hands of the market regulator or the
+// police. It owes no monthly reports in them (ReportingDuty).
 var FinalDispositions = []string{"deregistered", "scope_changed", "to_market_regulator", "to_police", "transformed"}
 
 // factsChunk bounds the IN lists of the batch queries.
@@ -53,30 +54,82 @@ func (s *Store) factsFor(ctx context.Context, ids []uint64) (map[uint64]*registr
 				out[f.InstitutionID].Filed[f.Period] = f.PublishedAt
 			}
 		}
-		var left []struct {
-			InstitutionID uint64
-			DecidedAt     time.Time
-		}
-		if err := db.Model(&DispositionChange{}).Select("institution_id, decided_at").
-			Where("institution_id IN ? AND to_state IN ?", chunk, FinalDispositions).Order("decided_at").Scan(&left).Error; err != nil {
-			return nil, notFound(err, "final dispositions")
-		}
-		for _, l := range left {
-			if f := out[l.InstitutionID]; f.Left.IsZero() {
-				f.Left = l.DecidedAt
-			}
+		if err := s.loadDuties(ctx, chunk, out); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
 }
 
+// ReportingDutyOf returns which months an institution owes a monthly report (ReportingDuty), for
+// anything that shows a month as owed or late.
+func (s *Store) ReportingDutyOf(ctx context.Context, institutionID uint64) (ReportingDuty, error) {
+	facts := map[uint64]*registryFacts{institutionID: {}}
+	if err := s.loadDuties(ctx, []uint64{institutionID}, facts); err != nil {
+		return ReportingDuty{}, err
+	}
+	return facts[institutionID].Duty, nil
+}
+
+// statusRow is a class decision or a disposition move as loadDuties reads it.
+type statusRow struct {
+	InstitutionID uint64
+	ToValue       string
+	DecidedAt     time.Time
+	Disposition   bool
+}
+
+// loadDuties fills the reporting duty of each institution of ids: when it was put on the list and
+// every change of its class and disposition since, in time order.
+func (s *Store) loadDuties(ctx context.Context, ids []uint64, out map[uint64]*registryFacts) error {
+	db := s.db.WithContext(ctx)
+	var listed []struct {
+		ID        uint64
+		CreatedAt time.Time
+	}
+	if err := db.Model(&Institution{}).Select("id, created_at").Where("id IN ?", ids).Scan(&listed).Error; err != nil {
+		return notFound(err, "listing dates")
+	}
+	for _, l := range listed {
+		out[l.ID].Duty.Listed = l.CreatedAt
+	}
+	var changes []statusRow
+	if err := db.Model(&Decision{}).Select("institution_id, to_class AS to_value, decided_at, 0 AS disposition").
+		Where("institution_id IN ?", ids).Scan(&changes).Error; err != nil {
+		return notFound(err, "class history")
+	}
+	var moves []statusRow
+	if err := db.Model(&DispositionChange{}).Select("institution_id, to_state AS to_value, decided_at, 1 AS disposition").
+		Where("institution_id IN ?", ids).Scan(&moves).Error; err != nil {
+		return notFound(err, "disposition history")
+	}
+	changes = append(changes, moves...)
+	slices.SortStableFunc(changes, func(a, b statusRow) int { return a.DecidedAt.Compare(b.DecidedAt) })
+	for _, c := range changes {
+		sc := StatusChange{At: c.DecidedAt, Class: c.ToValue}
+		if c.Disposition {
+			sc = StatusChange{At: c.DecidedAt, Disposition: c.ToValue}
+		}
+		out[c.InstitutionID].Duty.Changes = append(out[c.InstitutionID].Duty.Changes, sc)
+	}
+	return nil
+}
+
+// owedAny reports whether the institution owed a report whose month has ended by now.
+func (f *registryFacts) owedAny(now time.Time) bool {
+	current := DateOf(now).String()[:7]
+	y, m, err := ParsePeriod(f.Duty.FirstPeriod())
+	for ; err == nil && periodOf(y, m) < current; y, m = nextMonth(y, m) {
+		if f.Duty.Owes(periodOf(y, m)) {
+			return true
+		}
+	}
+	return false
+}
+
 // flags are the 双降 breaks and the reporting gaps of one institution, by period.
 func (f *registryFacts) flags(now time.Time) []Flag {
-	until := now // an institution that left business owes no reports after it left
-	if !f.Left.IsZero() && f.Left.Before(now) {
-		until = f.Left
-	}
-	out := slices.Concat(ShuangjiangBreaks(f.Figures), ReportingGaps(f.Filed, DefaultCalendar(), until))
+	out := slices.Concat(ShuangjiangBreaks(f.Figures), ReportingGaps(f.Duty, f.Filed, DefaultCalendar(), now))
 	slices.SortStableFunc(out, func(a, b Flag) int {
 		if a.Period != b.Period {
 			return strings.Compare(b.Period, a.Period)

@@ -17,9 +17,30 @@ const (
 	maxEntryRunes  = 200
 )
 
+// SampleUSCC is the credit code of the import template's example row (and of the examples in the
+// documentation). It is a valid code, so it is refused by name: an example is never imported or
+// created as a real institution.
+const SampleUSCC = "91350100M000100Y43"
+
+// checkKeeper says why the office of province may not keep an institution with credit code uscc
+// (属地管理: only the office of the division where it is registered, KeeperOf; a sample code by
+// nobody), or "" when it may.
+func checkKeeper(uscc, province string) string {
+	if uscc == SampleUSCC {
+		return "the example row of the template: replace it with a real institution"
+	}
+	keeper, ok := KeeperOf(uscc[2:8])
+	if ok && keeper.Code != province {
+		return fmt.Sprintf("registered in %s, on the list of the office of %s", uscc[2:8], keeper.Code)
+	}
+	return ""
+}
+
 // CheckInstitution validates and normalises an institution's fields as an office enters them: the
-// USCC (with the warning of ParseUSCC), the legal name, a real province or plan city, and the
-// lengths of every other field. The errors are keyed by the form's field names.
+// USCC (with the warning of ParseUSCC), the legal name, a real province or plan city, that the
+// institution is registered where that office keeps institutions (属地管理, KeeperOf) and is no
+// template example (SampleUSCC), and the lengths of every other field. The errors are keyed by the
+// form's field names.
 func CheckInstitution(ni NewInstitution) (NewInstitution, string, FieldErrors) {
 	fe := FieldErrors{}
 	uscc, warning, err := ParseUSCC(ni.USCC)
@@ -33,6 +54,11 @@ func CheckInstitution(ni NewInstitution) (NewInstitution, string, FieldErrors) {
 	}
 	if !ValidProvince(ni.Province) {
 		fe["province"] = "not a GB/T 2260 province code or plan city"
+	}
+	if fe["uscc"] == "" && fe["province"] == "" {
+		if err := checkKeeper(uscc, ni.Province); err != "" {
+			fe["uscc"] = err
+		}
 	}
 	for name, p := range map[string]*string{"district": &ni.District, "depository_bank": &ni.DepositoryBank, "registered_address": &ni.RegisteredAddress} {
 		*p = strings.TrimSpace(*p)
@@ -108,6 +134,8 @@ func (s *Store) ClassifyWithEvidence(ctx context.Context, in Institution, c Clas
 func classifyTx(tx *gorm.DB, in Institution, c Classification, actor string, now time.Time) (Decision, error) {
 	fe := FieldErrors{}
 	switch {
+	case c.Class == "":
+		fe["class"] = "required"
 	case !OneOf(c.Class, Classes) || c.Class == "unclassified":
 		fe["class"] = "unknown class"
 	case c.Class == in.Class:
@@ -124,7 +152,7 @@ func classifyTx(tx *gorm.DB, in Institution, c Classification, actor string, now
 	if len(fe) > 0 {
 		return Decision{}, fe
 	}
-	d := Decision{InstitutionID: in.ID, FromClass: in.Class, ToClass: c.Class, Reason: reason, Criteria: criteria, DecidedBy: actor, DecidedAt: now}
+	d := Decision{InstitutionID: in.ID, FromClass: in.Class, ToClass: c.Class, Reason: reason, Criteria: criteria, Office: DecidingOffice(in), DecidedBy: actor, DecidedAt: now}
 	if err := tx.Create(&d).Error; err != nil {
 		return d, notFound(err, "classify "+in.USCC)
 	}

@@ -174,30 +174,28 @@ func ShuangjiangBreaks(figs []MonthlyFigures) []Flag {
 	return out
 }
 
-// ReportingGaps returns 未正常报数 flags: every month from the first period filed to the last period
-// already due at now that was not filed (report_missing) or was filed after its due date, the fifth
-// working day of the next month (report_late, with the days). filed maps a period to when its
-// monthly data were first published. Months the holiday calendar does not cover are skipped.
-func ReportingGaps(filed map[string]time.Time, cal *Calendar, now time.Time) []Flag {
-	if len(filed) == 0 {
+// ReportingGaps returns 未正常报数 flags: every month the institution owes a report (duty, from the
+// month it was put on the list) that is already due at now and was not filed (report_missing), or
+// was filed after its due date, the fifth working day of the next month (report_late, with the
+// days). filed maps a period to when its monthly data were first published; a month not owed is
+// never flagged, filed or not. Months the holiday calendar does not cover are skipped.
+func ReportingGaps(duty ReportingDuty, filed map[string]time.Time, cal *Calendar, now time.Time) []Flag {
+	if duty.Listed.IsZero() {
 		return nil
 	}
-	first := ""
-	for p := range filed {
-		if first == "" || p < first {
-			first = p
-		}
-	}
-	y, m, err := ParsePeriod(first)
+	y, m, err := ParsePeriod(duty.FirstPeriod())
 	if err != nil {
 		return nil
 	}
 	current := DateOf(now).String()[:7]
 	var out []Flag
 	for ; ; y, m = nextMonth(y, m) {
-		period := fmt.Sprintf("%04d-%02d", y, int(m))
+		period := periodOf(y, m)
 		if period >= current {
 			return out
+		}
+		if !duty.Owes(period) {
+			continue
 		}
 		due, err := cal.MonthlyReportDue(period)
 		if err != nil {

@@ -119,19 +119,34 @@ func TestShuangjiangBreaks(t *testing.T) {
 func TestReportingGaps(t *testing.T) {
 	cal := models.DefaultCalendar()
 	// The first five working days of February 2019 end on 2019-02-12, of October 2019 on 2019-10-12.
+	listedJan := models.ReportingDuty{Listed: at("2019-01-02 09:00")}
 	cases := []struct {
 		name  string
+		duty  models.ReportingDuty
 		filed map[string]string
 		now   string
 		want  []string
 	}{
-		{"nothing filed, nothing owed", map[string]string{}, "2019-06-01 10:00", nil},
-		{"filed on the last due day", map[string]string{"2019-01": "2019-02-12 23:59"}, "2019-02-20 10:00", nil},
-		{"a day late", map[string]string{"2019-01": "2019-02-13 00:00"}, "2019-02-20 10:00", []string{"report_late:2019-01:1"}},
-		{"a month missing between two filed", map[string]string{"2019-01": "2019-02-01 10:00", "2019-03": "2019-04-02 10:00"}, "2019-04-20 10:00",
+		{"not on the list, nothing owed", models.ReportingDuty{}, map[string]string{}, "2019-06-01 10:00", nil},
+		{"nothing filed since the listing: every month due is missing", listedJan, map[string]string{}, "2019-06-01 10:00",
+			[]string{"report_missing:2019-01:0", "report_missing:2019-02:0", "report_missing:2019-03:0", "report_missing:2019-04:0"}},
+		{"filed on the last due day", listedJan, map[string]string{"2019-01": "2019-02-12 23:59"}, "2019-02-20 10:00", nil},
+		{"a day late", listedJan, map[string]string{"2019-01": "2019-02-13 00:00"}, "2019-02-20 10:00", []string{"report_late:2019-01:1"}},
+		{"a month missing between two filed", listedJan, map[string]string{"2019-01": "2019-02-01 10:00", "2019-03": "2019-04-02 10:00"}, "2019-04-20 10:00",
 			[]string{"report_missing:2019-02:0"}},
-		{"the latest month not yet due is not missing", map[string]string{"2019-08": "2019-09-02 10:00"}, "2019-10-12 20:00", nil},
-		{"the day after the make-up working day it is", map[string]string{"2019-08": "2019-09-02 10:00"}, "2019-10-13 00:01", []string{"report_missing:2019-09:0"}},
+		{"the latest month not yet due is not missing", models.ReportingDuty{Listed: at("2019-08-01 09:00")}, map[string]string{"2019-08": "2019-09-02 10:00"}, "2019-10-12 20:00", nil},
+		{"the day after the make-up working day it is", models.ReportingDuty{Listed: at("2019-08-01 09:00")}, map[string]string{"2019-08": "2019-09-02 10:00"}, "2019-10-13 00:01", []string{"report_missing:2019-09:0"}},
+		{"months before the listing are not owed", models.ReportingDuty{Listed: at("2019-03-15 09:00")}, map[string]string{"2019-01": "2019-05-01 10:00"}, "2019-04-20 10:00",
+			[]string{"report_missing:2019-03:0"}},
+		{"a case filed ends the duty from its month on", models.ReportingDuty{Listed: at("2019-01-02 09:00"),
+			Changes: []models.StatusChange{{At: at("2019-02-10 15:00"), Class: "case_filed"}}}, map[string]string{}, "2026-11-25 10:00",
+			[]string{"report_missing:2019-01:0"}},
+		{"deregistered: nothing after, not even a late filing", models.ReportingDuty{Listed: at("2019-01-02 09:00"),
+			Changes: []models.StatusChange{{At: at("2019-01-20 15:00"), Disposition: "no_business"}, {At: at("2019-03-01 15:00"), Disposition: "deregistered"}}},
+			map[string]string{"2019-03": "2019-06-01 10:00"}, "2026-11-25 10:00", nil},
+		{"listed on a zombie notice, then back to winding down after claims", models.ReportingDuty{Listed: at("2019-01-02 09:00"),
+			Changes: []models.StatusChange{{At: at("2019-01-31 23:59"), Disposition: "listed"}, {At: at("2019-04-05 15:00"), Disposition: "winding_down"}}},
+			map[string]string{}, "2019-06-01 10:00", []string{"report_missing:2019-04:0"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -140,12 +155,52 @@ func TestReportingGaps(t *testing.T) {
 				filed[p] = at(s)
 			}
 			var got []string
-			for _, f := range models.ReportingGaps(filed, cal, at(c.now)) {
+			for _, f := range models.ReportingGaps(c.duty, filed, cal, at(c.now)) {
 				got = append(got, fmt.Sprintf("%s:%s:%d", f.Code, f.Period, f.LateDays))
 			}
 			if !reflect.DeepEqual(got, c.want) {
 				t.Fatalf("got %v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+// TestOwesReports: the statuses that owe monthly reports, both ways, every class and disposition.
+func TestOwesReports(t *testing.T) {
+	for _, class := range models.Classes {
+		for _, d := range models.Dispositions {
+			want := (d == "operating" || d == "winding_down") && class != "case_filed"
+			if got := models.OwesReports(class, d); got != want {
+				t.Errorf("OwesReports(%s, %s) = %v, want %v", class, d, got, want)
+			}
+		}
+	}
+	duty := models.ReportingDuty{Listed: at("2019-07-02 09:00"), Changes: []models.StatusChange{
+		{At: at("2019-07-31 23:59"), Class: "malicious_exit"}, {At: at("2019-09-01 00:00"), Disposition: "to_police"}}}
+	for period, want := range map[string]bool{"2019-06": false, "2019-07": true, "2019-08": true, "2019-09": false, "2020-01": false, "2019-13": false} {
+		if got := duty.Owes(period); got != want {
+			t.Errorf("Owes(%s) = %v, want %v", period, got, want)
+		}
+	}
+}
+
+// TestRuleCriterion: a rule citation is stored as a code and read back; free text and malformed
+// codes are not citations.
+func TestRuleCriterion(t *testing.T) {
+	for _, s := range []string{"zombie_new_business_zero:2026-06..2026-10", "high_risk_overdue_share:2019-03", "small_below_thresholds"} {
+		c, ok := models.ParseRuleCriterion(s)
+		if !ok || c.String() != s {
+			t.Errorf("%q read as %+v (%v), written back as %q", s, c, ok, c.String())
+		}
+	}
+	for _, s := range []string{"", "公安机关已立案侦查", "zombie:2026-06", "zombie_new_business_zero:2026-13", "zombie_new_business_zero:2026-10..2026-06",
+		"zombie_new_business_zero:2026-06..", "zombie_new_business_zero:"} {
+		if c, ok := models.ParseRuleCriterion(s); ok {
+			t.Errorf("%q read as a rule citation %+v", s, c)
+		}
+	}
+	sg := models.Suggestion{Rule: models.RuleZombieNewBusiness, Months: []string{"2026-06", "2026-07", "2026-08", "2026-09", "2026-10"}}
+	if got := models.SuggestionCriterion(sg); got != "zombie_new_business_zero:2026-06..2026-10" {
+		t.Errorf("suggestion cited as %q", got)
 	}
 }

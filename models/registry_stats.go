@@ -14,13 +14,15 @@ type ProvinceStats struct {
 	Exposed       int64            `json:"exposed"`        // 已出险: case_filed, malicious_exit, voluntary_exit
 	SJReporting   int64            `json:"sj_reporting"`   // institutions with two or more months of figures
 	SJHeld        int64            `json:"sj_held"`        // of those, 双降 held in the latest month
-	Reporting     int64            `json:"reporting"`      // institutions that filed monthly data at least once
-	ReportingOK   int64            `json:"reporting_ok"`   // of those, none not filed by its due date
+	Reporting     int64            `json:"reporting"`      // institutions that owed the report of at least one month ended by now (ReportingDuty)
+	ReportingOK   int64            `json:"reporting_ok"`   // of those, every owed report filed by its due date
 	FlaggedReport int64            `json:"flagged_report"` // of those, with at least one 未正常报数 month
 }
 
 // RegistryStats computes the numbers of every province with institutions (province "" for all) as
-// of now: counts by class and disposition, 双降 compliance in the latest month, reporting compliance.
+// of now: counts by class and disposition, 双降 compliance in the latest month, reporting compliance
+// counted over the institutions that owed a report (ReportingDuty): one that was never owed a report,
+// or whose duty ended, is judged on the months it owed and no others.
 func (s *Store) RegistryStats(ctx context.Context, province string, now time.Time) ([]ProvinceStats, error) {
 	q := s.db.WithContext(ctx).Model(&Institution{}).Select("id", "province", "class", "disposition")
 	if province != "" {
@@ -61,9 +63,9 @@ func (s *Store) RegistryStats(ctx context.Context, province string, now time.Tim
 				p.SJHeld++
 			}
 		}
-		if len(f.Filed) > 0 {
+		if f.owedAny(now) {
 			p.Reporting++
-			if len(ReportingGaps(f.Filed, DefaultCalendar(), now)) == 0 {
+			if len(ReportingGaps(f.Duty, f.Filed, DefaultCalendar(), now)) == 0 {
 				p.ReportingOK++
 			} else {
 				p.FlaggedReport++

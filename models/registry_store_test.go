@@ -28,11 +28,11 @@ func fileMonth(t *testing.T, st *models.Store, in models.Institution, period str
 func TestSuggestionsAcceptAndDismiss(t *testing.T) {
 	dbtest.Stores(t, func(t *testing.T, st *models.Store) {
 		now := at("2019-07-20 10:00")
-		zombie, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: mustUSCC(t, "440300", "JMB000001"), Name: "深圳僵尸网贷有限公司", Province: "440000"}, "o", now)
+		zombie, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: mustUSCC(t, "440106", "JMB000001"), Name: "深圳僵尸网贷有限公司", Province: "440000"}, "o", now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		three, _ := st.CreateInstitution(ctx, models.NewInstitution{USCC: mustUSCC(t, "440300", "THR000001"), Name: "深圳三月网贷有限公司", Province: "440000"}, "o", now)
+		three, _ := st.CreateInstitution(ctx, models.NewInstitution{USCC: mustUSCC(t, "440106", "THR000001"), Name: "深圳三月网贷有限公司", Province: "440000"}, "o", now)
 		for i, p := range []string{"2019-02", "2019-03", "2019-04", "2019-05", "2019-06"} {
 			due := fmt.Sprintf("%s-05 10:00", map[string]string{"2019-02": "2019-03", "2019-03": "2019-04", "2019-04": "2019-05", "2019-05": "2019-06", "2019-06": "2019-07"}[p])
 			fileMonth(t, st, zombie, p, 1000, map[bool]int64{true: 50, false: 0}[i == 0], 10, due)

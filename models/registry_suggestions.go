@@ -192,13 +192,55 @@ func (s *Store) SuggestionByID(ctx context.Context, id uint64) (Suggestion, erro
 
 // SuggestionCriterion is how an accepted suggestion is cited in its decision: the rule and its months.
 func SuggestionCriterion(sg Suggestion) string {
-	if len(sg.Months) == 0 {
-		return sg.Rule
+	c := RuleCriterion{Rule: sg.Rule}
+	if len(sg.Months) > 0 {
+		c.From, c.To = sg.Months[0], sg.Months[len(sg.Months)-1]
 	}
-	if len(sg.Months) == 1 {
-		return sg.Rule + ":" + sg.Months[0]
+	return c.String()
+}
+
+// RuleCriterion is a rule of §2 cited as the criterion of a class decision, with the months that
+// show it: stored as a code (zombie_new_business_zero:2026-06..2026-10), shown in words
+// (新业务发生额连续超过三个月为零（2026年6月至2026年10月）) by the pages and the API.
+type RuleCriterion struct {
+	Rule     string // one of Rules
+	From, To string // YYYY-MM; both "" when no months are cited, equal for one month
+}
+
+// String is the stored code: rule, rule:YYYY-MM or rule:YYYY-MM..YYYY-MM.
+func (c RuleCriterion) String() string {
+	switch {
+	case c.From == "":
+		return c.Rule
+	case c.From == c.To:
+		return c.Rule + ":" + c.From
 	}
-	return sg.Rule + ":" + sg.Months[0] + ".." + sg.Months[len(sg.Months)-1]
+	return c.Rule + ":" + c.From + ".." + c.To
+}
+
+// ParseRuleCriterion reads a stored criterion as a rule citation; ok is false for anything else
+// (the free text an office writes).
+func ParseRuleCriterion(s string) (RuleCriterion, bool) {
+	rule, months, hasMonths := strings.Cut(s, ":")
+	if !OneOf(rule, Rules) {
+		return RuleCriterion{}, false
+	}
+	c := RuleCriterion{Rule: rule}
+	if !hasMonths {
+		return c, true
+	}
+	from, to, isRange := strings.Cut(months, "..")
+	if !isRange {
+		to = from
+	}
+	if _, _, err := ParsePeriod(from); err != nil {
+		return RuleCriterion{}, false
+	}
+	if _, _, err := ParsePeriod(to); err != nil || to < from {
+		return RuleCriterion{}, false
+	}
+	c.From, c.To = from, to
+	return c, true
 }
 
 // AcceptSuggestion classifies the institution as the suggestion says, with a decision citing the rule

@@ -122,7 +122,7 @@ func TestLoginThrottleAndSessions(t *testing.T) {
 func TestInstitutionsAndClassification(t *testing.T) {
 	dbtest.Stores(t, func(t *testing.T, st *models.Store) {
 		now := at("2019-06-14 09:00")
-		uscc := mustUSCC(t, "440305", "MA5ABCDE1")
+		uscc := mustUSCC(t, "440106", "MA5ABCDE1")
 		bad := []struct {
 			name  string
 			in    models.NewInstitution
@@ -142,19 +142,19 @@ func TestInstitutionsAndClassification(t *testing.T) {
 				}
 			})
 		}
-		in, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: strings.ToLower(uscc), Name: " 深圳市红岭网络借贷信息中介服务有限公司 ", Province: "440000",
-			Brands: []string{"红岭创投", " ", "红岭创投"}, Websites: []string{"www.hongling.example.cn"}}, "office@example.cn", now)
+		in, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: strings.ToLower(uscc), Name: " 广州市鹭汀网络借贷信息中介服务有限公司 ", Province: "440000",
+			Brands: []string{"鹭汀创投", " ", "鹭汀创投"}, Websites: []string{"www.luting.example.cn"}}, "office@example.cn", now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if in.USCC != uscc || in.Class != "unclassified" || len(in.Brands) != 1 || in.Name != "深圳市红岭网络借贷信息中介服务有限公司" {
+		if in.USCC != uscc || in.Class != "unclassified" || len(in.Brands) != 1 || in.Name != "广州市鹭汀网络借贷信息中介服务有限公司" {
 			t.Fatalf("stored %+v", in)
 		}
 		if _, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: uscc, Name: "乙", Province: "440000"}, "x", now); !errors.Is(err, models.ErrConflict) {
 			t.Fatalf("duplicate USCC: want ErrConflict, got %v", err)
 		}
 		got, err := st.InstitutionByUSCC(ctx, uscc)
-		if err != nil || got.Brands[0] != "红岭创投" {
+		if err != nil || got.Brands[0] != "鹭汀创投" {
 			t.Fatalf("read back (utf8mb4): %+v %v", got, err)
 		}
 		if _, err := st.Classify(ctx, got, "zombie", "", nil, "x", now); err == nil {
@@ -267,7 +267,7 @@ func TestNoticeLifecycle(t *testing.T) {
 			}
 			usccs = append(usccs, in.USCC)
 		}
-		other, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: mustUSCC(t, "440305", "MA0000099"), Name: "广东公司", Province: "440000"}, "x", created)
+		other, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: mustUSCC(t, "440106", "MA0000099"), Name: "广东公司", Province: "440000"}, "x", created)
 		if err != nil {
 			t.Fatal(err)
 		}

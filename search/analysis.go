@@ -62,7 +62,7 @@ func init() {
 // ASCII forms (ＡＢＣ，１２３，．) and the ideographic space to their half-width
 // forms, so "２０２０" is one number as "2020" is (the tokenizer drops
 // full-width digits otherwise), and traditional characters to simplified ones
-// (see t2s.go), so 紅嶺 finds 红岭. Token offsets are mapped back to the
+// (see t2s.go), so 鷺汀 finds 鹭汀. Token offsets are mapped back to the
 // original text, so snippets mark the characters the reader sees.
 type foldTokenizer struct{ inner analysis.Tokenizer }
 

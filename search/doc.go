@@ -29,8 +29,8 @@
 // Pinyin: an institution's legal name, brands and former names are also
 // indexed as pinyin keys (field pinyin, boosted below the names in
 // characters): the full pinyin of every run of two or more characters and the
-// initials of runs of three or more (and of a whole name), so "hongling",
-// "honglingchuangtou" and "hlct" find 红岭创投. A query term of Latin letters is
+// initials of runs of three or more (and of a whole name), so "luting",
+// "lutingchuangtou" and "ltct" find 鹭汀创投. A query term of Latin letters is
 // looked up there as one key. Reading gives the pinyin of a query, for
 // "no results" suggestions.
 //
@@ -41,7 +41,7 @@
 // characters as a bigram and every three as a trigram, all at the position of
 // their first character; Latin words and numbers stay whole). A word of one,
 // two or three characters is one term; a longer word is a phrase of trigrams,
-// so 红岭创投 never matches a text where its parts only appear apart.
+// so 鹭汀创投 never matches a text where its parts only appear apart.
 //
 // Searching (engine.go): a search reads the postings of the index's segments
 // as bitmaps — OR over the fields a term may match in, AND over the terms,

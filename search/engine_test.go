@@ -29,7 +29,7 @@ func TestSearchAsBleve(t *testing.T) {
 // were compared.
 func searchAsBleve(t *testing.T, ix *Index, rounds, perRound int) (checked int) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	vocab := []string{"兑付", "本金", "逾期", "出借人", "清退", "进展", "公告", "红岭", "资金", "存管", "风险", "p2p"}
+	vocab := []string{"兑付", "本金", "逾期", "出借人", "清退", "进展", "公告", "鹭汀", "资金", "存管", "风险", "p2p"}
 	provinces := []string{"440000", "110000", "310000"}
 	kinds := []string{"monthly", "exit", "event"}
 	text := func(n int) string {

@@ -107,7 +107,7 @@ func TestReopenKeepsDocsAndCursor(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustApply(t, ix, []Doc{
-		{Type: TypeInstitution, ID: "1", Title: "红岭创投"},
+		{Type: TypeInstitution, ID: "1", Title: "鹭汀创投"},
 		{Type: TypeNotice, ID: "2", Title: "退出监督公告"},
 	}, nil, 41)
 	mustApply(t, ix, []Doc{{Type: TypeDisclosure, ID: "3", Title: "兑付进展"}}, nil, 42)
@@ -127,7 +127,7 @@ func TestReopenKeepsDocsAndCursor(t *testing.T) {
 	if ix.Empty() {
 		t.Error("Empty() = true after reopen")
 	}
-	res, err := ix.Search(context.Background(), Query{Text: "红岭"})
+	res, err := ix.Search(context.Background(), Query{Text: "鹭汀"})
 	if err != nil || res.Total != 1 {
 		t.Errorf("search after reopen: %v, %+v", err, res)
 	}
@@ -190,7 +190,7 @@ func TestOpenBrokenIndexMovesAside(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "index")
 			ix := mustOpenNoCleanup(t, dir)
-			mustApply(t, ix, []Doc{{Type: TypeInstitution, ID: "1", Title: "红岭创投", Body: "正文"}}, nil, 7)
+			mustApply(t, ix, []Doc{{Type: TypeInstitution, ID: "1", Title: "鹭汀创投", Body: "正文"}}, nil, 7)
 			if err := ix.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -263,7 +263,7 @@ func TestOpenCorruptSegments(t *testing.T) {
 			t.Run(br.name+" "+which, func(t *testing.T) {
 				dir := filepath.Join(t.TempDir(), "index")
 				ix := mustOpenNoCleanup(t, dir)
-				mustApply(t, ix, []Doc{{Type: TypeInstitution, ID: "1", Title: "红岭创投"}}, nil, 7)
+				mustApply(t, ix, []Doc{{Type: TypeInstitution, ID: "1", Title: "鹭汀创投"}}, nil, 7)
 				mustApply(t, ix, []Doc{{Type: TypeInstitution, ID: "2", Title: "ABC金融"}}, nil, 8)
 				if err := ix.Close(); err != nil {
 					t.Fatal(err)
@@ -299,7 +299,7 @@ func TestOpenCorruptSegments(t *testing.T) {
 				// (2, 8) happens when a merged segment was the newest file and the
 				// snapshot before the merge is intact. Whatever happened, the
 				// index answers queries.
-				if _, err := ix.Search(context.Background(), Query{Text: "红岭"}); err != nil {
+				if _, err := ix.Search(context.Background(), Query{Text: "鹭汀"}); err != nil {
 					t.Errorf("search: %v", err)
 				}
 			})

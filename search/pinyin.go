@@ -36,7 +36,7 @@ func readings(s string) []string {
 }
 
 // Reading returns the toneless pinyin of text's Chinese characters run
-// together ("红岭创投" → "honglingchuangtou"), "" when text has none.
+// together ("鹭汀创投" → "lutingchuangtou"), "" when text has none.
 func Reading(text string) string {
 	var b strings.Builder
 	for _, r := range text {
@@ -52,11 +52,11 @@ func Reading(text string) string {
 }
 
 // pinyinKeys returns the pinyin keys of names: for every run of two or more
-// characters of a name, its full pinyin run together ("hongling",
-// "honglingchuangtou", "lingchuang") and, from three characters, its
-// initials ("hlct"); the whole name's initials from two. A query term in
-// Latin letters is looked up among them as one key, so "hongling" and "hlct"
-// find 红岭创投.
+// characters of a name, its full pinyin run together ("luting",
+// "lutingchuangtou", "tingchuang") and, from three characters, its
+// initials ("ltct"); the whole name's initials from two. A query term in
+// Latin letters is looked up among them as one key, so "luting" and "ltct"
+// find 鹭汀创投.
 func pinyinKeys(names []string) []string {
 	seen := map[string]bool{}
 	var out []string

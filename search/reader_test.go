@@ -23,21 +23,21 @@ func TestReaderQueries(t *testing.T) {
 		want  []string // exactly these hits, any order
 		first string   // this hit first, when set
 	}{
-		{"full pinyin of a brand", Query{Text: "hongling"}, []string{instHL}, instHL},
-		{"full pinyin of a whole brand", Query{Text: "honglingchuangtou"}, []string{instHL}, instHL},
-		{"initials of a brand", Query{Text: "hlct"}, []string{instHL}, instHL},
-		{"upper-case pinyin", Query{Text: "HLCT"}, []string{instHL}, instHL},
+		{"full pinyin of a brand", Query{Text: "luting"}, []string{instHL}, instHL},
+		{"full pinyin of a whole brand", Query{Text: "lutingchuangtou"}, []string{instHL}, instHL},
+		{"initials of a brand", Query{Text: "ltct"}, []string{instHL}, instHL},
+		{"upper-case pinyin", Query{Text: "LTCT"}, []string{instHL}, instHL},
 		{"pinyin of a legal name's middle", Query{Text: "chuangtoudianzi"}, []string{instHL}, instHL},
-		{"one pinyin syllable is not a key", Query{Text: "hong"}, nil, ""},
+		{"one pinyin syllable is not a key", Query{Text: "lu"}, nil, ""},
 		{"pinyin that reads nothing", Query{Text: "zzzz"}, nil, ""},
-		{"traditional characters find simplified text", Query{Text: "紅嶺創投"}, []string{instHL, dis1, notice1}, instHL},
+		{"traditional characters find simplified text", Query{Text: "鷺汀創投"}, []string{instHL, dis1, notice1}, instHL},
 		{"traditional phrase", Query{Text: `"兌付進展"`}, []string{dis1}, ""},
 		{"one traditional character", Query{Text: "僵屍"}, []string{instABC}, ""},
 		{"date range", Query{From: day("2020-01-01"), To: day("2020-05-31")}, []string{instABC, dis1, dis2}, ""},
-		{"date range with text", Query{Text: "红岭", From: day("2020-06-01")}, []string{notice1}, ""},
+		{"date range with text", Query{Text: "鹭汀", From: day("2020-06-01")}, []string{notice1}, ""},
 		{"open start", Query{To: day("2017-12-31")}, []string{dis4}, ""},
-		{"sort by date with text", Query{Text: "红岭", Sort: SortDate}, []string{instHL, dis1, notice1}, notice1},
-		{"sort by relevance", Query{Text: "红岭", Sort: SortRelevance}, []string{instHL, dis1, notice1}, instHL},
+		{"sort by date with text", Query{Text: "鹭汀", Sort: SortDate}, []string{instHL, dis1, notice1}, notice1},
+		{"sort by relevance", Query{Text: "鹭汀", Sort: SortRelevance}, []string{instHL, dis1, notice1}, instHL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,12 +61,12 @@ func TestReaderQueries(t *testing.T) {
 
 func TestTraditionalSnippetMarksWhatWasTyped(t *testing.T) {
 	ix := mustOpen(t, filepath.Join(t.TempDir(), "index"))
-	mustApply(t, ix, []Doc{{Type: TypeDisclosure, ID: "9", Title: "公告", Body: "紅嶺創投兌付公告"}}, nil, 1)
-	res, err := ix.Search(context.Background(), Query{Text: "红岭"})
+	mustApply(t, ix, []Doc{{Type: TypeDisclosure, ID: "9", Title: "公告", Body: "鷺汀創投兌付公告"}}, nil, 1)
+	res, err := ix.Search(context.Background(), Query{Text: "鹭汀"})
 	if err != nil || len(res.Hits) != 1 {
 		t.Fatalf("%v %+v", err, res)
 	}
-	if want := "<mark>紅嶺</mark>創投兌付公告"; res.Hits[0].Snippet != want {
+	if want := "<mark>鷺汀</mark>創投兌付公告"; res.Hits[0].Snippet != want {
 		t.Errorf("snippet %q, want %q", res.Hits[0].Snippet, want)
 	}
 }
@@ -167,7 +167,7 @@ func TestPagingAfter(t *testing.T) {
 
 func TestSearchCutOffByBudget(t *testing.T) {
 	ix := corpusIndex(t)
-	res, err := ix.Search(context.Background(), Query{Text: "红岭", Budget: time.Nanosecond})
+	res, err := ix.Search(context.Background(), Query{Text: "鹭汀", Budget: time.Nanosecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,14 +181,14 @@ func TestSearchCutOffByBudget(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := ix.Search(ctx, Query{Text: "山岭"}); err == nil {
+	if _, err := ix.Search(ctx, Query{Text: "沙汀"}); err == nil {
 		t.Error("a cancelled request searched on")
 	}
 }
 
 func TestCacheFollowsTheIndex(t *testing.T) {
 	ix := corpusIndex(t)
-	q := Query{Text: "红岭"}
+	q := Query{Text: "鹭汀"}
 	first, _ := ix.Search(context.Background(), q)
 	again, _ := ix.Search(context.Background(), q)
 	if first != again {
@@ -205,18 +205,18 @@ func TestCacheFollowsTheIndex(t *testing.T) {
 }
 
 func TestPinyinKeys(t *testing.T) {
-	keys := pinyinKeys([]string{"红岭创投"})
-	for _, want := range []string{"hongling", "honglingchuangtou", "lingchuang", "hlct", "lct"} {
+	keys := pinyinKeys([]string{"鹭汀创投"})
+	for _, want := range []string{"luting", "lutingchuangtou", "tingchuang", "ltct", "tct"} {
 		if !slices.Contains(keys, want) {
 			t.Errorf("keys %v lack %q", keys, want)
 		}
 	}
-	for _, not := range []string{"hong", "h", "hl", "lc"} {
+	for _, not := range []string{"lu", "l", "lt", "tc"} {
 		if slices.Contains(keys, not) {
 			t.Errorf("keys %v have %q", keys, not)
 		}
 	}
-	if got := Reading("紅嶺 ABC"); got != "hongling" {
+	if got := Reading("鷺汀 ABC"); got != "luting" {
 		t.Errorf("Reading = %q", got)
 	}
 	if len(pinyinKeys([]string{"ABC", "", "😀"})) != 0 {

@@ -26,7 +26,7 @@ func find(s, sub string, n int) span {
 
 func TestSnippet(t *testing.T) {
 	filler := strings.Repeat("网络借贷信息中介机构专项整治。", 20) // 300 characters
-	long := filler + "红岭创投兑付进展" + filler
+	long := filler + "鹭汀创投兑付进展" + filler
 	tests := []struct {
 		name  string
 		body  string
@@ -41,25 +41,25 @@ func TestSnippet(t *testing.T) {
 			has: []string{"网络借贷", "…"}, not: []string{"<mark>"}},
 		{name: "one match", body: "本月兑付出借人", spans: []span{find("本月兑付出借人", "兑付", 0)},
 			want: "本月<mark>兑付</mark>出借人"},
-		{name: "overlapping bigrams merge into one mark", body: "红岭创投本月",
-			spans: []span{{0, 6}, {3, 9}, {6, 12}}, want: "<mark>红岭创投</mark>本月"},
-		{name: "unigram inside bigram merges", body: "红岭创投",
-			spans: []span{{0, 6}, {3, 6}}, want: "<mark>红岭</mark>创投"},
-		{name: "touching matches merge", body: "红岭兑付。",
-			spans: []span{{0, 6}, {6, 12}}, want: "<mark>红岭兑付</mark>。"},
+		{name: "overlapping bigrams merge into one mark", body: "鹭汀创投本月",
+			spans: []span{{0, 6}, {3, 9}, {6, 12}}, want: "<mark>鹭汀创投</mark>本月"},
+		{name: "unigram inside bigram merges", body: "鹭汀创投",
+			spans: []span{{0, 6}, {3, 6}}, want: "<mark>鹭汀</mark>创投"},
+		{name: "touching matches merge", body: "鹭汀兑付。",
+			spans: []span{{0, 6}, {6, 12}}, want: "<mark>鹭汀兑付</mark>。"},
 		{name: "match deep inside: … on both sides", body: long,
-			spans: []span{find(long, "红岭创投", 0)},
-			has:   []string{"<mark>红岭创投</mark>兑付进展", "…"}},
-		{name: "spans out of range or mid-character are ignored", body: "红岭创投",
-			spans: []span{{-1, 3}, {1, 3}, {0, 4}, {6, 99}, {9, 6}}, want: "红岭创投"},
+			spans: []span{find(long, "鹭汀创投", 0)},
+			has:   []string{"<mark>鹭汀创投</mark>兑付进展", "…"}},
+		{name: "spans out of range or mid-character are ignored", body: "鹭汀创投",
+			spans: []span{{-1, 3}, {1, 3}, {0, 4}, {6, 99}, {9, 6}}, want: "鹭汀创投"},
 		{name: "escapes outside and inside marks", body: `a<b>&"c'd`,
 			spans: []span{{1, 4}}, want: `a<mark>&lt;b&gt;</mark>&amp;&#34;c&#39;d`},
 		{name: "entities are never cut", body: strings.Repeat("&", 300),
 			not: []string{"&am…", "&a…", "&…"}},
 		{name: "white space collapsed", body: "第一行\n\n\t第二行   第三行", want: "第一行 第二行 第三行"},
-		{name: "the window with both terms wins", body: "兑付" + filler + "红岭创投兑付",
-			spans: []span{{0, 6}, find("兑付"+filler+"红岭创投兑付", "红岭", 0), find("兑付"+filler+"红岭创投兑付", "兑付", 1)},
-			has:   []string{"<mark>红岭</mark>创投<mark>兑付</mark>"}},
+		{name: "the window with both terms wins", body: "兑付" + filler + "鹭汀创投兑付",
+			spans: []span{{0, 6}, find("兑付"+filler+"鹭汀创投兑付", "鹭汀", 0), find("兑付"+filler+"鹭汀创投兑付", "兑付", 1)},
+			has:   []string{"<mark>鹭汀</mark>创投<mark>兑付</mark>"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,12 +101,12 @@ func TestMatchSpansAsAnalysed(t *testing.T) {
 	ix := mustOpen(t, filepath.Join(t.TempDir(), "index"))
 	bodies := []string{
 		"本平台出借人本金兑付进展：出借人本金已兑付30%。逾期借款人名单见附件。",
-		"紅嶺創投兌付公告：紅嶺創投于２０２０年清退，ＡＢＣ金融同日公告。",
+		"鷺汀創投兌付公告：鷺汀創投于２０２０年清退，ＡＢＣ金融同日公告。",
 		"P2P平台abc与abcd、xabc不同；ABC在句尾abc",
-		"贷贷贷，岭南，出借 人本金（拆开的不算）",
+		"贷贷贷，汀南，出借 人本金（拆开的不算）",
 		"",
 	}
-	for _, text := range []string{"出借人本金", "兑付", "贷", "红岭创投", "创投兑", "abc", "2020", "ABC金融", "p2p平台", "出借 人本金", "岭", "不存在"} {
+	for _, text := range []string{"出借人本金", "兑付", "贷", "鹭汀创投", "创投兑", "abc", "2020", "ABC金融", "p2p平台", "出借 人本金", "汀", "不存在"} {
 		seq := phraseTerms(ix.zh.Analyze([]byte(text)))
 		m := newMark(text, seq)
 		for _, body := range bodies {
