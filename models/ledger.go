@@ -133,7 +133,7 @@ func DecisionHash(uscc string, d Decision) string {
 }
 
 // legacyDecisionHash is the content hash that ledger entries of decisions written before the
-// deciding office was recorded (migration 8) carry: it covered the deciding account instead.
+// deciding office was recorded (migration 9) carry: it covered the deciding account instead.
 // VerifyLedger accepts it for those entries; nothing new is hashed this way.
 func legacyDecisionHash(uscc string, d Decision) string {
 	return canonicalHash(struct {

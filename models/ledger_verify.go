@@ -115,7 +115,7 @@ func (s *Store) ledgerContent(ctx context.Context, e LedgerEntry) (string, []Att
 		ev, err := s.DecisionEvidence(ctx, []uint64{d.ID})
 		h := DecisionHash(in.USCC, d)
 		if legacy := legacyDecisionHash(in.USCC, d); h != e.ContentHash && legacy == e.ContentHash {
-			h = legacy // recorded before migration 8, when the hash covered the account
+			h = legacy // recorded before migration 9, when the hash covered the account
 		}
 		return h, ev[d.ID], err
 	case LedgerOutcome:
