@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -19,8 +20,8 @@ type deadlineJSON struct {
 	Skipped []models.Date `json:"skipped"`
 }
 
-// deadlineOf computes the period asked for in from, days and unit.
-func deadlineOf(c *fiber.Ctx) (models.Deadline, error) {
+// deadlineOf computes the period asked for in from, days and unit on the calendar in force.
+func (s *Server) deadlineOf(c *fiber.Ctx) (models.Deadline, error) {
 	fe := map[string]string{}
 	from, err := models.ParseDate(c.Query("from"))
 	if err != nil {
@@ -37,7 +38,11 @@ func deadlineOf(c *fiber.Ctx) (models.Deadline, error) {
 	if len(fe) > 0 {
 		return models.Deadline{}, &apiError{Status: 400, Code: "bad_request", Fields: fe}
 	}
-	d, err := models.DefaultCalendar().Deadline(from, days, unit)
+	cal, err := s.store.Calendar(c.UserContext())
+	if err != nil {
+		return models.Deadline{}, err
+	}
+	d, err := cal.Deadline(from, days, unit)
 	switch {
 	case errors.Is(err, models.ErrCalendarMissing):
 		return d, &apiError{Status: 422, Code: "calendar_missing", Message: err.Error(), Fields: map[string]string{"from": err.Error()}}
@@ -48,7 +53,7 @@ func deadlineOf(c *fiber.Ctx) (models.Deadline, error) {
 }
 
 func (s *Server) apiDeadline(c *fiber.Ctx) error {
-	d, err := deadlineOf(c)
+	d, err := s.deadlineOf(c)
 	if err != nil {
 		return err
 	}
@@ -60,25 +65,38 @@ func (s *Server) apiDeadline(c *fiber.Ctx) error {
 		Ends: d.Ends.Format("2006-01-02T15:04:05-07:00"), Skipped: skipped})
 }
 
-// deadlinePage is the data of the deadline calculator page.
+// deadlinePage is the data of the deadline calculator page: the form, its answer or the reason
+// there is none, and the calendar in force (which years are loaded, from which files).
 type deadlinePage struct {
 	From, Days, Unit string
 	Result           *models.Deadline
 	Error            string
+	Calendar         *models.Calendar
 }
 
 // showDeadlines is the public deadline calculator; it works without JavaScript (a GET form).
 func (s *Server) showDeadlines(c *fiber.Ctx) error {
-	p := deadlinePage{From: c.Query("from", models.DateOf(s.now()).String()), Days: c.Query("days", "15"), Unit: c.Query("unit", "calendar")}
+	cal, err := s.store.Calendar(c.UserContext())
+	if err != nil {
+		return err
+	}
+	p := deadlinePage{From: c.Query("from", models.DateOf(s.now()).String()), Days: c.Query("days", "15"), Unit: c.Query("unit", "calendar"), Calendar: cal}
 	if c.Query("from") != "" || c.Query("days") != "" {
-		d, err := deadlineOf(c)
+		d, err := s.deadlineOf(c)
 		var ae *apiError
 		switch {
 		case errors.As(err, &ae):
-			p.Error = ae.Message
-			for k, v := range ae.Fields {
-				p.Error += k + ": " + v + " "
+			lang := s.lang(c)
+			var msgs []string
+			for _, k := range []string{"from", "days", "unit"} {
+				if _, ok := ae.Fields[k]; ok && ae.Code != "calendar_missing" {
+					msgs = append(msgs, s.views.t(lang, "deadlines.bad."+k))
+				}
 			}
+			if len(msgs) == 0 {
+				msgs = []string{s.fieldMessage(lang, "from", ae.Message)}
+			}
+			p.Error = strings.Join(msgs, " ")
 			c.Status(ae.Status)
 		case err != nil:
 			return err

@@ -249,7 +249,7 @@ func TestFieldMessage(t *testing.T) {
 		{"en", "uscc", "it must be 18 characters long, not 3", "914", "it must be 18 characters long, not 3"},
 		{"zh", "id_number", "it must be 18 characters long, not 3", "110", "身份证号码应为18位，当前为3位"},
 		{"zh", "id_number", "the first 17 characters must be digits", "1101051949123100A2", "身份证号码前17位应为数字"},
-		{"zh", "window", "models: the official holiday calendar for 2031 is not published yet", "", "2031年的法定节假日安排尚未公布，暂时无法计算期限"},
+		{"zh", "window", "models: the official holiday calendar for 2031 is not loaded yet; an administrator loads it (pilu calendar import, or /admin) once the State Council publishes it", "", "2031年的法定节假日安排尚未载入本站，无法计算截止日期（本站从不推测法定期限）。国务院办公厅公布后，由系统管理员载入（命令 pilu calendar import 或管理页面 /admin）。"},
 		{"zh", "name", "a message no model writes", "", "a message no model writes"},
 		{"zh", "name", "required", "914", "必填"},
 	}

@@ -412,11 +412,15 @@ func (s *Server) renderOfficeNotice(c *fiber.Ctx, n models.Notice, problem strin
 	if n.Status == "draft" {
 		p.Suggested, _ = s.store.SuggestNoticeNumber(ctx, n.Offices[0], models.DateOf(now).Year)
 		if n.WindowDays > 0 {
-			d, err := models.DefaultCalendar().Deadline(models.DateOf(now), n.WindowDays, models.Unit(n.WindowUnit))
+			cal, err := s.store.Calendar(ctx)
+			if err != nil {
+				return err
+			}
+			d, err := cal.Deadline(models.DateOf(now), n.WindowDays, models.Unit(n.WindowUnit))
 			if err != nil {
 				p.PreviewError = err.Error()
 				if errors.Is(err, models.ErrCalendarMissing) {
-					p.PreviewError = s.views.t(s.lang(c), "error.calendar_missing")
+					p.PreviewError = s.fieldMessage(s.lang(c), "window", err.Error())
 				}
 			} else {
 				p.Preview = &d

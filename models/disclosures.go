@@ -112,7 +112,11 @@ func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDis
 			for k, v := range nd.Figures.CheckAfter(prev) {
 				fe["figures."+k] = v
 			}
-			due, err := DefaultCalendar().MonthlyReportDue(nd.Period)
+			cal, err := s.Calendar(ctx)
+			if err != nil {
+				return d, err
+			}
+			due, err := cal.MonthlyReportDue(nd.Period)
 			if err != nil {
 				fe["period"] = err.Error()
 			} else {

@@ -184,7 +184,11 @@ func (s *Store) checkNotice(ctx context.Context, nn NewNotice, actor string, now
 // Publishing a notice twice is a conflict.
 func (s *Store) PublishNotice(ctx context.Context, id uint64, now time.Time) (Notice, error) {
 	var out Notice
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return Notice{}, err
+	}
+	err = s.Tx(ctx, func(tx *gorm.DB) error {
 		var n Notice
 		if err := tx.Preload("Institutions").Take(&n, id).Error; err != nil {
 			return err
@@ -193,11 +197,12 @@ func (s *Store) PublishNotice(ctx context.Context, id uint64, now time.Time) (No
 			return fmt.Errorf("models: notice %d is already published: %w", id, ErrConflict)
 		}
 		if n.WindowDays > 0 {
-			dl, err := DefaultCalendar().Deadline(DateOf(now), n.WindowDays, Unit(n.WindowUnit))
+			dl, err := cal.Deadline(DateOf(now), n.WindowDays, Unit(n.WindowUnit))
 			if err != nil {
 				return FieldErrors{"window": err.Error()}
 			}
 			n.LastDay, n.Deadline = dl.LastDay.String(), &dl.Ends
+			n.CalendarYears, n.CalendarSHA256 = cal.YearsText(), cal.SHA256()
 		}
 		number, err := nextNoticeNumber(tx, n.Offices[0], DateOf(now).Year)
 		if err != nil {
@@ -207,7 +212,7 @@ func (s *Store) PublishNotice(ctx context.Context, id uint64, now time.Time) (No
 		n.SHA256 = n.ContentHash()
 		if err := tx.Model(&Notice{}).Where("id = ? AND status = ?", id, "draft").Updates(map[string]any{
 			"number": number, "published_at": now, "status": "open", "last_day": n.LastDay,
-			"deadline": n.Deadline, "sha256": n.SHA256,
+			"deadline": n.Deadline, "sha256": n.SHA256, "calendar_years": n.CalendarYears, "calendar_sha256": n.CalendarSHA256,
 		}).Error; err != nil {
 			return err
 		}

@@ -166,29 +166,33 @@ type Attachment struct {
 // Notice is a statutory notice of an office: a zombie list with a claim window, an exit supervision
 // notice, a transfer, a general notice or a correction. Once published nothing of it changes.
 type Notice struct {
-	ID           uint64              `gorm:"primaryKey"`
-	Number       *string             `gorm:"size:80;uniqueIndex"`
-	Kind         string              `gorm:"size:24;index"`
-	Province     string              `gorm:"size:6;index"`
-	Offices      []string            `gorm:"serializer:json;type:text"`
-	Batch        string              `gorm:"size:100"`
-	Title        string              `gorm:"size:300"`
-	Body         string              `gorm:"type:mediumtext"`
-	Status       string              `gorm:"size:12;index"`
-	WindowDays   int                 `gorm:""`
-	WindowUnit   string              `gorm:"size:10"`
-	ClaimWhere   string              `gorm:"type:text"`
-	PublishedAt  *time.Time          `gorm:"index"`
-	LastDay      string              `gorm:"size:10"`
-	Deadline     *time.Time          `gorm:"index"`
-	CorrectsID   *uint64             `gorm:"index"`
-	SHA256       string              `gorm:"column:sha256;size:64"`
-	CreatedBy    string              `gorm:"size:254"`
-	Demo         bool                `gorm:""`
-	CreatedAt    time.Time           `gorm:""`
-	ConcludedAt  *time.Time          `gorm:""`
-	Institutions []NoticeInstitution `gorm:"foreignKey:NoticeID"`
-	Attachments  []Attachment        `gorm:"foreignKey:NoticeID"`
+	ID          uint64     `gorm:"primaryKey"`
+	Number      *string    `gorm:"size:80;uniqueIndex"`
+	Kind        string     `gorm:"size:24;index"`
+	Province    string     `gorm:"size:6;index"`
+	Offices     []string   `gorm:"serializer:json;type:text"`
+	Batch       string     `gorm:"size:100"`
+	Title       string     `gorm:"size:300"`
+	Body        string     `gorm:"type:mediumtext"`
+	Status      string     `gorm:"size:12;index"`
+	WindowDays  int        `gorm:""`
+	WindowUnit  string     `gorm:"size:10"`
+	ClaimWhere  string     `gorm:"type:text"`
+	PublishedAt *time.Time `gorm:"index"`
+	LastDay     string     `gorm:"size:10"`
+	Deadline    *time.Time `gorm:"index"`
+	CorrectsID  *uint64    `gorm:"index"`
+	SHA256      string     `gorm:"column:sha256;size:64"`
+	// CalendarYears and CalendarSHA256 name the official calendar the deadline was computed on
+	// (Calendar.YearsText and Calendar.SHA256); empty for notices published before they were kept.
+	CalendarYears  string              `gorm:"size:100"`
+	CalendarSHA256 string              `gorm:"column:calendar_sha256;size:64"`
+	CreatedBy      string              `gorm:"size:254"`
+	Demo           bool                `gorm:""`
+	CreatedAt      time.Time           `gorm:""`
+	ConcludedAt    *time.Time          `gorm:""`
+	Institutions   []NoticeInstitution `gorm:"foreignKey:NoticeID"`
+	Attachments    []Attachment        `gorm:"foreignKey:NoticeID"`
 }
 
 // NoticeInstitution is one institution listed on a notice, with the outcome the office records after

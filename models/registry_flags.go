@@ -71,12 +71,12 @@ func (s *Store) factsFor(ctx context.Context, ids []uint64) (map[uint64]*registr
 }
 
 // flags are the 双降 breaks and the reporting gaps of one institution, by period.
-func (f *registryFacts) flags(now time.Time) []Flag {
+func (f *registryFacts) flags(cal *Calendar, now time.Time) []Flag {
 	until := now // an institution that left business owes no reports after it left
 	if !f.Left.IsZero() && f.Left.Before(now) {
 		until = f.Left
 	}
-	out := slices.Concat(ShuangjiangBreaks(f.Figures), ReportingGaps(f.Filed, DefaultCalendar(), until))
+	out := slices.Concat(ShuangjiangBreaks(f.Figures), ReportingGaps(f.Filed, cal, until))
 	slices.SortStableFunc(out, func(a, b Flag) int {
 		if a.Period != b.Period {
 			return strings.Compare(b.Period, a.Period)
@@ -93,9 +93,13 @@ func (s *Store) FlagsFor(ctx context.Context, ids []uint64, now time.Time) (map[
 	if err != nil {
 		return nil, err
 	}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[uint64][]Flag, len(ids))
 	for id, f := range facts {
-		out[id] = f.flags(now)
+		out[id] = f.flags(cal, now)
 	}
 	return out, nil
 }

@@ -38,6 +38,10 @@ func (s *Store) RegistryStats(ctx context.Context, province string, now time.Tim
 	if err != nil {
 		return nil, err
 	}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []ProvinceStats
 	byProvince := map[string]int{}
 	for _, in := range ins {
@@ -63,7 +67,7 @@ func (s *Store) RegistryStats(ctx context.Context, province string, now time.Tim
 		}
 		if len(f.Filed) > 0 {
 			p.Reporting++
-			if len(ReportingGaps(f.Filed, DefaultCalendar(), now)) == 0 {
+			if len(ReportingGaps(f.Filed, cal, now)) == 0 {
 				p.ReportingOK++
 			} else {
 				p.FlaggedReport++
