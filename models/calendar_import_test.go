@@ -14,24 +14,16 @@ import (
 	"pilu/models/dbtest"
 )
 
-// calendar2027 is a test fixture in the shape of the shipped files (not the State Council's real
-// 2027 arrangement, which is not published yet): New Year on Friday 2027-01-01, a Spring Festival
-// week with a Sunday make-up working day.
-const calendar2027 = `{
-    "$schema": "https://raw.githubusercontent.com/NateScarlet/holiday-cn/master/schema.json",
-    "$id": "https://raw.githubusercontent.com/NateScarlet/holiday-cn/master/2027.json",
-    "year": 2027,
-    "papers": ["https://www.gov.cn/zhengce/content/2026-11/test.htm"],
-    "days": [
-        {"name": "元旦", "date": "2027-01-01", "isOffDay": true},
-        {"name": "春节", "date": "2027-02-05", "isOffDay": true},
-        {"name": "春节", "date": "2027-02-08", "isOffDay": true},
-        {"name": "春节", "date": "2027-02-09", "isOffDay": true},
-        {"name": "春节", "date": "2027-02-10", "isOffDay": true},
-        {"name": "春节", "date": "2027-02-11", "isOffDay": true},
-        {"name": "春节", "date": "2027-02-14", "isOffDay": false}
-    ]
-}`
+// calendar2027 is a test fixture in the shape of the shipped files (testdata/calendar-2027.json; not
+// the State Council's real 2027 arrangement, which is not published yet): New Year on Friday
+// 2027-01-01, a Spring Festival week with a Sunday make-up working day.
+var calendar2027 = func() string {
+	b, err := os.ReadFile("testdata/calendar-2027.json")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // TestCalendarImport: a year not loaded refuses a deadline ending in it; importing its file lets
 // deadlines end there (in this process and in another one sharing the database, without restart),

@@ -9,7 +9,7 @@ import (
 
 // migrateCalendar adds the years of the official calendar imported after the build, and records on
 // each notice which calendar its deadline was computed on (the covered years and the calendar's
-// SHA-256, Calendar.SHA256).
+// SHA-256, Calendar.SHA256). For the admin pages, accounts can be disabled and tokens revoked.
 func migrateCalendar(tx *gorm.DB) error {
 	type calendarYear struct {
 		Year     int    `gorm:"primaryKey;autoIncrement:false"`
@@ -30,6 +30,14 @@ func migrateCalendar(tx *gorm.DB) error {
 		if err := tx.Table("notices").Migrator().AddColumn(&notice{}, col); err != nil {
 			return fmt.Errorf("add notices.%s: %w", col, err)
 		}
+	}
+	type user struct{ DisabledAt *time.Time }
+	if err := tx.Table("users").Migrator().AddColumn(&user{}, "DisabledAt"); err != nil {
+		return fmt.Errorf("add users.disabled_at: %w", err)
+	}
+	type apiToken struct{ RevokedAt *time.Time }
+	if err := tx.Table("api_tokens").Migrator().AddColumn(&apiToken{}, "RevokedAt"); err != nil {
+		return fmt.Errorf("add api_tokens.revoked_at: %w", err)
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ var migrations = []migration{
 	{"disclosures: indexes for listing current versions (amends; institution by date)", migrateDisclosureListing},
 	{"database identity: which database a search index was built from", migrateIdentity},
 	{"leases: one process of several runs the scheduler", migrateLeases},
-	{"calendar: years of the official calendar imported after the build; the calendar of a notice's deadline", migrateCalendar},
+	{"calendar: years of the official calendar imported after the build; the calendar of a notice's deadline; disabled accounts, revoked tokens", migrateCalendar},
 }
 
 // schemaVersion is the single-row table that records how many steps have been applied.

@@ -11,6 +11,9 @@ type User struct {
 	Province        string `gorm:"size:6"`
 	InstitutionUSCC string `gorm:"column:institution_uscc;size:18"`
 	CreatedAt       time.Time
+	// DisabledAt is when an admin disabled the account: it cannot log in, and its sessions and
+	// tokens no longer work (nil while enabled).
+	DisabledAt *time.Time
 }
 
 // Session is a browser login; the cookie holds a random token and the row only its SHA-256.
@@ -28,6 +31,8 @@ type APIToken struct {
 	Hash       string `gorm:"size:64;uniqueIndex"`
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
+	// RevokedAt is when the token was revoked or rotated; a revoked token is refused (nil while valid).
+	RevokedAt *time.Time
 }
 
 // LoginAttempt counts failed logins per key (account or client address) so that guessing is throttled
