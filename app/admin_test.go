@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"pilu/models"
 )
@@ -68,14 +69,28 @@ func TestAdminCalendar(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			office, _, _, err := ts.store.CreateUser(ctx, modelsNewOffice("gd@example.cn", "440000"))
+			office, _, officeToken, err := ts.store.CreateUser(ctx, modelsNewOffice("gd@example.cn", "440000"))
 			if err != nil {
 				t.Fatal(err)
 			}
+			// An office drafts a zombie list on 2026-12-17: its 15-day window ends in 2027.
+			ts.clock.t = time.Date(2026, 12, 17, 10, 0, 0, 0, models.ChinaZone)
+			in := ts.seedInstitution("440300", "MA5D0AMD1", "深圳某网贷信息服务有限公司", "440000")
+			draft, err := ts.store.CreateNotice(ctx, models.NewNotice{Kind: "zombie_list", Province: "440000", Title: "关于僵尸类网贷机构名单的公告",
+				Body: "现予公告。", WindowDays: 15, WindowUnit: models.UnitCalendar, USCCs: []string{in.USCC}}, office.Email, ts.now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			publish := fmt.Sprintf("/api/v1/notices/%d/publish", draft.ID)
+			r := ts.callAPI("POST", publish, officeToken, nil)
+			if code, fields := jsonError(t, r); r.StatusCode != 422 || code != "invalid" || !strings.Contains(fields["window"], "2027 is not loaded yet") {
+				t.Fatalf("publishing into 2027 before the import: %d %s %v", r.StatusCode, code, fields)
+			}
+			wantAnswer(t, ts.newNoticeBrowser(&office).get(fmt.Sprintf("/office/notices/%d", draft.ID)), 200, "2027年的法定节假日安排尚未载入本站")
 			const q = "/deadlines?from=2026-12-17&days=15&unit=calendar"
 			wantAnswer(t, ts.get(q), 422, "2027年的法定节假日安排尚未载入本站", "系统管理员", "2018–2026")
 			wantAnswer(t, ts.get(q+"&lang=en"), 422, "The official holiday calendar for 2027 is not loaded yet", "an administrator loads it")
-			r := ts.get("/api/v1/deadlines?from=2026-12-17&days=15")
+			r = ts.get("/api/v1/deadlines?from=2026-12-17&days=15")
 			if code, fields := jsonError(t, r); r.StatusCode != 422 || code != "calendar_missing" || !strings.Contains(fields["from"], "2027") {
 				t.Fatalf("API before the import: %d %s %v", r.StatusCode, code, fields)
 			}
@@ -107,6 +122,8 @@ func TestAdminCalendar(t *testing.T) {
 			wantAnswer(t, ts.get(q), 200, "2027年1月4日", "2018–2027", "管理员载入")
 			r = ts.get("/api/v1/deadlines?from=2026-12-17&days=15")
 			wantAnswer(t, r, 200, `"last_day":"2027-01-04"`, `"2027-01-01"`)
+			r = ts.callAPI("POST", publish, officeToken, nil)
+			wantAnswer(t, r, 200, `"last_day":"2027-01-04"`, `"calendar":{"years":"2018–2027","sha256":"`)
 			page := ts.get("/deadlines")
 			if strings.Contains(page.body, "root@example.cn") {
 				t.Fatal("the public page shows who loaded the calendar")
