@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -98,6 +100,9 @@ func TestAdminCalendar(t *testing.T) {
 				t.Fatalf("a bad number of days: %d %.300s", r.StatusCode, r.body)
 			}
 
+			if r := ts.get("/calendars/2027.json"); r.StatusCode != 404 {
+				t.Fatalf("the 2027 placeholder is served as a calendar: %d", r.StatusCode)
+			}
 			fixture := calendarFixture(t)
 			ab := ts.newNoticeBrowser(&admin)
 			ob := ts.newNoticeBrowser(&office)
@@ -133,6 +138,18 @@ func TestAdminCalendar(t *testing.T) {
 				t.Fatalf("no 2027 row with its hash on /deadlines: %.3000s", page.body)
 			}
 			wantAnswer(t, ts.get("/api/v1/verify?sha256="+sum[1]), 200, `"published":true`, `"kind":"calendar"`)
+			for year, want := range map[string]string{"2027": sum[1], "2026": ""} {
+				r := ts.get("/calendars/" + year + ".json")
+				got := sha256.Sum256([]byte(r.body))
+				if r.StatusCode != 200 || !strings.Contains(page.body, hex.EncodeToString(got[:])) || (want != "" && hex.EncodeToString(got[:]) != want) {
+					t.Fatalf("/calendars/%s.json: %d, its SHA-256 %x is not the one /deadlines lists", year, r.StatusCode, got)
+				}
+			}
+			for _, path := range []string{"/calendars/2028.json", "/calendars/2017.json", "/calendars/abcd.json", "/calendars/2027"} {
+				if r := ts.get(path); r.StatusCode != 404 {
+					t.Fatalf("%s: %d", path, r.StatusCode)
+				}
+			}
 			wantAnswer(t, ts.get("/ledger"), 200, "节假日安排 2027", "/deadlines#calendar-2027")
 		})
 	}

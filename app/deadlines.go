@@ -106,3 +106,20 @@ func (s *Server) showDeadlines(c *fiber.Ctx) error {
 	}
 	return s.render(c, "deadlines", pageData{Title: "deadlines.title", Data: p})
 }
+
+// sendCalendarFile serves the file a covered year of the calendar in force was read from
+// (/calendars/2027.json), byte for byte, so that anyone can check its SHA-256 against /deadlines and
+// the ledger.
+func (s *Server) sendCalendarFile(c *fiber.Ctx) error {
+	name := c.Params("file")
+	year, err := strconv.Atoi(strings.TrimSuffix(name, ".json"))
+	if len(name) != len("2027.json") || !strings.HasSuffix(name, ".json") || err != nil {
+		return fiber.ErrNotFound
+	}
+	b, err := s.store.CalendarFile(c.UserContext(), year)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(b)
+}

@@ -68,6 +68,7 @@ func (s *Server) routes() *fiber.App {
 	web.Get("/disclosures/:id", s.showDisclosure)
 	web.Get("/attachments/:id", s.downloadAttachment)
 	web.Get("/deadlines", s.showDeadlines)
+	web.Get("/calendars/:file", s.sendCalendarFile)
 	web.Get("/login", s.showLogin)
 	web.Post("/login", limitBody, form, s.login)
 	web.Post("/logout", limitBody, form, s.logout)

@@ -193,6 +193,28 @@ func (s *Store) CalendarYears(ctx context.Context) ([]CalendarYear, error) {
 	return out, notFound(err, "calendar years")
 }
 
+// CalendarFile returns the file a covered year of the calendar in force was read from, byte for byte
+// (its SHA-256 is the one Calendar.Sources and the ledger give): the imported file, or the one shipped
+// with the build. A year not covered is ErrNotFound.
+func (s *Store) CalendarFile(ctx context.Context, year int) ([]byte, error) {
+	var y CalendarYear
+	err := s.db.WithContext(ctx).Where("year = ?", year).Limit(1).Find(&y).Error
+	if err != nil {
+		return nil, notFound(err, "calendar year")
+	}
+	if y.Year == year {
+		return []byte(y.File), nil
+	}
+	if !DefaultCalendar().Covers(year) {
+		return nil, fmt.Errorf("models: calendar %d: %w", year, ErrNotFound)
+	}
+	b, err := holidayFiles.ReadFile(fmt.Sprintf("holidays/%d.json", year))
+	if err != nil {
+		return nil, fmt.Errorf("models: calendar %d: %w", year, ErrNotFound)
+	}
+	return b, nil
+}
+
 // parseCalendarFile reads one year's file strictly: a JSON object with only the fields of the
 // shipped files; a year from 2000 to 2099; at least one paper (the State Council notice, an http(s)
 // address) and one day; each day with a name, a real date written YYYY-MM-DD in the year (or a
