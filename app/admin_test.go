@@ -46,6 +46,11 @@ func (b *noticeBrowser) postCalendar(content string, csrf string) response {
 	return b.ts.do(req)
 }
 
+func withHeader(r *http.Request, k, v string) *http.Request {
+	r.Header.Set(k, v)
+	return r
+}
+
 // secretOf reads a value shown once (password or token) from an admin page.
 func secretOf(t *testing.T, body, label string) string {
 	t.Helper()
@@ -122,7 +127,16 @@ func TestAdminCalendar(t *testing.T) {
 				t.Fatal("unexpected file")
 			}
 
+			other := newTestServer(t, map[string]string{"PILU_DB": ts.cfg.DB, "PILU_SECRET": ts.cfg.Secret}) // a second process on the database
+			wantAnswer(t, other.get(q), 422, "2027年的法定节假日安排尚未载入本站")
 			wantAnswer(t, ab.postCalendar(fixture, ab.csrf), 200, "已载入 2027 年的节假日安排，记入公开账本第 1 条", "root@example.cn")
+			if _, err := ts.indexer.Drain(ctx); err != nil {
+				t.Fatalf("the indexer on the calendar's outbox row: %v", err)
+			}
+			if _, lag, _, err := ts.indexer.Status(ctx); err != nil || lag != 0 {
+				t.Fatalf("the indexer left %d rows: %v", lag, err)
+			}
+			wantAnswer(t, other.do(withHeader(httptest.NewRequest("GET", q, nil), "Cache-Control", "no-cache")), 200, "2027年1月4日")
 			wantAnswer(t, ab.postCalendar(fixture, ab.csrf), 200, "2027 年的节假日安排已从相同文件载入，未作任何更改")
 			wantAnswer(t, ts.get(q), 200, "2027年1月4日", "2018–2027", "管理员载入")
 			r = ts.get("/api/v1/deadlines?from=2026-12-17&days=15")

@@ -19,6 +19,9 @@ import (
 // record id is the year and its content hash the SHA-256 of the file as loaded.
 const LedgerCalendar = "calendar"
 
+// OutboxCalendar is the outbox entity of an imported calendar year (its id is the year).
+const OutboxCalendar = "calendar"
+
 // MaxCalendarFile is the largest calendar file accepted, in bytes (a year's file is about 5 KB).
 const MaxCalendarFile = 64 << 10
 
@@ -170,6 +173,11 @@ func (s *Store) ImportCalendar(ctx context.Context, in CalendarImport) (Calendar
 			return fmt.Errorf("models: store calendar %d: %w", f.year, err)
 		}
 		if err := appendLedger(tx, LedgerCalendar, uint64(f.year), f.sha256, nil, now); err != nil {
+			return err
+		}
+		// The outbox row moves the data version, so every process's cached answers (deadlines)
+		// are made anew; the indexer has nothing to index for it.
+		if err := outbox(tx, OutboxCalendar, uint64(f.year)); err != nil {
 			return err
 		}
 		return tx.Model(&ledgerHead{}).Select("seq").Take(&out.Seq, 1).Error
