@@ -354,3 +354,41 @@ func TestCalendarCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestAPICalendars: GET /api/v1/calendars says which calendar is in force; an admin's token loads a
+// year with POST (201, then 200 unchanged for the same file, 422 for another); others may not.
+func TestAPICalendars(t *testing.T) {
+	for _, be := range backends(t) {
+		t.Run(be.name, func(t *testing.T) {
+			ts := newTestServer(t, be.env)
+			ctx := context.Background()
+			_, _, adminToken, err := ts.store.CreateUser(ctx, models.NewUser{Role: models.RoleAdmin, Email: "root@example.cn"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, officeToken, err := ts.store.CreateUser(ctx, modelsNewOffice("gd@example.cn", "440000"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantAnswer(t, ts.get("/api/v1/calendars"), 200, `"years":"2018–2026"`, `"url":"http://pilu.test/calendars/2026.json"`)
+			fixture := calendarFixture(t)
+			if r := ts.callAPI("POST", "/api/v1/calendars", "", fixture); r.StatusCode != 401 {
+				t.Fatalf("no token: %d", r.StatusCode)
+			}
+			if r := ts.callAPI("POST", "/api/v1/calendars", officeToken, fixture); r.StatusCode != 403 {
+				t.Fatalf("an office's token: %d", r.StatusCode)
+			}
+			r := ts.callAPI("POST", "/api/v1/calendars", adminToken, `{"year":2027,"papers":[],"days":[]}`)
+			if code, fields := jsonError(t, r); r.StatusCode != 422 || code != "invalid" || !strings.Contains(fields["file"], "papers must name") {
+				t.Fatalf("a placeholder: %d %s %v", r.StatusCode, code, fields)
+			}
+			wantAnswer(t, ts.callAPI("POST", "/api/v1/calendars", adminToken, fixture), 201, `"year":2027`, `"unchanged":false`, `"ledger_seq":1`)
+			wantAnswer(t, ts.callAPI("POST", "/api/v1/calendars", adminToken, fixture), 200, `"unchanged":true`)
+			r = ts.callAPI("POST", "/api/v1/calendars", adminToken, strings.Replace(fixture, "2027-02-05", "2027-02-12", 1))
+			if code, fields := jsonError(t, r); r.StatusCode != 422 || !strings.Contains(fields["file"], "already loaded from another file") {
+				t.Fatalf("another 2027: %d %s %v", r.StatusCode, code, fields)
+			}
+			wantAnswer(t, ts.get("/api/v1/calendars"), 200, `"years":"2018–2027"`, `"year":2027`, `"imported":true`, `"loaded_at":"`)
+		})
+	}
+}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -122,4 +123,56 @@ func (s *Server) sendCalendarFile(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	return c.Send(b)
+}
+
+// calendarInForceJSON is the answer of GET /api/v1/calendars.
+type calendarInForceJSON struct {
+	Years   string               `json:"years"`
+	SHA256  string               `json:"sha256"`
+	Sources []calendarSourceJSON `json:"sources"`
+}
+
+type calendarSourceJSON struct {
+	models.CalendarSource
+	URL string `json:"url"`
+}
+
+// apiCalendars answers which official calendar deadlines are computed on.
+func (s *Server) apiCalendars(c *fiber.Ctx) error {
+	cal, err := s.store.Calendar(c.UserContext())
+	if err != nil {
+		return err
+	}
+	out := calendarInForceJSON{Years: cal.YearsText(), SHA256: cal.SHA256(), Sources: []calendarSourceJSON{}}
+	for _, src := range cal.Sources() {
+		out.Sources = append(out.Sources, calendarSourceJSON{CalendarSource: src, URL: fmt.Sprintf("%s/calendars/%d.json", s.cfg.BaseURL, src.Year)})
+	}
+	return c.JSON(out)
+}
+
+// calendarImportedJSON is the answer of POST /api/v1/calendars.
+type calendarImportedJSON struct {
+	Year      int    `json:"year"`
+	SHA256    string `json:"sha256"`
+	Unchanged bool   `json:"unchanged"`
+	LedgerSeq uint64 `json:"ledger_seq,omitempty"`
+}
+
+// apiImportCalendar loads a year of the official calendar sent as the request body (admins): 201
+// when loaded, 200 when the same file was loaded already, 422 with the reason on "file" otherwise.
+func (s *Server) apiImportCalendar(c *fiber.Ctx) error {
+	raw := c.Body()
+	if len(raw) > models.MaxCalendarFile {
+		return fail(413, "too_large", fmt.Sprintf("a calendar file is at most %d KiB", models.MaxCalendarFile>>10))
+	}
+	res, err := s.store.ImportCalendar(c.UserContext(), models.CalendarImport{File: append([]byte(nil), raw...),
+		Source: "POST /api/v1/calendars", Actor: currentUser(c).Email, Now: s.now()})
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusCreated
+	if res.Unchanged {
+		status = fiber.StatusOK
+	}
+	return c.Status(status).JSON(calendarImportedJSON{Year: res.Year, SHA256: res.SHA256, Unchanged: res.Unchanged, LedgerSeq: res.Seq})
 }

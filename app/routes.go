@@ -187,6 +187,8 @@ func (s *Server) routes() *fiber.App {
 	web.Post("/admin/users/:id/tokens/:tid/revoke", admin, limitBody, form, s.revokeUserToken)
 	web.Post("/admin/users/:id/tokens/:tid/rotate", admin, limitBody, form, s.rotateUserToken)
 	web.Post("/admin/calendar", admin, s.checkUploadCSRF, s.importCalendarUpload)
+	api.Get("/calendars", s.apiCalendars)
+	api.Post("/calendars", admin, limitBody, s.apiImportCalendar)
 
 	// The full public dump over HTTP (issue 7): what `pilu export --all` writes, made at most hourly
 	// or when the ledger grows, each file with its SHA-256 as ETag.
