@@ -379,7 +379,7 @@ func TestAPICalendars(t *testing.T) {
 				t.Fatalf("an office's token: %d", r.StatusCode)
 			}
 			r := ts.callAPI("POST", "/api/v1/calendars", adminToken, `{"year":2027,"papers":[],"days":[]}`)
-			if code, fields := jsonError(t, r); r.StatusCode != 422 || code != "invalid" || !strings.Contains(fields["file"], "papers must name") {
+			if code, fields := jsonError(t, r); r.StatusCode != 422 || code != "invalid" || !strings.Contains(fields["file"], "empty placeholder") {
 				t.Fatalf("a placeholder: %d %s %v", r.StatusCode, code, fields)
 			}
 			wantAnswer(t, ts.callAPI("POST", "/api/v1/calendars", adminToken, fixture), 201, `"year":2027`, `"unchanged":false`, `"ledger_seq":1`)

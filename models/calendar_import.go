@@ -258,6 +258,9 @@ func parseCalendarFile(raw []byte) (calendarFile, error) {
 		return calendarFile{}, fmt.Errorf("models: year must be a year from %d to %d", firstCalendarYear, lastCalendarYear)
 	}
 	year := *f.Year
+	if len(f.Papers) == 0 && len(f.Days) == 0 {
+		return calendarFile{}, fmt.Errorf("models: the file for %d is an empty placeholder: the year is not published yet", year)
+	}
 	if len(f.Papers) == 0 {
 		return calendarFile{}, errors.New("models: papers must name the State Council notice the days were read from")
 	}

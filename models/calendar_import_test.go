@@ -180,6 +180,7 @@ func TestCalendarImportRefusals(t *testing.T) {
 		{"no papers", file("2027", `[]`, ny), "papers must name"},
 		{"paper not an address", file("2027", `["国务院通知"]`, ny), "not a web address"},
 		{"no days (placeholder)", file("2027", paper), "lists no days"},
+		{"the shipped placeholder", mustRead(t, "holidays/2027.json"), "for 2027 is an empty placeholder"},
 		{"bad date", file("2027", paper, day("春节", "2027-02-30", "true")), "not a real date"},
 		{"date written loosely", file("2027", paper, day("春节", "2027-2-5", "true")), "not a real date"},
 		{"date in another year", file("2027", paper, day("国庆", "2026-10-01", "true")), "is not in 2027"},
