@@ -93,7 +93,9 @@ func TestAdminCalendar(t *testing.T) {
 			if code, fields := jsonError(t, r); r.StatusCode != 422 || code != "invalid" || !strings.Contains(fields["window"], "2027 is not loaded yet") {
 				t.Fatalf("publishing into 2027 before the import: %d %s %v", r.StatusCode, code, fields)
 			}
-			wantAnswer(t, ts.newNoticeBrowser(&office).get(fmt.Sprintf("/office/notices/%d", draft.ID)), 200, "2027年的法定节假日安排尚未载入本站")
+			officeBrowser := ts.newNoticeBrowser(&office)
+			wantAnswer(t, officeBrowser.get(fmt.Sprintf("/office/notices/%d", draft.ID)), 200, "2027年的法定节假日安排尚未载入本站")
+			wantAnswer(t, officeBrowser.post(fmt.Sprintf("/office/notices/%d/publish", draft.ID), url.Values{}), 422, "2027年的法定节假日安排尚未载入本站", "系统管理员")
 			const q = "/deadlines?from=2026-12-17&days=15&unit=calendar"
 			wantAnswer(t, ts.get(q), 422, "2027年的法定节假日安排尚未载入本站", "系统管理员", "2018–2026")
 			wantAnswer(t, ts.get(q+"&lang=en"), 422, "The official holiday calendar for 2027 is not loaded yet", "an administrator loads it")
@@ -120,7 +122,8 @@ func TestAdminCalendar(t *testing.T) {
 			bad := strings.Replace(fixture, `"2027-02-14", "isOffDay": false`, `"2027-02-15", "isOffDay": false`, 1)
 			wantAnswer(t, ab.postCalendar(bad, ab.csrf), 422, "第 7 个日期 2027-02-15 是工作日，不能标为调休上班日")
 			ab.cookies = append(ab.cookies, &http.Cookie{Name: "lang", Value: "en"})
-			wantAnswer(t, ab.postCalendar(`{"year": 2027}`, ab.csrf), 422, "papers must name the State Council notice")
+			wantAnswer(t, ab.postCalendar(`{"year": 2027, "papers": [], "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]}`, ab.csrf), 422,
+				"papers must name the State Council notice")
 			ab.cookies = ab.cookies[:len(ab.cookies)-1]
 			wantAnswer(t, ab.postCalendar("", ab.csrf), 422, "请选择要载入的文件")
 			if _, err := os.Stat(filepath.Join(ts.cfg.DataDir, "x")); err == nil {

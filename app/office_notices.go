@@ -464,7 +464,7 @@ func (s *Server) publishNotice(c *fiber.Ctx) error {
 			msgs = append(msgs, m)
 		}
 		sort.Strings(msgs)
-		return s.renderOfficeNotice(c, n, strings.Join(msgs, "; "))
+		return s.renderOfficeNotice(c.Status(422), n, strings.Join(msgs, "; "))
 	}
 	if err != nil {
 		return err
