@@ -207,6 +207,13 @@ func TestAdminAccounts(t *testing.T) {
 			// Refusals, in the reader's language.
 			wantAnswer(t, ab.post("/admin/users", url.Values{"role": {"office"}, "email": {"not-an-address"}, "province": {"990000"}}), 422,
 				`id="e-email"`, `id="e-province"`)
+			for _, uscc := range []string{"", "914403", "91350100M000100Y43"} {
+				r := ab.post("/admin/users", url.Values{"role": {"institution"}, "email": {"filer@example.cn"}, "institution": {uscc}})
+				wantAnswer(t, r, 422, `id="e-institution"`)
+				if m := regexp.MustCompile(`id="e-institution" class="error" role="alert">([^<]*)<`).FindStringSubmatch(r.body); m == nil || !regexp.MustCompile(`\p{Han}`).MatchString(m[1]) {
+					t.Errorf("institution %q: the reason is not in Chinese: %v", uscc, m)
+				}
+			}
 			wantAnswer(t, ab.post("/admin/users", url.Values{"role": {"office"}, "email": {"gd@example.cn"}, "province": {"440000"}}), 409,
 				"该电子邮箱已有账户")
 			r := ts.postForm("/admin/users", url.Values{"role": {"office"}, "email": {"x@example.cn"}, "province": {"440000"}}, ab.cookies...)
