@@ -222,6 +222,8 @@ func homeOf(u models.User) string {
 		return "/filer"
 	case models.RoleOffice:
 		return "/office"
+	case models.RoleAdmin:
+		return "/admin"
 	}
 	return "/"
 }

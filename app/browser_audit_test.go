@@ -69,6 +69,7 @@ func auditPages(t *testing.T, bs *browserServer, ctx context.Context) {
 	in := bs.seedInstitution("440300", "MA5BRW002", "深圳市无障碍测试信息咨询有限公司", "440300", "无障贷")
 	filer := bs.addUser(models.NewUser{Role: models.RoleInstitution, Email: "filer@audit.example", InstitutionUSCC: in.USCC})
 	office := bs.addUser(models.NewUser{Role: models.RoleOffice, Email: "office@audit.example", Province: "440000"})
+	admin := bs.addUser(models.NewUser{Role: models.RoleAdmin, Email: "admin@audit.example"})
 	logins := []struct {
 		email, password string
 		pages           []auditPage
@@ -78,6 +79,7 @@ func auditPages(t *testing.T, bs *browserServer, ctx context.Context) {
 		{"office@audit.example", office, []auditPage{{path: "/office"}, {path: "/office/import"}, {path: "/office/institutions/new"},
 			{path: "/office/institutions/" + firstMatch(t, bs, "/institutions?province=440000", `/institutions/([0-9A-Z]{18})"`), dataH1: true},
 			{path: "/office/notices"}, {path: "/office/notices/new"}}},
+		{"admin@audit.example", admin, []auditPage{{path: "/admin"}, {path: "/admin/users/1"}}},
 	}
 	for _, l := range logins {
 		f := newFlow(t, bs, tab, "audit")

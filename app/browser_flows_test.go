@@ -19,7 +19,8 @@ import (
 )
 
 // TestBrowser drives the portal in headless Chromium as people use it: the audits of every page
-// first, then the four flows of issue 8 (the office's last, since it moves the clock).
+// first, then the four flows of issue 8 (the office's after the others, since it moves the clock), then
+// the admin's (issue 16), which loads a calendar year.
 func TestBrowser(t *testing.T) {
 	ctx := newBrowserContext(t)
 	bs := startBrowserServer(t)
@@ -36,6 +37,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("investor-keyboard", func(t *testing.T) { investorFlow(t, bs, ctx) })
 	t.Run("institution", func(t *testing.T) { institutionFlow(t, bs, ctx) })
 	t.Run("office", func(t *testing.T) { officeFlow(t, bs, ctx) })
+	t.Run("admin", func(t *testing.T) { adminFlow(t, bs, ctx) })
 }
 
 // waitForIndex waits until the indexer has taken in the demo data set, so that searches find it.

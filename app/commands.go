@@ -33,6 +33,7 @@ commands:
                         create a user; prints its password and API token
   import institutions FILE.csv|FILE.xlsx --province CODE [--skip-invalid]
                         import an office's institution list; prints a row-by-row report
+  calendar import FILE  load one year of the official holiday calendar (JSON as models/holidays)
   verify                re-compute the ledger from the database and the blob store
   export --all DIR      write every public record as NDJSON.gz with a manifest of checksums
   backup DIR            write a consistent snapshot (database, files, manifest) while the portal serves
@@ -60,6 +61,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = runUsers(args, stdout)
 	case "import":
 		err = runImport(args, stdout, stderr)
+	case "calendar":
+		err = runCalendar(args, stdout)
 	case "verify":
 		err = runVerify(args, stdout)
 	case "export":

@@ -2,7 +2,9 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -19,8 +21,8 @@ type deadlineJSON struct {
 	Skipped []models.Date `json:"skipped"`
 }
 
-// deadlineOf computes the period asked for in from, days and unit.
-func deadlineOf(c *fiber.Ctx) (models.Deadline, error) {
+// deadlineOf computes the period asked for in from, days and unit on the calendar in force.
+func (s *Server) deadlineOf(c *fiber.Ctx) (models.Deadline, error) {
 	fe := map[string]string{}
 	from, err := models.ParseDate(c.Query("from"))
 	if err != nil {
@@ -37,7 +39,11 @@ func deadlineOf(c *fiber.Ctx) (models.Deadline, error) {
 	if len(fe) > 0 {
 		return models.Deadline{}, &apiError{Status: 400, Code: "bad_request", Fields: fe}
 	}
-	d, err := models.DefaultCalendar().Deadline(from, days, unit)
+	cal, err := s.store.Calendar(c.UserContext())
+	if err != nil {
+		return models.Deadline{}, err
+	}
+	d, err := cal.Deadline(from, days, unit)
 	switch {
 	case errors.Is(err, models.ErrCalendarMissing):
 		return d, &apiError{Status: 422, Code: "calendar_missing", Message: err.Error(), Fields: map[string]string{"from": err.Error()}}
@@ -48,7 +54,7 @@ func deadlineOf(c *fiber.Ctx) (models.Deadline, error) {
 }
 
 func (s *Server) apiDeadline(c *fiber.Ctx) error {
-	d, err := deadlineOf(c)
+	d, err := s.deadlineOf(c)
 	if err != nil {
 		return err
 	}
@@ -60,25 +66,38 @@ func (s *Server) apiDeadline(c *fiber.Ctx) error {
 		Ends: d.Ends.Format("2006-01-02T15:04:05-07:00"), Skipped: skipped})
 }
 
-// deadlinePage is the data of the deadline calculator page.
+// deadlinePage is the data of the deadline calculator page: the form, its answer or the reason
+// there is none, and the calendar in force (which years are loaded, from which files).
 type deadlinePage struct {
 	From, Days, Unit string
 	Result           *models.Deadline
 	Error            string
+	Calendar         *models.Calendar
 }
 
 // showDeadlines is the public deadline calculator; it works without JavaScript (a GET form).
 func (s *Server) showDeadlines(c *fiber.Ctx) error {
-	p := deadlinePage{From: c.Query("from", models.DateOf(s.now()).String()), Days: c.Query("days", "15"), Unit: c.Query("unit", "calendar")}
+	cal, err := s.store.Calendar(c.UserContext())
+	if err != nil {
+		return err
+	}
+	p := deadlinePage{From: c.Query("from", models.DateOf(s.now()).String()), Days: c.Query("days", "15"), Unit: c.Query("unit", "calendar"), Calendar: cal}
 	if c.Query("from") != "" || c.Query("days") != "" {
-		d, err := deadlineOf(c)
+		d, err := s.deadlineOf(c)
 		var ae *apiError
 		switch {
 		case errors.As(err, &ae):
-			p.Error = ae.Message
-			for k, v := range ae.Fields {
-				p.Error += k + ": " + v + " "
+			lang := s.lang(c)
+			var msgs []string
+			for _, k := range []string{"from", "days", "unit"} {
+				if _, ok := ae.Fields[k]; ok && ae.Code != "calendar_missing" {
+					msgs = append(msgs, s.views.t(lang, "deadlines.bad."+k))
+				}
 			}
+			if len(msgs) == 0 {
+				msgs = []string{s.fieldMessage(lang, "from", ae.Message)}
+			}
+			p.Error = strings.Join(msgs, " ")
 			c.Status(ae.Status)
 		case err != nil:
 			return err
@@ -87,4 +106,73 @@ func (s *Server) showDeadlines(c *fiber.Ctx) error {
 		}
 	}
 	return s.render(c, "deadlines", pageData{Title: "deadlines.title", Data: p})
+}
+
+// sendCalendarFile serves the file a covered year of the calendar in force was read from
+// (/calendars/2027.json), byte for byte, so that anyone can check its SHA-256 against /deadlines and
+// the ledger.
+func (s *Server) sendCalendarFile(c *fiber.Ctx) error {
+	name := c.Params("file")
+	year, err := strconv.Atoi(strings.TrimSuffix(name, ".json"))
+	if len(name) != len("2027.json") || !strings.HasSuffix(name, ".json") || err != nil {
+		return fiber.ErrNotFound
+	}
+	b, err := s.store.CalendarFile(c.UserContext(), year)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(b)
+}
+
+// calendarInForceJSON is the answer of GET /api/v1/calendars.
+type calendarInForceJSON struct {
+	Years   string               `json:"years"`
+	SHA256  string               `json:"sha256"`
+	Sources []calendarSourceJSON `json:"sources"`
+}
+
+type calendarSourceJSON struct {
+	models.CalendarSource
+	URL string `json:"url"`
+}
+
+// apiCalendars answers which official calendar deadlines are computed on.
+func (s *Server) apiCalendars(c *fiber.Ctx) error {
+	cal, err := s.store.Calendar(c.UserContext())
+	if err != nil {
+		return err
+	}
+	out := calendarInForceJSON{Years: cal.YearsText(), SHA256: cal.SHA256(), Sources: []calendarSourceJSON{}}
+	for _, src := range cal.Sources() {
+		out.Sources = append(out.Sources, calendarSourceJSON{CalendarSource: src, URL: fmt.Sprintf("%s/calendars/%d.json", s.cfg.BaseURL, src.Year)})
+	}
+	return c.JSON(out)
+}
+
+// calendarImportedJSON is the answer of POST /api/v1/calendars.
+type calendarImportedJSON struct {
+	Year      int    `json:"year"`
+	SHA256    string `json:"sha256"`
+	Unchanged bool   `json:"unchanged"`
+	LedgerSeq uint64 `json:"ledger_seq,omitempty"`
+}
+
+// apiImportCalendar loads a year of the official calendar sent as the request body (admins): 201
+// when loaded, 200 when the same file was loaded already, 422 with the reason on "file" otherwise.
+func (s *Server) apiImportCalendar(c *fiber.Ctx) error {
+	raw := c.Body()
+	if len(raw) > models.MaxCalendarFile {
+		return fail(413, "too_large", fmt.Sprintf("a calendar file is at most %d KiB", models.MaxCalendarFile>>10))
+	}
+	res, err := s.store.ImportCalendar(c.UserContext(), models.CalendarImport{File: append([]byte(nil), raw...),
+		Source: "POST /api/v1/calendars", Actor: currentUser(c).Email, Now: s.now()})
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusCreated
+	if res.Unchanged {
+		status = fiber.StatusOK
+	}
+	return c.Status(status).JSON(calendarImportedJSON{Year: res.Year, SHA256: res.SHA256, Unchanged: res.Unchanged, LedgerSeq: res.Seq})
 }

@@ -251,6 +251,9 @@ func (x *Indexer) docsFor(ctx context.Context, rows []models.OutboxEntry) ([]sea
 			continue
 		}
 		seen[key] = true
+		if r.Entity == models.OutboxCalendar {
+			continue // a calendar year changes answers (deadlines), not the search index
+		}
 		doc, ok, err := loadDoc(ctx, x.store, r.Entity, r.EntityID)
 		if r.Entity == "disclosure" && ok {
 			key = doc.Type + "/" + doc.ID // every version of a disclosure is one document

@@ -25,7 +25,7 @@ type ledgerRoot struct {
 const ledgerRootKey = "ledger_root"
 
 // recordURLs gives the public page of each entry's record: a notice, a disclosure, the institution
-// of a class decision, the notice of an outcome.
+// of a class decision, the notice of an outcome, the calendar years on /deadlines.
 func (s *Server) ledgerJSON(c *fiber.Ctx, items []models.LedgerEntry) ([]ledgerEntryJSON, error) {
 	db := s.store.DB(c.UserContext())
 	out := make([]ledgerEntryJSON, len(items))
@@ -49,6 +49,8 @@ func (s *Server) ledgerJSON(c *fiber.Ctx, items []models.LedgerEntry) ([]ledgerE
 				return nil, err
 			}
 			out[i].URL = fmt.Sprintf("/notices/%d", notice)
+		case models.LedgerCalendar:
+			out[i].URL = fmt.Sprintf("/deadlines#calendar-%d", e.RecordID)
 		}
 	}
 	return out, nil

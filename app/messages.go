@@ -162,10 +162,10 @@ func (s *Server) typedFieldMessage(lang, field, msg, typed string) string {
 // codeReason gives the reason in lang why value is not an ID number (field id_number) or a credit
 // code (any other field), when msg is the models' English for that reason.
 func codeReason(lang, field, msg, value string) (string, bool) {
-	if strings.TrimSpace(value) == "" {
-		return "", false
-	}
 	if field == "id_number" {
+		if strings.TrimSpace(value) == "" {
+			return "", false
+		}
 		var ie *models.ResidentIDError
 		if _, err := models.ParseResidentID(value); errors.As(err, &ie) && strings.HasSuffix(msg, ie.Reason) {
 			return pick(lang, ie.Reason, ie.ReasonZH), true

@@ -250,7 +250,7 @@ func TestFieldMessage(t *testing.T) {
 		{"en", "uscc", "it must be 18 characters long, not 3", "914", "it must be 18 characters long, not 3"},
 		{"zh", "id_number", "it must be 18 characters long, not 3", "110", "身份证号码应为18位，当前为3位"},
 		{"zh", "id_number", "the first 17 characters must be digits", "1101051949123100A2", "身份证号码前17位应为数字"},
-		{"zh", "window", "models: the official holiday calendar for 2031 is not published yet", "", "2031年的法定节假日安排尚未公布，暂时无法计算期限"},
+		{"zh", "window", "models: the official holiday calendar for 2031 is not loaded yet; an administrator loads it (pilu calendar import, or /admin) once the State Council publishes it", "", "2031年的法定节假日安排尚未载入本站，无法计算截止日期（本站从不推测法定期限）。国务院办公厅公布后，由系统管理员载入（命令 pilu calendar import 或管理页面 /admin）。"},
 		{"zh", "uscc", "registered in 350100, on the list of the office of 350000", "", "该机构登记在福建省（行政区划代码 350100），按属地管理应列入福建省网贷整治办的名单"},
 		{"en", "uscc", "registered in 440305, on the list of the office of 440300", "", "Registered in Shenzhen (division 440305): kept where it is registered, it belongs on the list of the Shenzhen office"},
 		{"zh", "name", "a message no model writes", "", "a message no model writes"},

@@ -25,6 +25,7 @@ type noticeJSON struct {
 	ClaimWhere   string              `json:"claim_where,omitempty"`
 	LastDay      string              `json:"last_day,omitempty"`
 	Deadline     *string             `json:"deadline"`
+	Calendar     *calendarJSON       `json:"calendar,omitempty"`
 	DaysLeft     *int                `json:"days_left"`
 	Institutions []listedJSON        `json:"institutions"`
 	Attachments  []attachmentJSON    `json:"attachments"`
@@ -33,6 +34,12 @@ type noticeJSON struct {
 	SHA256       string              `json:"sha256"`
 	URL          string              `json:"url"`
 	Demo         bool                `json:"demo"`
+}
+
+// calendarJSON names the official calendar a notice's deadline was computed on.
+type calendarJSON struct {
+	Years  string `json:"years"`
+	SHA256 string `json:"sha256"`
 }
 
 type windowJSON struct {
@@ -68,6 +75,9 @@ func (s *Server) noticeJSON(n models.Notice, correctedBy *models.Notice) noticeJ
 		out.Window = &windowJSON{Days: n.WindowDays, Unit: n.WindowUnit}
 		left := n.DaysLeft(now)
 		out.DaysLeft = &left
+	}
+	if n.CalendarSHA256 != "" {
+		out.Calendar = &calendarJSON{Years: n.CalendarYears, SHA256: n.CalendarSHA256}
 	}
 	if correctedBy != nil {
 		out.CorrectedBy = &correctedBy.ID

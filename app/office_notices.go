@@ -414,11 +414,15 @@ func (s *Server) renderOfficeNotice(c *fiber.Ctx, n models.Notice, problem strin
 	if n.IsDraft() {
 		p.Suggested, _ = s.store.SuggestNoticeNumber(ctx, n.Offices[0], models.DateOf(now).Year)
 		if n.WindowDays > 0 {
-			d, err := models.DefaultCalendar().Deadline(models.DateOf(now), n.WindowDays, models.Unit(n.WindowUnit))
+			cal, err := s.store.Calendar(ctx)
+			if err != nil {
+				return err
+			}
+			d, err := cal.Deadline(models.DateOf(now), n.WindowDays, models.Unit(n.WindowUnit))
 			if err != nil {
 				p.PreviewError = err.Error()
 				if errors.Is(err, models.ErrCalendarMissing) {
-					p.PreviewError = s.views.t(s.lang(c), "error.calendar_missing")
+					p.PreviewError = s.fieldMessage(s.lang(c), "window", err.Error())
 				}
 			} else {
 				p.Preview = &d
@@ -462,7 +466,7 @@ func (s *Server) publishNotice(c *fiber.Ctx) error {
 			msgs = append(msgs, m)
 		}
 		sort.Strings(msgs)
-		return s.renderOfficeNotice(c, n, strings.Join(msgs, "; "))
+		return s.renderOfficeNotice(c.Status(422), n, strings.Join(msgs, "; "))
 	}
 	if err != nil {
 		return err

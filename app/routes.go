@@ -70,6 +70,7 @@ func (s *Server) routes() *fiber.App {
 	web.Get("/disclosures/:id", s.showDisclosure)
 	web.Get("/attachments/:id", s.downloadAttachment)
 	web.Get("/deadlines", s.showDeadlines)
+	web.Get("/calendars/:file", s.sendCalendarFile)
 	web.Get("/login", s.showLogin)
 	web.Post("/login", limitBody, form, s.login)
 	web.Post("/logout", limitBody, form, s.logout)
@@ -175,6 +176,22 @@ func (s *Server) routes() *fiber.App {
 	web.Get("/verify", s.showVerify)
 	web.Post("/verify", s.checkUploadCSRF, s.verifyUpload)
 	api.Get("/verify", s.apiVerify)
+
+	// Administration (issue 16): accounts with their role and scope, API tokens (made, revoked,
+	// rotated; shown once), the holiday calendars in force and the import of a newly published year.
+	// Admins only; multipart forms carry their CSRF token in the action's query.
+	admin := s.requireRole(models.RoleAdmin)
+	web.Get("/admin", admin, s.showAdmin)
+	web.Post("/admin/users", admin, limitBody, form, s.createUserFromAdmin)
+	web.Get("/admin/users/:id", admin, s.showAdminUser)
+	web.Post("/admin/users/:id/disable", admin, limitBody, form, s.setUserDisabled(true))
+	web.Post("/admin/users/:id/enable", admin, limitBody, form, s.setUserDisabled(false))
+	web.Post("/admin/users/:id/tokens", admin, limitBody, form, s.createUserToken)
+	web.Post("/admin/users/:id/tokens/:tid/revoke", admin, limitBody, form, s.revokeUserToken)
+	web.Post("/admin/users/:id/tokens/:tid/rotate", admin, limitBody, form, s.rotateUserToken)
+	web.Post("/admin/calendar", admin, s.checkUploadCSRF, s.importCalendarUpload)
+	api.Get("/calendars", s.apiCalendars)
+	api.Post("/calendars", admin, limitBody, s.apiImportCalendar)
 
 	// The full public dump over HTTP (issue 7): what `pilu export --all` writes, made at most hourly
 	// or when the ledger grows, each file with its SHA-256 as ETag.

@@ -2,12 +2,16 @@ package models
 
 import (
 	"cmp"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,11 +51,11 @@ type CalendarMissingError struct {
 	First, Last int
 }
 
-// Error says which year is missing and why: not published yet after the last covered year,
-// not available before the first one.
+// Error says which year is missing and why: before the first covered year the data does not
+// reach; otherwise the year's arrangement has not been loaded, and it says who can load it.
 func (e *CalendarMissingError) Error() string {
-	if e.Year > e.Last {
-		return fmt.Sprintf("models: the official holiday calendar for %d is not published yet", e.Year)
+	if e.First == 0 || e.Year > e.First {
+		return fmt.Sprintf("models: the official holiday calendar for %d is not loaded yet; an administrator loads it (pilu calendar import, or /admin) once the State Council publishes it", e.Year)
 	}
 	return fmt.Sprintf("models: the official holiday calendar for %d is not available (Pilu holds %d–%d)",
 		e.Year, e.First, e.Last)
@@ -192,8 +196,9 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// holidayFiles holds the official calendar, one file a year, from the holiday-cn data set (MIT
-// licence in holidays/LICENSE). Publishing a new year means adding its file and rebuilding.
+// holidayFiles holds the official calendar shipped with the build, one file a year, from the
+// holiday-cn data set (MIT licence in holidays/LICENSE). A year published after the build is
+// loaded into the database instead (Store.ImportCalendar) and joins these in Store.Calendar.
 //
 //go:embed holidays/*.json
 var holidayFiles embed.FS
@@ -206,24 +211,48 @@ type Calendar struct {
 	// covered holds the years whose arrangement has been published.
 	covered     map[int]bool
 	first, last int
+	// sources says where each covered year came from, in order of year.
+	sources []CalendarSource
+	sum     string
+}
+
+// CalendarSource is one covered year of a Calendar: the file it was read from, identified by its
+// SHA-256, and the State Council notices that file names.
+type CalendarSource struct {
+	Year   int      `json:"year"`
+	SHA256 string   `json:"sha256"`
+	Papers []string `json:"papers"`
+	// Days is how many days the file lists (days off and make-up working days).
+	Days int `json:"days"`
+	// Imported is true for a year loaded after the build (pilu calendar import), false for a
+	// year shipped with it.
+	Imported bool `json:"imported"`
+	// LoadedAt is when an imported year was loaded (zero for a shipped year).
+	LoadedAt time.Time `json:"loaded_at,omitzero"`
 }
 
 // defaultCalendar parses the embedded files once, on first use.
 var defaultCalendar = sync.OnceValue(func() *Calendar {
-	c, err := loadCalendar(holidayFiles, "holidays")
-	if err != nil {
-		// The files are compiled in and checked by the tests: this is a build defect.
-		panic(err)
+	files, err := embeddedCalendarFiles(holidayFiles, "holidays")
+	if err == nil {
+		var c *Calendar
+		if c, err = buildCalendar(files); err == nil {
+			return c
+		}
 	}
-	return c
+	// The files are compiled in and checked by the tests: this is a build defect.
+	panic(err)
 })
 
-// DefaultCalendar returns the calendar built from the embedded official data (2018 to the last
-// published year), parsed once and shared.
+// DefaultCalendar returns the calendar shipped with the build (2018 to the last year published
+// before it), parsed once and shared. The calendar in force, with the years imported since, is
+// Store.Calendar.
 func DefaultCalendar() *Calendar { return defaultCalendar() }
 
 // holidayFile is the layout of one holiday-cn file.
 type holidayFile struct {
+	Schema string   `json:"$schema,omitempty"`
+	ID     string   `json:"$id,omitempty"`
 	Year   int      `json:"year"`
 	Papers []string `json:"papers"`
 	Days   []struct {
@@ -233,17 +262,28 @@ type holidayFile struct {
 	} `json:"days"`
 }
 
-// loadCalendar reads every dir/YYYY.json of fsys. A file with no days and no papers is a
-// placeholder: its year stays uncovered. A file may list days of the neighbouring year (the
-// 2019 notice moved 2018-12-29..31), so the listed days are merged by date, and two files that
-// disagree about a day are an error.
-func loadCalendar(fsys fs.FS, dir string) (*Calendar, error) {
+// calendarFile is one year's file read and checked, ready to join a Calendar.
+type calendarFile struct {
+	name     string
+	year     int
+	sha256   string
+	papers   []string
+	days     map[Date]bool
+	imported bool
+	loadedAt time.Time
+}
+
+// empty reports whether the file is a placeholder for a year not published yet.
+func (f calendarFile) empty() bool { return len(f.days) == 0 && len(f.papers) == 0 }
+
+// embeddedCalendarFiles reads every dir/YYYY.json of fsys. A shipped file may list days of the
+// neighbouring year (the 2019 notice moved 2018-12-29..31).
+func embeddedCalendarFiles(fsys fs.FS, dir string) ([]calendarFile, error) {
 	names, err := fs.Glob(fsys, path.Join(dir, "*.json"))
 	if err != nil {
 		return nil, fmt.Errorf("models: holiday calendar: %w", err)
 	}
-	c := &Calendar{listed: map[Date]bool{}, covered: map[int]bool{}}
-	source := map[Date]string{}
+	var out []calendarFile
 	for _, name := range names {
 		base := strings.TrimSuffix(path.Base(name), ".json")
 		year, err := strconv.Atoi(base)
@@ -261,6 +301,7 @@ func loadCalendar(fsys fs.FS, dir string) (*Calendar, error) {
 		if f.Year != year {
 			return nil, fmt.Errorf("models: holiday calendar %s: it says year %d", name, f.Year)
 		}
+		cf := calendarFile{name: name, year: year, sha256: sha256Hex(string(raw)), papers: f.Papers, days: map[Date]bool{}}
 		for i, day := range f.Days {
 			d, err := ParseDate(day.Date)
 			if err != nil {
@@ -272,24 +313,81 @@ func loadCalendar(fsys fs.FS, dir string) (*Calendar, error) {
 			if d.Year < year-1 || d.Year > year+1 {
 				return nil, fmt.Errorf("models: holiday calendar %s: %s is not near %d", name, d, year)
 			}
-			if prev, ok := c.listed[d]; ok && prev != *day.IsOffDay {
-				return nil, fmt.Errorf("models: holiday calendar: %s and %s disagree about %s", source[d], name, d)
-			}
-			c.listed[d] = *day.IsOffDay
-			source[d] = name
+			cf.days[d] = *day.IsOffDay
 		}
-		if len(f.Days) == 0 && len(f.Papers) == 0 {
+		out = append(out, cf)
+	}
+	return out, nil
+}
+
+// buildCalendar merges the files of several years into one calendar. A file that is a placeholder
+// leaves its year uncovered; two files that disagree about a day are an error.
+func buildCalendar(files []calendarFile) (*Calendar, error) {
+	slices.SortFunc(files, func(a, b calendarFile) int { return cmp.Compare(a.year, b.year) })
+	c := &Calendar{listed: map[Date]bool{}, covered: map[int]bool{}}
+	source := map[Date]string{}
+	h := sha256.New()
+	io.WriteString(h, "pilu-calendar-v1\n")
+	for _, f := range files {
+		for d, off := range f.days {
+			if prev, ok := c.listed[d]; ok && prev != off {
+				return nil, fmt.Errorf("models: holiday calendar: %s and %s disagree about %s", source[d], f.name, d)
+			}
+			c.listed[d] = off
+			source[d] = f.name
+		}
+		if f.empty() {
 			continue
 		}
-		c.covered[year] = true
-		if c.first == 0 || year < c.first {
-			c.first = year
+		c.covered[f.year] = true
+		c.sources = append(c.sources, CalendarSource{Year: f.year, SHA256: f.sha256, Papers: f.papers,
+			Days: len(f.days), Imported: f.imported, LoadedAt: f.loadedAt})
+		fmt.Fprintf(h, "%d %s\n", f.year, f.sha256)
+		if c.first == 0 || f.year < c.first {
+			c.first = f.year
 		}
-		if year > c.last {
-			c.last = year
-		}
+		c.last = max(c.last, f.year)
 	}
+	c.sum = hex.EncodeToString(h.Sum(nil))
 	return c, nil
+}
+
+// loadCalendar builds a calendar from every dir/YYYY.json of fsys, as the shipped calendar is built.
+func loadCalendar(fsys fs.FS, dir string) (*Calendar, error) {
+	files, err := embeddedCalendarFiles(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	return buildCalendar(files)
+}
+
+// Covers reports whether the calendar holds the official arrangement of year.
+func (c *Calendar) Covers(year int) bool { return c.covered[year] }
+
+// Sources lists the covered years with the file each was read from, in order of year.
+func (c *Calendar) Sources() []CalendarSource { return slices.Clone(c.sources) }
+
+// SHA256 identifies the calendar: the SHA-256 of "pilu-calendar-v1\n" followed by one line
+// "YYYY <file SHA-256>\n" per covered year in order, so anyone holding the files can recompute it.
+func (c *Calendar) SHA256() string { return c.sum }
+
+// YearsText names the covered years compactly, "2018–2027" (ranges joined by ", " where years
+// are missing between them).
+func (c *Calendar) YearsText() string {
+	var parts []string
+	for i := 0; i < len(c.sources); {
+		j := i
+		for j+1 < len(c.sources) && c.sources[j+1].Year == c.sources[j].Year+1 {
+			j++
+		}
+		if i == j {
+			parts = append(parts, strconv.Itoa(c.sources[i].Year))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d–%d", c.sources[i].Year, c.sources[j].Year))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Years returns the first and last years the calendar covers (0, 0 when it covers none).

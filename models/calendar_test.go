@@ -274,9 +274,9 @@ func TestCalendarMissingYears(t *testing.T) {
 		date string
 		msg  string
 	}{
-		{"2027-01-01", "models: the official holiday calendar for 2027 is not published yet"},
-		{"2027-10-01", "models: the official holiday calendar for 2027 is not published yet"},
-		{"2031-05-01", "models: the official holiday calendar for 2031 is not published yet"},
+		{"2027-01-01", "models: the official holiday calendar for 2027 is not loaded yet; an administrator loads it (pilu calendar import, or /admin) once the State Council publishes it"},
+		{"2027-10-01", "models: the official holiday calendar for 2027 is not loaded yet; an administrator loads it (pilu calendar import, or /admin) once the State Council publishes it"},
+		{"2031-05-01", "models: the official holiday calendar for 2031 is not loaded yet; an administrator loads it (pilu calendar import, or /admin) once the State Council publishes it"},
 		{"2017-12-31", "models: the official holiday calendar for 2017 is not available (Pilu holds 2018–2026)"},
 	}
 	for _, tc := range tests {
@@ -395,7 +395,7 @@ func TestCalendarLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.IsOffDay(calDate(t, "2020-06-01"))
-	if !errors.Is(err, ErrCalendarMissing) || !strings.Contains(err.Error(), "2020 is not available") {
+	if !errors.Is(err, ErrCalendarMissing) || !strings.Contains(err.Error(), "2020 is not loaded yet") {
 		t.Errorf("gap year: %v", err)
 	}
 	// With no days listed, 2021-01-01 is an ordinary Friday.

@@ -125,10 +125,10 @@ func TestDeadlineErrors(t *testing.T) {
 		{"negative days", calDate(t, "2019-06-14"), -5, UnitCalendar, ErrBadPeriod, "(got -5)"},
 		{"negative working days", calDate(t, "2019-06-14"), -1, UnitWorking, ErrBadPeriod, "between 1 and 3650"},
 		{"3651 days", calDate(t, "2019-06-14"), 3651, UnitCalendar, ErrBadPeriod, "between 1 and 3650"},
-		{"3650 calendar days need 2028", calDate(t, "2019-01-01"), 3650, UnitCalendar, ErrCalendarMissing, "for 2028 is not published yet"},
-		{"3650 working days need 2027", calDate(t, "2019-01-01"), 3650, UnitWorking, ErrCalendarMissing, "for 2027 is not published yet"},
+		{"3650 calendar days need 2028", calDate(t, "2019-01-01"), 3650, UnitCalendar, ErrCalendarMissing, "for 2028 is not loaded yet"},
+		{"3650 working days need 2027", calDate(t, "2019-01-01"), 3650, UnitWorking, ErrCalendarMissing, "for 2027 is not loaded yet"},
 		{"last day in 2027", calDate(t, "2026-12-20"), 15, UnitCalendar, ErrCalendarMissing,
-			"models: the official holiday calendar for 2027 is not published yet"},
+			"models: the official holiday calendar for 2027 is not loaded yet"},
 		{"working days into 2027", calDate(t, "2026-12-25"), 5, UnitWorking, ErrCalendarMissing, "2027"},
 		{"from 2027", calDate(t, "2027-03-01"), 1, UnitCalendar, ErrCalendarMissing, "2027"},
 		{"before the data", calDate(t, "2017-12-01"), 15, UnitCalendar, ErrCalendarMissing, "for 2017 is not available"},
@@ -220,7 +220,7 @@ func TestDeadlineNthWorkingDay(t *testing.T) {
 		{"n = 32", 2019, time.March, 32, nil, "has only"},
 		{"month 13", 2019, 13, 5, ErrBadDate, "month 13"},
 		{"month 0", 2019, 0, 5, ErrBadDate, "month 0"},
-		{"2027", 2027, time.January, 5, ErrCalendarMissing, "2027 is not published yet"},
+		{"2027", 2027, time.January, 5, ErrCalendarMissing, "2027 is not loaded yet"},
 		{"year 0", 0, time.January, 5, ErrBadDate, ""},
 	}
 	for _, tc := range bad {

@@ -113,7 +113,11 @@ func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDis
 		}
 		if len(fe) == 0 {
 			d.Period = nd.Period
-			due, err := DefaultCalendar().MonthlyReportDue(nd.Period)
+			cal, err := s.Calendar(ctx)
+			if err != nil {
+				return d, err
+			}
+			due, err := cal.MonthlyReportDue(nd.Period)
 			if err != nil {
 				fe["period"] = err.Error()
 			} else {

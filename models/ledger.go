@@ -19,6 +19,7 @@ const (
 	LedgerDisclosure = "disclosure" // one version of a disclosure
 	LedgerDecision   = "decision"   // a class decision
 	LedgerOutcome    = "outcome"    // the outcome recorded for one institution listed on a notice
+	// LedgerCalendar (calendar_import.go) is a year of the official calendar loaded after the build.
 )
 
 // LedgerEntry is one link of the append-only ledger: which record was published, the SHA-256 of its

@@ -122,6 +122,10 @@ func (s *Store) ledgerContent(ctx context.Context, e LedgerEntry) (string, []Att
 		var li NoticeInstitution
 		err := db.Take(&li, e.RecordID).Error
 		return OutcomeHash(li), nil, notFound(err, "listed institution")
+	case LedgerCalendar:
+		var y CalendarYear
+		err := db.Where("year = ?", e.RecordID).Take(&y).Error
+		return sha256Hex(y.File), nil, notFound(err, "calendar year")
 	}
 	return "", nil, fmt.Errorf("unknown kind %q", e.Kind)
 }

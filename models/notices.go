@@ -190,7 +190,11 @@ func (s *Store) checkNotice(ctx context.Context, nn NewNotice, actor string, now
 // Publishing a notice twice is a conflict.
 func (s *Store) PublishNotice(ctx context.Context, id uint64, now time.Time) (Notice, error) {
 	var out Notice
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return Notice{}, err
+	}
+	err = s.Tx(ctx, func(tx *gorm.DB) error {
 		var n Notice
 		if err := tx.Preload("Institutions").Take(&n, id).Error; err != nil {
 			return err
@@ -202,11 +206,12 @@ func (s *Store) PublishNotice(ctx context.Context, id uint64, now time.Time) (No
 			return FieldErrors{"institutions": "a zombie list names at least one institution"}
 		}
 		if n.Kind.HasWindow() {
-			dl, err := DefaultCalendar().Deadline(DateOf(now), n.WindowDays, Unit(n.WindowUnit))
+			dl, err := cal.Deadline(DateOf(now), n.WindowDays, Unit(n.WindowUnit))
 			if err != nil {
 				return FieldErrors{"window": err.Error()}
 			}
 			n.LastDay, n.Deadline = dl.LastDay.String(), &dl.Ends
+			n.CalendarYears, n.CalendarSHA256 = cal.YearsText(), cal.SHA256()
 		}
 		number, err := nextNoticeNumber(tx, n.Offices[0], DateOf(now).Year)
 		if err != nil {
@@ -217,7 +222,7 @@ func (s *Store) PublishNotice(ctx context.Context, id uint64, now time.Time) (No
 		n.SHA256 = n.ContentHash()
 		res := tx.Model(&Notice{}).Where("id = ? AND published_at IS NULL", id).Updates(map[string]any{
 			"number": number, "published_at": now, "status": n.Stored, "last_day": n.LastDay,
-			"deadline": n.Deadline, "sha256": n.SHA256,
+			"deadline": n.Deadline, "sha256": n.SHA256, "calendar_years": n.CalendarYears, "calendar_sha256": n.CalendarSHA256,
 		})
 		if res.Error != nil {
 			return res.Error

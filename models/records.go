@@ -11,6 +11,9 @@ type User struct {
 	Province        string `gorm:"size:6"`
 	InstitutionUSCC string `gorm:"column:institution_uscc;size:18"`
 	CreatedAt       time.Time
+	// DisabledAt is when an admin disabled the account: it cannot log in, and its sessions and
+	// tokens no longer work (nil while enabled).
+	DisabledAt *time.Time
 }
 
 // Session is a browser login; the cookie holds a random token and the row only its SHA-256.
@@ -28,6 +31,8 @@ type APIToken struct {
 	Hash       string `gorm:"size:64;uniqueIndex"`
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
+	// RevokedAt is when the token was revoked or rotated; a revoked token is refused (nil while valid).
+	RevokedAt *time.Time
 }
 
 // LoginAttempt counts failed logins per key (an account and client address pair, or an address) so
@@ -177,29 +182,33 @@ type Attachment struct {
 // conditionally so that each transition happens once across processes and is announced once in the
 // outbox; nothing reads it to tell where a notice stands: that is Status(now).
 type Notice struct {
-	ID           uint64              `gorm:"primaryKey"`
-	Number       *string             `gorm:"size:80;uniqueIndex"`
-	Kind         NoticeKind          `gorm:"size:24;index"`
-	Province     string              `gorm:"size:6;index"`
-	Offices      []string            `gorm:"serializer:json;type:text"`
-	Batch        string              `gorm:"size:100"`
-	Title        string              `gorm:"size:300"`
-	Body         string              `gorm:"type:mediumtext"`
-	Stored       NoticeStatus        `gorm:"column:status;size:12;index"` // the last transition written; see Notice.Status
-	WindowDays   int                 `gorm:""`
-	WindowUnit   string              `gorm:"size:10"`
-	ClaimWhere   string              `gorm:"type:text"`
-	PublishedAt  *time.Time          `gorm:"index"`
-	LastDay      string              `gorm:"size:10"`
-	Deadline     *time.Time          `gorm:"index"`
-	CorrectsID   *uint64             `gorm:"index"`
-	SHA256       string              `gorm:"column:sha256;size:64"`
-	CreatedBy    string              `gorm:"size:254"`
-	Demo         bool                `gorm:""`
-	CreatedAt    time.Time           `gorm:""`
-	ConcludedAt  *time.Time          `gorm:""`
-	Institutions []NoticeInstitution `gorm:"foreignKey:NoticeID"`
-	Attachments  []Attachment        `gorm:"foreignKey:NoticeID"`
+	ID          uint64       `gorm:"primaryKey"`
+	Number      *string      `gorm:"size:80;uniqueIndex"`
+	Kind        NoticeKind   `gorm:"size:24;index"`
+	Province    string       `gorm:"size:6;index"`
+	Offices     []string     `gorm:"serializer:json;type:text"`
+	Batch       string       `gorm:"size:100"`
+	Title       string       `gorm:"size:300"`
+	Body        string       `gorm:"type:mediumtext"`
+	Stored      NoticeStatus `gorm:"column:status;size:12;index"` // the last transition written; see Notice.Status
+	WindowDays  int          `gorm:""`
+	WindowUnit  string       `gorm:"size:10"`
+	ClaimWhere  string       `gorm:"type:text"`
+	PublishedAt *time.Time   `gorm:"index"`
+	LastDay     string       `gorm:"size:10"`
+	Deadline    *time.Time   `gorm:"index"`
+	CorrectsID  *uint64      `gorm:"index"`
+	SHA256      string       `gorm:"column:sha256;size:64"`
+	// CalendarYears and CalendarSHA256 name the official calendar the deadline was computed on
+	// (Calendar.YearsText and Calendar.SHA256); empty for notices published before they were kept.
+	CalendarYears  string              `gorm:"size:100"`
+	CalendarSHA256 string              `gorm:"column:calendar_sha256;size:64"`
+	CreatedBy      string              `gorm:"size:254"`
+	Demo           bool                `gorm:""`
+	CreatedAt      time.Time           `gorm:""`
+	ConcludedAt    *time.Time          `gorm:""`
+	Institutions   []NoticeInstitution `gorm:"foreignKey:NoticeID"`
+	Attachments    []Attachment        `gorm:"foreignKey:NoticeID"`
 }
 
 // NoticeInstitution is one institution listed on a notice, with the outcome the office records after

@@ -128,8 +128,8 @@ func (f *registryFacts) owedAny(now time.Time) bool {
 }
 
 // flags are the 双降 breaks and the reporting gaps of one institution, by period.
-func (f *registryFacts) flags(now time.Time) []Flag {
-	out := slices.Concat(ShuangjiangBreaks(f.Figures), ReportingGaps(f.Duty, f.Filed, DefaultCalendar(), now))
+func (f *registryFacts) flags(cal *Calendar, now time.Time) []Flag {
+	out := slices.Concat(ShuangjiangBreaks(f.Figures), ReportingGaps(f.Duty, f.Filed, cal, now))
 	slices.SortStableFunc(out, func(a, b Flag) int {
 		if a.Period != b.Period {
 			return strings.Compare(b.Period, a.Period)
@@ -146,9 +146,13 @@ func (s *Store) FlagsFor(ctx context.Context, ids []uint64, now time.Time) (map[
 	if err != nil {
 		return nil, err
 	}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[uint64][]Flag, len(ids))
 	for id, f := range facts {
-		out[id] = f.flags(now)
+		out[id] = f.flags(cal, now)
 	}
 	return out, nil
 }

@@ -40,6 +40,10 @@ func (s *Store) RegistryStats(ctx context.Context, province string, now time.Tim
 	if err != nil {
 		return nil, err
 	}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []ProvinceStats
 	byProvince := map[string]int{}
 	for _, in := range ins {
@@ -65,7 +69,7 @@ func (s *Store) RegistryStats(ctx context.Context, province string, now time.Tim
 		}
 		if f.owedAny(now) {
 			p.Reporting++
-			if len(ReportingGaps(f.Duty, f.Filed, DefaultCalendar(), now)) == 0 {
+			if len(ReportingGaps(f.Duty, f.Filed, cal, now)) == 0 {
 				p.ReportingOK++
 			} else {
 				p.FlaggedReport++

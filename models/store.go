@@ -25,8 +25,9 @@ var ErrConflict = errors.New("models: conflict")
 
 // Store reads and writes Pilu's records. It is safe for concurrent use.
 type Store struct {
-	db      *gorm.DB
-	dialect string
+	db       *gorm.DB
+	dialect  string
+	calendar calendarCache
 }
 
 // Open connects to the database named by dsn: "sqlite:///path/to/pilu.db" (or a bare path) or

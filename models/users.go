@@ -167,7 +167,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, client string
 	}
 	var u User
 	err := s.db.WithContext(ctx).Where("email = ?", email).Take(&u).Error
-	ok := err == nil && VerifyPassword(u.PasswordHash, password)
+	ok := err == nil && VerifyPassword(u.PasswordHash, password) && u.DisabledAt == nil
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return User{}, notFound(err, "load user")
 	}
@@ -237,14 +237,14 @@ func (s *Store) CreateSession(ctx context.Context, u User, now time.Time) (strin
 	return token, nil
 }
 
-// SessionUser returns the user of a live session token.
+// SessionUser returns the user of a live session token (never a disabled account's).
 func (s *Store) SessionUser(ctx context.Context, token string, now time.Time) (User, error) {
 	var sess Session
 	if err := s.db.WithContext(ctx).Where("id = ? AND expires_at > ?", sha256Hex(token), now).Take(&sess).Error; err != nil {
 		return User{}, notFound(err, "session")
 	}
 	var u User
-	return u, notFound(s.db.WithContext(ctx).Take(&u, sess.UserID).Error, "session user")
+	return u, notFound(s.db.WithContext(ctx).Where("disabled_at IS NULL").Take(&u, sess.UserID).Error, "session user")
 }
 
 // DeleteSession ends a session (logout); expired sessions are removed on the way.
@@ -252,15 +252,15 @@ func (s *Store) DeleteSession(ctx context.Context, token string, now time.Time) 
 	return s.db.WithContext(ctx).Where("id = ? OR expires_at < ?", sha256Hex(token), now).Delete(&Session{}).Error
 }
 
-// TokenUser returns the user of an API token.
+// TokenUser returns the user of an API token that is not revoked (never a disabled account's).
 func (s *Store) TokenUser(ctx context.Context, token string, now time.Time) (User, error) {
 	var t APIToken
-	if err := s.db.WithContext(ctx).Where("hash = ?", sha256Hex(token)).Take(&t).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("hash = ? AND revoked_at IS NULL", sha256Hex(token)).Take(&t).Error; err != nil {
 		return User{}, notFound(err, "token")
 	}
 	s.db.WithContext(ctx).Model(&t).Update("last_used_at", now)
 	var u User
-	return u, notFound(s.db.WithContext(ctx).Take(&u, t.UserID).Error, "token user")
+	return u, notFound(s.db.WithContext(ctx).Where("disabled_at IS NULL").Take(&u, t.UserID).Error, "token user")
 }
 
 // Argon2id parameters (RFC 9106 second recommended option, memory reduced for a 2-core server).
