@@ -124,11 +124,14 @@ func openTestS3(t *testing.T, name string) *MinIO {
 }
 
 // removeBucket empties the store's bucket (objects and unfinished uploads)
-// and removes it, with plain S3 calls: MinIO's force-delete header is not
+// and removes it, if it is still there, with plain S3 calls: MinIO's force-delete header is not
 // understood elsewhere.
 func removeBucket(s *MinIO) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if exists, err := s.client.BucketExists(ctx, s.bucket); err != nil || !exists {
+		return err
+	}
 	for u := range s.client.ListIncompleteUploads(ctx, s.bucket, "", true) {
 		if u.Err != nil {
 			return u.Err
@@ -623,6 +626,54 @@ func TestMinIOUnreachable(t *testing.T) {
 			t.Logf("%s: %v", c.name, err)
 			if d := time.Since(start); d > 5*time.Second {
 				t.Errorf("%s took %v", c.name, d)
+			}
+		})
+	}
+}
+
+// TestS3BucketRemoved removes the bucket under a running store, as an
+// operator might: reads must then say the store is unavailable, not that the
+// blob is missing, on every S3 server (SeaweedFS answers a read in a missing
+// bucket with NoSuchKey where MinIO says NoSuchBucket).
+func TestS3BucketRemoved(t *testing.T) {
+	for _, name := range s3test.Names() {
+		t.Run(name, func(t *testing.T) {
+			s := openTestS3(t, name)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			key := NewKey()
+			if _, err := s.Put(ctx, key, strings.NewReader("kept"), PutOptions{Size: 4}); err != nil {
+				t.Fatal(err)
+			}
+			if err := removeBucket(s); err != nil {
+				t.Fatal(err)
+			}
+			checks := []struct {
+				name string
+				call func() error
+			}{
+				{"Ping", func() error { return s.Ping(ctx) }},
+				{"Stat", func() error { _, err := s.Stat(ctx, key); return err }},
+				{"Open", func() error { _, _, err := s.Open(ctx, key); return err }},
+				{"Stat of a key never put", func() error { _, err := s.Stat(ctx, NewKey()); return err }},
+				{"Delete", func() error { return s.Delete(ctx, key) }},
+				{"List", func() error { return s.List(ctx, func(Info) error { return nil }) }},
+			}
+			for _, c := range checks {
+				err := c.call()
+				if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrNotFound) {
+					t.Errorf("%s without the bucket: %v, want ErrUnavailable only", c.name, err)
+				}
+			}
+			// A put is refused, or stored for real: SeaweedFS makes the bucket
+			// again for an identity that may administer it.
+			fresh := NewKey()
+			if _, err := s.Put(ctx, fresh, strings.NewReader("new"), PutOptions{Size: 3}); err != nil {
+				if !errors.Is(err, ErrUnavailable) {
+					t.Errorf("Put without the bucket: %v, want ErrUnavailable or success", err)
+				}
+			} else if b, _ := readAll(t, s, fresh); string(b) != "new" {
+				t.Errorf("Put without the bucket succeeded, then read back %q", b)
 			}
 		})
 	}
