@@ -791,7 +791,8 @@ func (c countingReader) Read(p []byte) (int, error) {
 }
 
 // TestMinIOConnect checks, on every S3 server, that NewMinIO accepts an
-// existing bucket and that wrong credentials give ErrUnavailable with a
+// existing bucket, that several stores may make the same bucket at once, and
+// that wrong credentials give ErrUnavailable with a
 // readable message.
 func TestMinIOConnect(t *testing.T) {
 	for _, name := range s3test.Names() {
@@ -808,6 +809,25 @@ func TestMinIOConnect(t *testing.T) {
 			}
 			if _, err := NewMinIO(ctx, cfg); err != nil {
 				t.Fatalf("NewMinIO on an existing bucket: %v", err)
+			}
+
+			// Processes starting together on a fresh bucket all get it.
+			fresh := cfg
+			fresh.Bucket = fmt.Sprintf("pilu-test-%s-%d", testRunID, testBuckets.Add(1))
+			stores := make(chan *MinIO, 8)
+			for range cap(stores) {
+				go func() {
+					s, err := NewMinIO(ctx, fresh)
+					if err != nil {
+						t.Errorf("NewMinIO on a bucket made at the same time by others: %v", err)
+					}
+					stores <- s
+				}()
+			}
+			for range cap(stores) {
+				if s := <-stores; s != nil {
+					t.Cleanup(func() { _ = removeBucket(s) })
+				}
 			}
 
 			cfg.SecretKey += "-wrong"
