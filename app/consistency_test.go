@@ -85,13 +85,13 @@ func processEnv(t *testing.T, b backend, addr string) ([]string, string) {
 
 // TestKillDuringUploads SIGKILLs the real binary in the middle of 50 concurrent uploads, restarts it
 // and checks that every upload answered 201 is complete (row, blob with the right SHA-256, outbox
-// row) and that no attachment row names a missing blob.
+// row) and that no attachment row names a missing blob; on every S3 server (MinIO and SeaweedFS).
 func TestKillDuringUploads(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
 	bin := binary(t)
-	for _, b := range backends(t) {
+	for _, b := range append(backends(t), otherS3Backends(t)...) {
 		t.Run(b.name, func(t *testing.T) {
 			addr := freeAddr(t)
 			env, dir := processEnv(t, b, addr)

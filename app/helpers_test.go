@@ -7,14 +7,15 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"pilu/app/blob/s3test"
 	"pilu/models"
 	"pilu/models/dbtest"
 	"pilu/search"
@@ -32,25 +33,49 @@ func backends(t *testing.T) []backend {
 	t.Helper()
 	dbs := dbtest.DSNs(t)
 	out := []backend{{name: "sqlite+local", env: map[string]string{"PILU_DB": dbs[0].DSN}}}
-	s3 := os.Getenv("PILU_TEST_S3_ENDPOINT")
-	if s3 == "" && os.Getenv("CI") == "true" {
-		t.Fatal("CI=true but PILU_TEST_S3_ENDPOINT is not set: CI must run the MinIO tests")
-	}
+	s3, hasS3 := s3test.Lookup("minio")
+	s3test.Configured(t) // under CI=true, fails unless every S3 server is set
 	if len(dbs) > 1 {
 		env := map[string]string{"PILU_DB": dbs[1].DSN, "PILU_SECRET": strings.Repeat("s", 40)}
 		name := "mysql+local"
-		if s3 != "" {
-			b := make([]byte, 4)
-			rand.Read(b)
-			env["PILU_S3_ENDPOINT"] = s3
-			env["PILU_S3_ACCESS_KEY"] = os.Getenv("PILU_TEST_S3_ACCESS_KEY")
-			env["PILU_S3_SECRET_KEY"] = os.Getenv("PILU_TEST_S3_SECRET_KEY")
-			env["PILU_S3_BUCKET"] = "pilu-app-test-" + hex.EncodeToString(b)
-			name = "mysql+minio"
+		if hasS3 {
+			maps.Copy(env, s3Env(s3))
+			name = "mysql+" + s3.Name
 		}
 		out = append(out, backend{name: name, env: env})
 	}
 	return out
+}
+
+// otherS3Backends returns one backend per configured S3 server other than MinIO (which backends
+// covers), on the last database of dbtest (MariaDB when set), for the tests that must hold on
+// every S3 server; under CI=true every server is required.
+func otherS3Backends(t *testing.T) []backend {
+	t.Helper()
+	var out []backend
+	for _, s3 := range s3test.Configured(t) {
+		if s3.Name == "minio" {
+			continue
+		}
+		dbs := dbtest.DSNs(t)
+		db := dbs[len(dbs)-1]
+		env := map[string]string{"PILU_DB": db.DSN, "PILU_SECRET": strings.Repeat("s", 40)}
+		maps.Copy(env, s3Env(s3))
+		out = append(out, backend{name: db.Name + "+" + s3.Name, env: env})
+	}
+	return out
+}
+
+// s3Env is the environment that stores blobs in a fresh bucket on s3.
+func s3Env(s3 s3test.Server) map[string]string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return map[string]string{
+		"PILU_S3_ENDPOINT":   s3.Endpoint,
+		"PILU_S3_ACCESS_KEY": s3.AccessKey,
+		"PILU_S3_SECRET_KEY": s3.SecretKey,
+		"PILU_S3_BUCKET":     "pilu-app-test-" + hex.EncodeToString(b),
+	}
 }
 
 // clock is a settable clock for servers under test; tests move it, never sleep.

@@ -26,8 +26,9 @@ type MinIOConfig struct {
 	Region    string // "us-east-1" when empty
 }
 
-// MinIO is a Store in a MinIO (or other S3) bucket reached through minio-go.
-// Object names are the keys; the SHA-256 is kept as user metadata.
+// MinIO is a Store in an S3 bucket reached through minio-go; it is tested
+// against MinIO and SeaweedFS (see package s3test). Object names are the keys;
+// the SHA-256 is kept as user metadata.
 type MinIO struct {
 	client   *minio.Client
 	bucket   string
@@ -125,15 +126,20 @@ func (m *MinIO) Ping(ctx context.Context) error {
 		return m.fail("ping", "", err)
 	}
 	if !exists {
-		return fmt.Errorf("blob: MinIO at %s: bucket %s is missing: %w", m.endpoint, m.bucket, ErrUnavailable)
+		return m.bucketMissing()
 	}
 	return nil
+}
+
+// bucketMissing is the error of a store whose bucket is gone.
+func (m *MinIO) bucketMissing() error {
+	return fmt.Errorf("blob: MinIO at %s: bucket %s is missing: %w", m.endpoint, m.bucket, ErrUnavailable)
 }
 
 // Put implements Store. The size is passed on when known; otherwise the
 // stream goes up in parts of 16 MiB. The SHA-256 is known only at the end,
 // so it is recorded by copying the fresh object onto itself with the metadata
-// replaced (MinIO does this without moving data). On any failure the object
+// replaced (MinIO and SeaweedFS do this without moving data). On any failure the object
 // is removed (minio-go aborts an unfinished multipart upload itself).
 func (m *MinIO) Put(ctx context.Context, key string, r io.Reader, opts PutOptions) (Info, error) {
 	if err := checkPut(key, opts); err != nil {
@@ -203,12 +209,12 @@ func (m *MinIO) Open(ctx context.Context, key string) (io.ReadCloser, Info, erro
 	}
 	obj, err := m.client.GetObject(ctx, m.bucket, key, minio.GetObjectOptions{})
 	if err != nil {
-		return nil, Info{}, m.fail("open", key, err)
+		return nil, Info{}, m.failObject(ctx, "open", key, err)
 	}
 	oi, err := obj.Stat() // sends the request
 	if err != nil {
 		_ = obj.Close()
-		return nil, Info{}, m.fail("open", key, err)
+		return nil, Info{}, m.failObject(ctx, "open", key, err)
 	}
 	return obj, minioInfo(oi), nil
 }
@@ -220,7 +226,7 @@ func (m *MinIO) Stat(ctx context.Context, key string) (Info, error) {
 	}
 	oi, err := m.client.StatObject(ctx, m.bucket, key, minio.StatObjectOptions{})
 	if err != nil {
-		return Info{}, m.fail("stat", key, err)
+		return Info{}, m.failObject(ctx, "stat", key, err)
 	}
 	return minioInfo(oi), nil
 }
@@ -304,6 +310,25 @@ func (m *MinIO) fail(op, key string, err error) error {
 		return &unavailableError{endpoint: m.endpoint, what: what, err: err}
 	}
 	return fmt.Errorf("blob: minio %s: %w", what, err)
+}
+
+// failObject is fail for the answer to a read of one object. A missing key is
+// ErrNotFound only once the bucket is known to exist: SeaweedFS answers a read
+// in a missing bucket with NoSuchKey (MinIO with NoSuchBucket), and a bucket
+// removed under the portal must make it unavailable, not say that every
+// attachment is gone.
+func (m *MinIO) failObject(ctx context.Context, op, key string, err error) error {
+	if errorCode(err) != "NoSuchKey" {
+		return m.fail(op, key, err)
+	}
+	exists, berr := m.client.BucketExists(ctx, m.bucket)
+	switch {
+	case berr != nil:
+		return m.fail(op, key, berr)
+	case !exists:
+		return m.bucketMissing()
+	}
+	return m.fail(op, key, err)
 }
 
 // unavailableError is an error of a MinIO server that cannot serve; it
