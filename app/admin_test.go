@@ -82,7 +82,7 @@ func TestAdminCalendar(t *testing.T) {
 			}
 			// An office drafts a zombie list on 2026-12-17: its 15-day window ends in 2027.
 			ts.clock.t = time.Date(2026, 12, 17, 10, 0, 0, 0, models.ChinaZone)
-			in := ts.seedInstitution("440300", "MA5D0AMD1", "深圳某网贷信息服务有限公司", "440000")
+			in := ts.seedInstitution("440106", "MA5D0AMD1", "广州某网贷信息服务有限公司", "440000")
 			draft, err := ts.store.CreateNotice(ctx, models.NewNotice{Kind: "zombie_list", Province: "440000", Title: "关于僵尸类网贷机构名单的公告",
 				Body: "现予公告。", WindowDays: 15, WindowUnit: models.UnitCalendar, USCCs: []string{in.USCC}}, office.Email, ts.now())
 			if err != nil {

@@ -56,7 +56,7 @@ func TestAPIWritesNeedMoreThanACookie(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			in := ts.seedInstitution("440305", fmt.Sprintf("MA5CXRF%02d", i), fmt.Sprintf("深圳市第%02d网贷有限公司", i), "440000")
+			in := ts.seedInstitution("440106", fmt.Sprintf("MA5CXRF%02d", i), fmt.Sprintf("广州市第%02d网贷有限公司", i), "440000")
 			req := httptest.NewRequest("POST", "/api/v1/institutions/"+in.USCC+"/classification", strings.NewReader(decision))
 			req.Header.Set("Content-Type", c.ctype)
 			if c.cookies {

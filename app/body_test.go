@@ -25,7 +25,7 @@ func (ts *testServer) openClaimNotice() (path, uscc string, office models.User) 
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	in := ts.seedInstitution("440305", "MA5BQDY01", "深圳市某网络借贷信息中介有限公司", "440000")
+	in := ts.seedInstitution("440106", "MA5BQDY01", "广州市某网络借贷信息中介有限公司", "440000")
 	r := ts.callAPI("POST", "/api/v1/notices", token, map[string]any{"kind": "zombie_list", "title": "关于僵尸类网贷机构名单的公告",
 		"body": "现予公告。", "institutions": []map[string]string{{"uscc": in.USCC}}, "window": map[string]any{"days": 15, "unit": "working"}})
 	wantAnswer(ts.t, r, 201)

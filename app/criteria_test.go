@@ -28,7 +28,8 @@ func acceptSuggestionInWords(t *testing.T, ts *testServer) {
 	seeded := ts.seedInstitution("440106", "MA5CRT001", "广州规则网贷有限公司", "440000", "规则贷")
 	ts.clock.t = today
 	for i, period := range []string{"2026-06", "2026-07", "2026-08", "2026-09", "2026-10"} {
-		f := &models.MonthlyFigures{OutstandingAmount: int64(1000 - 100*i), Lenders: int64(50 - i), CumLendingAmount: 1e9, CumLenders: 100}
+		f := &models.MonthlyFigures{OutstandingAmount: int64(1000 - 100*i), OutstandingCount: 10, Lenders: int64(50 - i), CumLendingAmount: 1e9, CumLendingCount: 1000, CumLenders: 100,
+			CumBorrowers: 20, Borrowers: 10, Top10Amount: 500, LargestAmount: 100}
 		at := time.Date(2026, time.Month(7+i), 2, 10, 0, 0, 0, models.ChinaZone)
 		if _, err := ts.store.FileDisclosure(ctx, seeded, models.NewDisclosure{Kind: "monthly_data", Period: period, Figures: f}, "f", at); err != nil {
 			t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 // working day); its page says 2026年11月6日, not the next day whose 00:00 ends the period.
 func TestMonthlyReportDueDay(t *testing.T) {
 	ts := newTestServer(t, backends(t)[0].env)
-	in := ts.seedInstitution("440300", "TT0000009", "深圳丁网贷有限公司", "440000", "丁贷")
+	in := ts.seedInstitution("440106", "TT0000009", "广州丁网贷有限公司", "440000", "丁贷")
 	f := &models.MonthlyFigures{CumLendingAmount: 1e9, CumLendingCount: 100, OutstandingAmount: 1000, OutstandingCount: 10,
 		CumLenders: 100, CumBorrowers: 50, Lenders: 10, Borrowers: 5, Top10Amount: 1000, LargestAmount: 300}
 	d, err := ts.store.FileDisclosure(context.Background(), in, models.NewDisclosure{Kind: "monthly_data", Period: "2026-10", Figures: f}, "f",

@@ -23,7 +23,7 @@ func TestNoticeWithoutWindowIsPublished(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in := ts.seedInstitution("440305", "MA5HL0001", "深圳市某网络借贷信息中介有限公司", "440000", "某平台")
+			in := ts.seedInstitution("440106", "MA5HL0001", "广州市某网络借贷信息中介有限公司", "440000", "某平台")
 			publish := func(body map[string]any) uint64 {
 				r := ts.callAPI("POST", "/api/v1/notices", token, body)
 				wantAnswer(t, r, 201)
@@ -93,7 +93,7 @@ func TestZombieListNamesInstitutions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in := ts.seedInstitution("440305", "MA5HL0002", "深圳市某网络借贷信息中介有限公司", "440000", "某平台")
+			in := ts.seedInstitution("440106", "MA5HL0002", "广州市某网络借贷信息中介有限公司", "440000", "某平台")
 			body := map[string]any{"kind": "zombie_list", "title": "关于僵尸类机构名单的公告", "body": "现予公告。",
 				"window": map[string]any{"days": 15, "unit": "calendar"}}
 			r := ts.callAPI("POST", "/api/v1/notices", token, body)

@@ -23,7 +23,7 @@ func TestPlanAgainstActualEverywhere(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
 			ctx := context.Background()
-			in := ts.seedInstitution("440300", "MA5D0AMD1", "深圳甲网贷信息服务有限公司", "440000", "甲贷")
+			in := ts.seedInstitution("440106", "MA5D0AMD1", "广州甲网贷信息服务有限公司", "440000", "甲贷")
 			file := func(nd models.NewDisclosure) models.Disclosure {
 				t.Helper()
 				d, err := ts.store.FileDisclosure(ctx, in, nd, "t", ts.now())
@@ -170,7 +170,7 @@ func TestPlanAgainstActualReadsThroughIndexes(t *testing.T) {
 			if err := generate(t.Context(), ts.store, 60, 4000, 7, func(int64, int64) {}); err != nil {
 				t.Fatal(err)
 			}
-			in := ts.seedInstitution("440300", "MA5D0AMD1", "深圳甲网贷信息服务有限公司", "440000", "甲贷")
+			in := ts.seedInstitution("440106", "MA5D0AMD1", "广州甲网贷信息服务有限公司", "440000", "甲贷")
 			day := models.DateOf(ts.now()).AddDays(-3).String()
 			plan, err := ts.store.FileDisclosure(t.Context(), in, models.NewDisclosure{Kind: "repayment_plan", Title: "甲贷兑付方案",
 				Tranches: []models.Tranche{{Date: "2027-01-31", AmountFen: 100_00}}}, "t", ts.now())

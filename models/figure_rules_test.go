@@ -188,7 +188,7 @@ func TestFigureRules(t *testing.T) {
 func TestFiguresPropertyOnStore(t *testing.T) {
 	dbtest.Stores(t, func(t *testing.T, st *models.Store) {
 		rng := rand.New(rand.NewSource(113))
-		in, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: mustUSCC(t, "440305", "MA5PR0P01"), Name: "深圳某网贷有限公司", Province: "440000"}, "x", at("2018-01-01 09:00"))
+		in, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: mustUSCC(t, "440106", "MA5PR0P01"), Name: "广州某网贷有限公司", Province: "440000"}, "x", at("2018-01-01 09:00"))
 		if err != nil {
 			t.Fatal(err)
 		}

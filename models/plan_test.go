@@ -174,7 +174,7 @@ func TestPlanProgressLink(t *testing.T) {
 	}
 	dbtest.Stores(t, func(t *testing.T, st *models.Store) {
 		in := seedFiler(t, st)
-		other, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: "91350100M000100Y43", Name: "福州某公司", Province: "350000"}, "t", day("2019-01-02 09:00"))
+		other, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: mustUSCC(t, "350102", "MA5FC0001"), Name: "福州某公司", Province: "350000"}, "t", day("2019-01-02 09:00"))
 		if err != nil {
 			t.Fatal(err)
 		}
