@@ -190,7 +190,7 @@ type Notice struct {
 	Batch       string       `gorm:"size:100"`
 	Title       string       `gorm:"size:300"`
 	Body        string       `gorm:"type:mediumtext"`
-	Stored      NoticeStatus `gorm:"column:status;size:12;index"` // the last transition written; see Notice.Status
+	Stored      NoticeStatus `gorm:"column:status;size:12;index:idx_notices_status"` // the last transition written; see Notice.Status
 	WindowDays  int          `gorm:""`
 	WindowUnit  string       `gorm:"size:10"`
 	ClaimWhere  string       `gorm:"type:text"`
