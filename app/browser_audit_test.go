@@ -234,16 +234,13 @@ func checkPhone(f *flow, path string) {
 	}
 }
 
-// checkPageWeight sums what a public page transfers before images and charts: its HTML and the CSS
-// and JS it links (the vendored ECharts of /stats is a chart, and excluded); no web fonts either.
+// checkPageWeight sums what a public page transfers before images: its HTML (charts are inline SVG)
+// and the CSS and JS it links; no web fonts either.
 func checkPageWeight(t *testing.T, bs *browserServer, path string) {
 	html := fetch(t, bs.base+path)
 	total := len(html)
 	assets := regexp.MustCompile(`(?:<link rel="stylesheet" href|<script src)="([^"]+)"`).FindAllStringSubmatch(html, -1)
 	for _, a := range assets {
-		if strings.Contains(a[1], "/vendor/echarts/") {
-			continue
-		}
 		body := fetch(t, bs.base+a[1])
 		if strings.Contains(body, "@font-face") {
 			t.Errorf("%s loads a web font from %s", path, a[1])

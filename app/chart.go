@@ -46,3 +46,50 @@ func (v *views) figuresChart(lang string, figs []figuresJSON) template.HTML {
 		left+200, left+218, template.HTMLEscapeString(v.t(lang, "figures.lenders")),
 		left+360, left+370, template.HTMLEscapeString(v.t(lang, "figures.sj_broken"))))
 }
+
+// classColours are the colours of the classes in charts, from the gravest (dark red) to normal (green).
+var classColours = map[string]string{"case_filed": "#8b0000", "malicious_exit": "#c0392b", "voluntary_exit": "#d35400",
+	"zombie": "#6c757d", "small": "#16a085", "high_risk": "#b7950b", "normal": "#27ae60", "unclassified": "#aab2bd"}
+
+// classesChart draws the institutions of each province by class as horizontal stacked bars in an
+// inline SVG (no script, a few kilobytes; 400 units wide, so its text keeps its size on a phone);
+// each segment has a title with its number. The table under it carries the same numbers.
+func (v *views) classesChart(lang string, st statsAnswer) template.HTML {
+	if len(st.Provinces) == 0 {
+		return ""
+	}
+	const w, rowH, nameW, right, legendRowH, perLegendRow = 400.0, 22.0, 84.0, 30.0, 18.0, 3
+	legendRows := (len(st.Classes) + perLegendRow - 1) / perLegendRow
+	top := float64(legendRows)*legendRowH + 8
+	h := top + float64(len(st.Provinces))*rowH + 4
+	var maxTotal int64 = 1
+	for _, p := range st.Provinces {
+		maxTotal = max(maxTotal, p.Total)
+	}
+	var b strings.Builder
+	label := template.HTMLEscapeString(v.t(lang, "stats.chart_title"))
+	fmt.Fprintf(&b, `<svg class="chart classes-chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s">`, w, h, label)
+	for i, c := range st.Classes {
+		x, y := float64(i%perLegendRow)*(w/perLegendRow), float64(i/perLegendRow)*legendRowH+4
+		fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="12" height="12" fill="%s"/><text x="%.0f" y="%.0f">%s</text>`,
+			x, y, classColours[c], x+16, y+11, template.HTMLEscapeString(v.t(lang, "class."+c)))
+	}
+	scale := (w - nameW - right) / float64(maxTotal)
+	for i, p := range st.Provinces {
+		y := top + float64(i)*rowH
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end">%s</text>`, nameW-6, y+15, template.HTMLEscapeString(p.Name))
+		x := nameW
+		for _, c := range st.Classes {
+			n := p.Classes[c]
+			if n == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.0f" fill="%s"><title>%s %s: %d</title></rect>`,
+				x, y+3, float64(n)*scale, rowH-6, classColours[c], template.HTMLEscapeString(p.Name), template.HTMLEscapeString(v.t(lang, "class."+c)), n)
+			x += float64(n) * scale
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%d</text>`, x+4, y+15, p.Total)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}

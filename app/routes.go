@@ -46,6 +46,7 @@ func (s *Server) routes() *fiber.App {
 	web.Use(securityHeaders)
 	web.Use(limitBodies) // before anything reads a body: forms and JSON 1 MiB, uploads their own
 
+	web.Use(compressText) // pages, API answers and the static files alike
 	web.Get("/healthz", s.healthz)
 	web.Get("/readyz", s.readyz)
 	web.Use("/static", filesystem.New(filesystem.Config{Root: static.HTTP(), MaxAge: 3600}))
@@ -55,7 +56,6 @@ func (s *Server) routes() *fiber.App {
 
 	// Open data (issue 7): compression, HTTP caching with revalidation, per-client API rate limits.
 	open := newOpenData(s)
-	web.Use(compressText)
 	web.Use("/api/v1", s.guardAPICookie) // a session cookie alone authorises no API write
 	web.Use("/api/v1", open.limitAPI)
 	web.Use(open.httpCache)

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/json"
 	"html/template"
 
 	"github.com/gofiber/fiber/v2"
@@ -48,11 +47,11 @@ func (s *Server) apiStats(c *fiber.Ctx) error {
 // statsPage is the data of /stats.
 type statsPage struct {
 	statsAnswer
-	JSON template.JS // the numbers for stats.js, in a <script type="application/json"> block
-	Map  template.HTML
+	Chart template.HTML // the classes by province, an inline SVG
+	Map   template.HTML
 }
 
-// showStats shows classes by province as a chart (ECharts, when scripts run) and as a table with the
+// showStats shows classes by province as a chart (inline SVG, no script) and as a table with the
 // same numbers, 双降 and reporting compliance by province, and the risk map as server-side SVG.
 func (s *Server) showStats(c *fiber.Ctx) error {
 	st, err := s.stats(c)
@@ -60,13 +59,6 @@ func (s *Server) showStats(c *fiber.Ctx) error {
 		return err
 	}
 	lang := s.lang(c)
-	labels := map[string]string{}
-	for _, cl := range models.Classes {
-		labels[cl] = s.views.t(lang, "class."+cl)
-	}
-	b, err := json.Marshal(map[string]any{"stats": st, "labels": labels, "title": s.views.t(lang, "stats.chart_title")})
-	if err != nil {
-		return err
-	}
-	return s.render(c, "stats", pageData{Title: "stats.title", Data: statsPage{statsAnswer: st, JSON: template.JS(b), Map: s.riskMap(lang, st)}})
+	return s.render(c, "stats", pageData{Title: "stats.title", Data: statsPage{statsAnswer: st,
+		Chart: s.views.classesChart(lang, st), Map: s.riskMap(lang, st)}})
 }

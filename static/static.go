@@ -1,5 +1,6 @@
-// Package static embeds the portal's stylesheets, scripts and images (vendored libraries with their
-// licences included); nothing is fetched from elsewhere at run time.
+// Package static embeds the portal's stylesheets, scripts and images (a vendored library would come
+// with its licence); nothing is fetched from elsewhere at run time. Charts are drawn on the server as
+// inline SVG, so no chart library is loaded.
 package static
 
 import (
