@@ -44,6 +44,15 @@ func TestStatsPageAPIAndFlags(t *testing.T) {
 			if gd.Province != "440000" || gd.Total != 2 || gd.Exposed != 1 || gd.Classes["voluntary_exit"] != 1 || gd.SJReporting != 1 || gd.SJHeld != 0 || gd.Reporting != 2 || gd.ReportingOK != 0 {
 				t.Fatalf("Guangdong: %+v", gd)
 			}
+			if len(st.Trend) == 0 || st.Trend[len(st.Trend)-1].Reporting == 0 {
+				t.Errorf("the 双降 trend is empty: %+v", st.Trend)
+			}
+			if r := ts.get("/api/v1/stats?province=99"); r.StatusCode != 400 {
+				t.Errorf("a trend of province 99: %d", r.StatusCode)
+			}
+			if r := ts.get("/stats?province=440000"); r.StatusCode != 200 || !strings.Contains(r.body, "双降趋势") || !strings.Contains(r.body, `<option value="440000" selected>`) {
+				t.Errorf("/stats?province=440000: %d, no trend of Guangdong", r.StatusCode)
+			}
 			page := ts.get("/stats")
 			for _, want := range []string{`<svg class="riskmap"`, `href="/institutions?province=440000"`, "广东省：已出险 1 家，共 2 家", `class="chart classes-chart"`, "广东省 主动清退类: 1", "0 / 2 (0.0%)"} {
 				if !strings.Contains(page.body, want) {
