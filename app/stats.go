@@ -61,7 +61,7 @@ type statsPage struct {
 	statsAnswer
 	Chart      template.HTML // the classes by province, an inline SVG
 	TrendChart template.HTML // the 双降 trend, an inline SVG
-	Map   template.HTML
+	Map        template.HTML
 }
 
 // showStats shows classes by province as a chart (inline SVG, no script) and as a table with the
