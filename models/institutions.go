@@ -48,7 +48,7 @@ func (s *Store) ListInstitutions(ctx context.Context, f InstitutionFilter) ([]In
 	}
 	order := map[string]string{"uscc": "uscc", "class_since": "class_since DESC, id", "updated": "updated_at DESC, id"}[f.Sort]
 	if order == "" {
-		order = "name, id"
+		order = "sort_key, id"
 	}
 	page, per := Paging(f.Page, f.PerPage)
 	var out []Institution

@@ -49,6 +49,7 @@ type Institution struct {
 	ID                uint64    `gorm:"primaryKey" json:"-"`
 	USCC              string    `gorm:"column:uscc;size:18;uniqueIndex" json:"uscc"`
 	Name              string    `gorm:"size:200;index" json:"name"`
+	SortKey           string    `gorm:"size:190;index;not null;default:''" json:"-"` // see SortKey
 	Brands            []string  `gorm:"serializer:json;type:text" json:"brands"`
 	FormerNames       []string  `gorm:"serializer:json;type:text" json:"former_names"`
 	Websites          []string  `gorm:"serializer:json;type:text" json:"websites"`

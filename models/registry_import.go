@@ -121,7 +121,7 @@ func (s *Store) ImportInstitutions(ctx context.Context, province string, rows []
 					continue
 				}
 				up.UpdatedAt = opt.Now
-				if err := tx.Select("name", "district", "depository_bank", "registered_address",
+				if err := tx.Select("name", "sort_key", "district", "depository_bank", "registered_address",
 					"brands", "former_names", "websites", "apps", "updated_at").Updates(&up).Error; err != nil {
 					return err
 				}

@@ -101,7 +101,7 @@ func (s *Store) UpdateInstitution(ctx context.Context, in Institution, ni NewIns
 	in.Brands, in.FormerNames, in.Websites, in.Apps = ni.Brands, former, ni.Websites, ni.Apps
 	in.UpdatedAt = now
 	err := s.Tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Select("uscc", "name", "province", "district", "depository_bank", "registered_address",
+		if err := tx.Select("uscc", "name", "sort_key", "province", "district", "depository_bank", "registered_address",
 			"brands", "former_names", "websites", "apps", "updated_at").Updates(&in).Error; err != nil {
 			return err
 		}
@@ -222,6 +222,6 @@ func (s *Store) DispositionHistory(ctx context.Context, institutionID uint64) ([
 // InstitutionsOf returns every institution of a province, by name.
 func (s *Store) InstitutionsOf(ctx context.Context, province string) ([]Institution, error) {
 	var out []Institution
-	err := s.db.WithContext(ctx).Where("province = ?", province).Order("name, id").Find(&out).Error
+	err := s.db.WithContext(ctx).Where("province = ?", province).Order("sort_key, id").Find(&out).Error
 	return out, notFound(err, "institutions of "+province)
 }
