@@ -49,7 +49,7 @@ func (s *Server) riskMap(lang string, st statsAnswer) template.HTML {
 	const size, gap = 64, 4
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="riskmap" viewBox="0 0 %d %d" role="group" aria-labelledby="riskmap-title"><title id="riskmap-title">%s</title>`,
-		10*(size+gap), 9*(size+gap)+40, template.HTMLEscapeString(s.views.t(lang, "stats.map_label")))
+		10*(size+gap), 9*(size+gap)+76, template.HTMLEscapeString(s.views.t(lang, "stats.map_label")))
 	for _, d := range models.Divisions() {
 		pos := riskTiles[d.Code]
 		p := byCode[d.Code]
@@ -59,14 +59,16 @@ func (s *Server) riskMap(lang string, st statsAnswer) template.HTML {
 			share = fmt.Sprintf("%d%%", p.Exposed*100/p.Total)
 		}
 		name := provinceName(lang, d.Code)
-		short, fontSize := plainName(d.Name), 15
+		// Type sizes are in map units: the map is drawn at about half its size on a 360 px phone, so
+		// a two-character name of 22 units reads at 11 px or more.
+		short, fontSize := plainName(d.Name), 22
 		if len([]rune(short)) > 2 {
-			fontSize = 13
+			fontSize = 19
 		}
 		if lang == "en" { // Latin names are longer than the one-character abbreviations: smaller type
-			short, fontSize = d.NameEN, 11
-			if len(short) > 8 {
-				short = short[:7] + "."
+			short, fontSize = d.NameEN, 15
+			if len(short) > 7 {
+				short = short[:6] + "."
 			}
 		}
 		bucket := riskBucket(p)
@@ -75,15 +77,15 @@ func (s *Server) riskMap(lang string, st statsAnswer) template.HTML {
 			text = "#fff"
 		}
 		fmt.Fprintf(&b, `<a href="/institutions?province=%s"><title>%s</title><rect x="%d" y="%d" width="%d" height="%d" rx="6" fill="%s" stroke="#9aa3ad"/>`+
-			`<text x="%d" y="%d" text-anchor="middle" fill="%s" font-size="%d">%s</text><text x="%d" y="%d" text-anchor="middle" fill="%s" font-size="12">%s</text></a>`,
+			`<text x="%d" y="%d" text-anchor="middle" fill="%s" font-size="%d">%s</text><text x="%d" y="%d" text-anchor="middle" fill="%s" font-size="17">%s</text></a>`,
 			d.Code, template.HTMLEscapeString(s.views.t(lang, "stats.map_tile", name, p.Exposed, p.Total)), x, y, size, size, riskColours[bucket],
-			x+size/2, y+28, text, fontSize, template.HTMLEscapeString(short), x+size/2, y+48, text, share)
+			x+size/2, y+30, text, fontSize, template.HTMLEscapeString(short), x+size/2, y+54, text, share)
 	}
 	ly := 9*(size+gap) + 8
 	for i, key := range []string{"stats.legend_none", "stats.legend_10", "stats.legend_25", "stats.legend_50", "stats.legend_high"} {
-		lx := i * 136
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="18" height="18" fill="%s" stroke="#9aa3ad"/><text x="%d" y="%d" font-size="13">%s</text>`,
-			lx, ly, riskColours[i], lx+24, ly+14, template.HTMLEscapeString(s.views.t(lang, key)))
+		lx, lyi := (i%3)*226, ly+(i/3)*34 // three a row, in type a phone can read
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="22" height="22" fill="%s" stroke="#9aa3ad"/><text x="%d" y="%d" font-size="19">%s</text>`,
+			lx, lyi, riskColours[i], lx+30, lyi+18, template.HTMLEscapeString(s.views.t(lang, key)))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
