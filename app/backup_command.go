@@ -123,16 +123,9 @@ func runRestore(args []string, stdout io.Writer) error {
 	if err := json.Unmarshal(b, &m); err != nil || m.Format != backupFormat {
 		return fmt.Errorf("restore: %s/manifest.json is not a %s manifest", dir, backupFormat)
 	}
-	cfg, err := LoadConfig(args, os.Getenv)
+	cfg, st, err := openStore(args)
 	if err != nil {
 		return err
-	}
-	if err := cfg.prepareDataDir(); err != nil {
-		return err
-	}
-	st, err := models.Open(cfg.DB)
-	if err != nil {
-		return fmt.Errorf("PILU_DB: %w", err)
 	}
 	defer st.Close()
 	ctx := context.Background()

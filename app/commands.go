@@ -131,8 +131,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	return serveErr
 }
 
-// openStoreOnly reads the configuration and opens the migrated database, for commands.
-func openStoreOnly(args []string) (Config, *models.Store, error) {
+// openStore reads the configuration and opens the database as it is, for commands that migrate
+// it themselves (migrate, restore).
+func openStore(args []string) (Config, *models.Store, error) {
 	cfg, err := LoadConfig(args, os.Getenv)
 	if err != nil {
 		return cfg, nil, err
@@ -144,6 +145,15 @@ func openStoreOnly(args []string) (Config, *models.Store, error) {
 	if err != nil {
 		return cfg, nil, fmt.Errorf("PILU_DB: %w", err)
 	}
+	return cfg, st, nil
+}
+
+// openStoreOnly reads the configuration and opens the migrated database, for commands.
+func openStoreOnly(args []string) (Config, *models.Store, error) {
+	cfg, st, err := openStore(args)
+	if err != nil {
+		return cfg, nil, err
+	}
 	if _, err := st.Migrate(context.Background()); err != nil {
 		st.Close()
 		return cfg, nil, err
@@ -152,16 +162,9 @@ func openStoreOnly(args []string) (Config, *models.Store, error) {
 }
 
 func runMigrate(args []string, stdout io.Writer) error {
-	cfg, err := LoadConfig(args, os.Getenv)
+	_, st, err := openStore(args)
 	if err != nil {
 		return err
-	}
-	if err := cfg.prepareDataDir(); err != nil {
-		return err
-	}
-	st, err := models.Open(cfg.DB)
-	if err != nil {
-		return fmt.Errorf("PILU_DB: %w", err)
 	}
 	defer st.Close()
 	n, err := st.Migrate(context.Background())
