@@ -26,6 +26,7 @@ func (s *Server) apiOpenAPI(c *fiber.Ctx) error {
 type apiDoc struct {
 	Info struct {
 		Title, Version, Description string
+		DescriptionZH               string `json:"x-description-zh"` // the introduction for Chinese readers
 	}
 	Paths      map[string]map[string]apiOperation
 	Components struct {
@@ -36,6 +37,7 @@ type apiDoc struct {
 
 type apiOperation struct {
 	Summary, Description string
+	SummaryZH            string `json:"x-summary-zh"` // the summary for Chinese readers
 	OperationID          string `json:"operationId"`
 	Parameters           []apiParameter
 	Security             []map[string][]string
@@ -73,17 +75,24 @@ type apiPageOperation struct {
 type apiPage struct {
 	Title, Version string
 	Intro          []string
+	English        []string // the English introduction, behind a disclosure on the Chinese page
 	Operations     []apiPageOperation
 	Schemas        []string
 }
 
-// readAPIDoc turns the embedded document into the /api page, operations in path order.
-func readAPIDoc() (apiPage, error) {
+// readAPIDoc turns the embedded document into the /api page in lang, operations in path order: the
+// document is English, for developers everywhere, and carries a Chinese introduction and summaries
+// (x-description-zh, x-summary-zh); details stay in English.
+func readAPIDoc(lang string) (apiPage, error) {
 	var d apiDoc
 	if err := json.Unmarshal(openAPIDocument, &d); err != nil {
 		return apiPage{}, fmt.Errorf("app: openapi.json: %w", err)
 	}
 	p := apiPage{Title: d.Info.Title, Version: d.Info.Version, Intro: strings.Split(d.Info.Description, "\n\n")}
+	zh := lang != "en"
+	if zh && d.Info.DescriptionZH != "" {
+		p.Intro, p.English = strings.Split(d.Info.DescriptionZH, "\n\n"), p.Intro
+	}
 	paths := make([]string, 0, len(d.Paths))
 	for path := range d.Paths {
 		paths = append(paths, path)
@@ -94,6 +103,9 @@ func readAPIDoc() (apiPage, error) {
 			o, ok := d.Paths[path][method]
 			if !ok {
 				continue
+			}
+			if zh && o.SummaryZH != "" {
+				o.Summary = o.SummaryZH
 			}
 			op := apiPageOperation{Method: strings.ToUpper(method), Path: "/api/v1" + path, Summary: o.Summary,
 				Description: o.Description, Anchor: o.OperationID, Auth: len(o.Security) > 0}
@@ -128,7 +140,7 @@ func readAPIDoc() (apiPage, error) {
 
 // showAPI renders the API reference from the same OpenAPI document (server-side, no scripts).
 func (s *Server) showAPI(c *fiber.Ctx) error {
-	p, err := readAPIDoc()
+	p, err := readAPIDoc(s.lang(c))
 	if err != nil {
 		return err
 	}
