@@ -134,6 +134,8 @@ func (o *openData) httpCache(c *fiber.Ctx) error {
 		err := c.Next()
 		c.Set(fiber.HeaderCacheControl, "private, no-store")
 		return err
+	case wantsEventStream(c):
+		return c.Next() // a stream of events (the change stream) is neither kept nor served kept
 	}
 	ver, changed, err := o.dataVersion(c)
 	if models.Unavailable(err) {
@@ -284,6 +286,6 @@ var compressText = compress.New(compress.Config{
 	Next: func(c *fiber.Ctx) bool {
 		p := c.Path()
 		return strings.HasPrefix(p, "/attachments/") || strings.Contains(p, "/evidence/") ||
-			strings.HasSuffix(p, ".xlsx") || strings.HasSuffix(p, ".gz")
+			strings.HasSuffix(p, ".xlsx") || strings.HasSuffix(p, ".gz") || wantsEventStream(c) // events go out at once
 	},
 })

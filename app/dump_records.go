@@ -63,11 +63,16 @@ func (s *Server) dumpNotice(n models.Notice) dumpedNotice {
 	out := dumpedNotice{noticeJSON: s.noticeJSON(n, nil), ContentSHA256: n.ContentHash(), Outcomes: []dumpedOutcome{}}
 	for _, li := range n.Institutions {
 		if li.OutcomeAt != nil {
-			out.Outcomes = append(out.Outcomes, dumpedOutcome{ID: li.ID, USCC: li.USCC, Outcome: li.Outcome, Note: li.OutcomeNote,
-				At: li.OutcomeAt.UTC(), ContentSHA256: models.OutcomeHash(li)})
+			out.Outcomes = append(out.Outcomes, dumpOutcome(li))
 		}
 	}
 	return out
+}
+
+// dumpOutcome is the outcome recorded for listed institution li (OutcomeAt set) as the dump writes it.
+func dumpOutcome(li models.NoticeInstitution) dumpedOutcome {
+	return dumpedOutcome{ID: li.ID, USCC: li.USCC, Outcome: li.Outcome, Note: li.OutcomeNote,
+		At: li.OutcomeAt.UTC(), ContentSHA256: models.OutcomeHash(li)}
 }
 
 // dumpInstitution is institution in with its class history as the dump writes it.
@@ -76,7 +81,12 @@ func (s *Server) dumpInstitution(in models.Institution, history []models.Decisio
 		Flags: []flagJSON{}, URL: s.cfg.BaseURL + "/institutions/" + in.USCC}, History: []dumpedDecision{}}
 	words := s.decisionsInWords("zh", history)
 	for i, d := range history {
-		out.History = append(out.History, dumpedDecision{ID: d.ID, Decision: words[i], ContentSHA256: models.DecisionHash(in.USCC, d)})
+		out.History = append(out.History, dumpDecision(d, words[i], models.DecisionHash(in.USCC, d)))
 	}
 	return out
+}
+
+// dumpDecision is class decision d, told in words (decisionsInWords), with its content hash.
+func dumpDecision(d, inWords models.Decision, contentSHA256 string) dumpedDecision {
+	return dumpedDecision{ID: d.ID, Decision: inWords, ContentSHA256: contentSHA256}
 }

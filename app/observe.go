@@ -73,9 +73,13 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	if status >= 500 {
 		level = slog.LevelError
 	}
+	size := c.Response().Header.ContentLength() // a streamed answer (-1 when chunked) is not read here: Body() would wait for all of it
+	if !c.Response().IsBodyStream() {
+		size = len(c.Response().Body())
+	}
 	s.log.LogAttrs(c.UserContext(), level, "request", slog.String("id", id), slog.String("method", c.Method()),
 		slog.String("route", route), slog.String("path", c.Path()), slog.Int("status", status),
-		slog.Int("bytes", len(c.Response().Body())), slog.Duration("took", elapsed))
+		slog.Int("bytes", size), slog.Duration("took", elapsed))
 	return nil
 }
 

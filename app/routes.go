@@ -173,6 +173,7 @@ func (s *Server) routes() *fiber.App {
 	web.Get("/exports/:name", s.sendExport)
 	web.Get("/ledger", s.listLedger)
 	api.Get("/ledger", s.apiLedger)
+	api.Get("/changes", s.apiChanges) // the ledger in order with each record; text/event-stream streams
 	web.Get("/verify", s.showVerify)
 	web.Post("/verify", s.checkUploadCSRF, s.verifyUpload)
 	api.Get("/verify", s.apiVerify)

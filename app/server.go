@@ -36,6 +36,8 @@ type Server struct {
 	cancel  context.CancelFunc
 	// readTimeout bounds the arrival of one request (Options.ReadTimeout).
 	readTimeout time.Duration
+	// changeTiming paces the change stream's Server-Sent Events (defaults when zero; tests shorten it).
+	changeTiming changeStreamTiming
 }
 
 // Options adjusts a Server for tests and commands.

@@ -91,7 +91,6 @@ func (s *Store) verifyEntry(ctx context.Context, e LedgerEntry, prev string, pre
 // ledgerContent recomputes the canonical content hash of an entry's record as stored now, with the
 // record's attachments in order.
 func (s *Store) ledgerContent(ctx context.Context, e LedgerEntry) (string, []Attachment, error) {
-	db := s.db.WithContext(ctx)
 	switch e.Kind {
 	case LedgerNotice:
 		n, err := s.NoticeByID(ctx, e.RecordID)
@@ -104,28 +103,18 @@ func (s *Store) ledgerContent(ctx context.Context, e LedgerEntry) (string, []Att
 		d, err := s.DisclosureByID(ctx, e.RecordID)
 		return d.ContentHash(), d.Attachments, err
 	case LedgerDecision:
-		var d Decision
-		if err := db.Take(&d, e.RecordID).Error; err != nil {
-			return "", nil, notFound(err, "decision")
-		}
-		in, err := s.InstitutionByID(ctx, d.InstitutionID)
+		d, in, err := s.DecisionByID(ctx, e.RecordID)
 		if err != nil {
 			return "", nil, err
 		}
 		ev, err := s.DecisionEvidence(ctx, []uint64{d.ID})
-		h := DecisionHash(in.USCC, d)
-		if legacy := legacyDecisionHash(in.USCC, d); h != e.ContentHash && legacy == e.ContentHash {
-			h = legacy // recorded before migration 9, when the hash covered the account
-		}
-		return h, ev[d.ID], err
+		return DecisionLedgerHash(in.USCC, d, e.ContentHash), ev[d.ID], err
 	case LedgerOutcome:
-		var li NoticeInstitution
-		err := db.Take(&li, e.RecordID).Error
-		return OutcomeHash(li), nil, notFound(err, "listed institution")
+		li, err := s.ListedInstitutionByID(ctx, e.RecordID)
+		return OutcomeHash(li), nil, err
 	case LedgerCalendar:
-		var y CalendarYear
-		err := db.Where("year = ?", e.RecordID).Take(&y).Error
-		return sha256Hex(y.File), nil, notFound(err, "calendar year")
+		y, err := s.CalendarYearOf(ctx, int(e.RecordID))
+		return sha256Hex(y.File), nil, err
 	}
 	return "", nil, fmt.Errorf("unknown kind %q", e.Kind)
 }
