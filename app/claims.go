@@ -1,6 +1,9 @@
 package app
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
@@ -118,6 +121,7 @@ type claimForm struct {
 	Principal, Interest, Statement string
 	Errors                         map[string]string
 	MaxFiles, MaxFileMB            int
+	LostFiles                      []string // evidence chosen for a refused claim: to be chosen again
 }
 
 // claimTarget loads a public notice and the listed institution a claim is for.
@@ -180,13 +184,16 @@ func (s *Server) fileClaim(c *fiber.Ctx) error {
 	if len(f.Errors) == 0 {
 		cl, err = s.store.FileClaim(c.UserContext(), s.sealer(), n.ID, nc, s.now())
 	} else {
-		err = models.FieldErrors{}
+		err = nc.Check() // every other problem too, so the claimant corrects the form in one round
 	}
 	if err != nil {
 		s.deleteBlobs(mf.Files)
 		var fe models.FieldErrors
 		if !errors.As(err, &fe) {
 			return s.claimClosed(c, err)
+		}
+		for _, a := range mf.Files {
+			f.LostFiles = append(f.LostFiles, a.Name)
 		}
 		for k, msg := range s.fieldMessages(s.lang(c), fe, map[string]string{"id_number": f.IDNumber}) {
 			if _, set := f.Errors[k]; !set {
@@ -195,8 +202,47 @@ func (s *Server) fileClaim(c *fiber.Ctx) error {
 		}
 		return s.render(c.Status(422), "claim_form", pageData{Title: "claim.title", Data: f})
 	}
-	return s.render(c.Status(201), "claim_receipt", pageData{Title: "claim.receipt_title",
-		Data: claimReceipt{Claim: cl, Notice: n, Listed: li, FiledAt: s.now()}})
+	// Post/redirect/get: a reload of the receipt shows it again instead of filing a second claim.
+	return c.Redirect("/claims/receipt/"+cl.Receipt+"?sig="+s.receiptSignature(c, cl.Receipt), fiber.StatusSeeOther)
+}
+
+// receiptSignature ties a receipt's page to the browser that filed the claim (its CSRF cookie,
+// under PILU_SECRET): a receipt number alone never opens it.
+func (s *Server) receiptSignature(c *fiber.Ctx, receipt string) string {
+	s.csrfToken(c) // makes sure the browser has its cookie
+	v := c.Cookies(csrfCookie)
+	if cached, ok := c.Locals(csrfCookie).(string); ok {
+		v = cached
+	}
+	m := hmac.New(sha256.New, []byte(s.cfg.Secret))
+	m.Write([]byte("claim-receipt:" + models.NormalizeReceipt(receipt) + ":" + v))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// showClaimReceipt is the receipt page the claimant's browser is sent to after filing; another
+// browser, or a wrong signature, gets 404.
+func (s *Server) showClaimReceipt(c *fiber.Ctx) error {
+	receipt := c.Params("receipt")
+	if !hmac.Equal([]byte(c.Query("sig")), []byte(s.receiptSignature(c, receipt))) {
+		return fiber.ErrNotFound
+	}
+	cl, err := s.store.ClaimByReceipt(c.UserContext(), receipt)
+	if err != nil {
+		return err
+	}
+	n, err := s.store.NoticeByID(c.UserContext(), cl.NoticeID)
+	if err != nil {
+		return err
+	}
+	var li models.NoticeInstitution
+	for _, x := range n.Institutions {
+		if x.ID == cl.NoticeInstitutionID {
+			li = x
+		}
+	}
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return s.render(c, "claim_receipt", pageData{Title: "claim.receipt_title",
+		Data: claimReceipt{Claim: cl, Notice: n, Listed: li, FiledAt: cl.CreatedAt}})
 }
 
 // claimReceipt is what the claimant sees after filing: the receipt number, printable.

@@ -213,15 +213,32 @@ func TestZombieListLifecycle(t *testing.T) {
 			}
 			path := fmt.Sprintf("/notices/%d/claims", id)
 			wantAnswer(t, investor.get(path+"/new?institution="+ins[0].USCC), 200, ins[0].Name, `name="id_number"`)
-			r = investor.postMultipart(path, claim(ins[0].USCC, idA, "25,000.50"), map[string]string{"合同.pdf": "%PDF-1.4 contract"})
-			wantAnswer(t, r, 201, "已受理")
+			// A claim filed answers 303 to its receipt page (post/redirect/get): a reload shows the
+			// receipt again and files nothing; another browser cannot open it.
+			receiptOf := func(r response) response {
+				t.Helper()
+				loc := r.Header.Get("Location")
+				if r.StatusCode != 303 || !strings.HasPrefix(loc, "/claims/receipt/") {
+					t.Fatalf("a claim filed: %d, Location %q: %.400s", r.StatusCode, loc, r.body)
+				}
+				page := investor.get(loc)
+				if again := investor.get(loc); again.body != page.body || page.Header.Get("Cache-Control") != "private, no-store" {
+					t.Fatalf("the receipt page reloaded differs, or may be cached (%q)", page.Header.Get("Cache-Control"))
+				}
+				if other := ts.get(loc); other.StatusCode != 404 {
+					t.Fatalf("another browser opened the receipt: %d", other.StatusCode)
+				}
+				return page
+			}
+			r = receiptOf(investor.postMultipart(path, claim(ins[0].USCC, idA, "25,000.50"), map[string]string{"合同.pdf": "%PDF-1.4 contract"}))
+			wantAnswer(t, r, 200, "已受理")
 			receipt := receiptPattern.FindString(r.body)
 			if receipt == "" {
 				t.Fatalf("no receipt: %.800s", r.body)
 			}
-			r = investor.postMultipart(path, claim(ins[0].USCC, idA, "100"), nil)
-			wantAnswer(t, r, 201, "重复申报")
-			wantAnswer(t, investor.postMultipart(path, claim(ins[1].USCC, residentID("44030519800101123"), "3000"), nil), 201)
+			r = receiptOf(investor.postMultipart(path, claim(ins[0].USCC, idA, "100"), nil))
+			wantAnswer(t, r, 200, "重复申报")
+			wantAnswer(t, receiptOf(investor.postMultipart(path, claim(ins[1].USCC, residentID("44030519800101123"), "3000"), nil)), 200)
 			claimBad := []struct {
 				name  string
 				form  map[string]string
@@ -240,6 +257,12 @@ func TestZombieListLifecycle(t *testing.T) {
 					wantAnswer(t, investor.postMultipart(path, c.form, nil), 422, c.field, `value="欧阳娜娜"`)
 				})
 			}
+			// Every mistake is said in one round (an amount that is not a number no longer hides the
+			// others), and evidence chosen for a refused claim is named, to be chosen again.
+			manyBad := claim(ins[2].USCC, "110105194912310021", "abc")
+			manyBad["phone"] = "12"
+			wantAnswer(t, investor.postMultipart(path, manyBad, map[string]string{"银行流水.pdf": "%PDF-1.4 statement"}), 422,
+				"校验位", "请填写金额", "手机号", "请重新选择", "银行流水.pdf")
 			// Invalid claims do not use the budget of 10 per client: they have their own of 30, and
 			// past it the client waits (429).
 			wantAnswer(t, ts.callAPI("POST", "/api/v1"+path, "", map[string]any{"institution": other.USCC, "name": "张三", "id_number": idA, "phone": "13812345678", "principal": 100}), 422, "institution")

@@ -115,6 +115,7 @@ func (s *Server) routes() *fiber.App {
 	web.Get("/notices/:id/transfer", s.showTransfer)
 	web.Get("/notices/:id/transfer.csv", s.exportTransferCSV)
 	web.Get("/notices/:id/transfer.xlsx", s.exportTransferXLSX)
+	web.Get("/claims/receipt/:receipt", s.showClaimReceipt)
 	web.Get("/claims/status", s.showClaimStatus)
 	web.Post("/claims/status", claimLimit.limitBy("status"), limitBody, form, s.lookupClaimStatus)
 	web.Get("/office/notices", noticeOffice, s.listOfficeNotices)

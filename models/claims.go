@@ -165,6 +165,21 @@ func checkClaim(nc *NewClaim) (FieldErrors, string) {
 	return fe, id
 }
 
+// Check returns what is wrong with the claim's own fields (not whether its notice takes it), so a
+// form can say every problem in one round.
+func (nc NewClaim) Check() FieldErrors {
+	fe, _ := checkClaim(&nc)
+	return fe
+}
+
+// ClaimByReceipt finds a claim by its receipt number alone: for the claimant's own browser right after
+// filing (the caller proves that), never for a lookup by a stranger (see ClaimStatus).
+func (s *Store) ClaimByReceipt(ctx context.Context, receipt string) (Claim, error) {
+	var c Claim
+	err := s.db.WithContext(ctx).Preload("Attachments").Where("receipt = ?", NormalizeReceipt(receipt)).Take(&c).Error
+	return c, notFound(err, "claim by receipt")
+}
+
 // FileClaim records a claim against an institution listed on an open notice. A second claim with
 // the same ID number on the same institution and notice is recorded with status duplicate, pointing
 // at the first, so that the claimant still gets a receipt and the office sees both.
