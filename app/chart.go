@@ -13,7 +13,8 @@ func (v *views) figuresChart(lang string, figs []figuresJSON) template.HTML {
 	if len(figs) < 2 {
 		return ""
 	}
-	const w, h, left, right, top, bottom = 720.0, 240.0, 16.0, 16.0, 28.0, 28.0
+	// 400 units wide: on a 360 px phone the chart is drawn near its own size, so its text stays legible.
+	const w, h, left, right, top, bottom = 400.0, 200.0, 8.0, 8.0, 28.0, 24.0
 	var maxBal, maxLen int64 = 1, 1
 	for _, f := range figs {
 		maxBal, maxLen = max(maxBal, f.OutstandingAmount), max(maxLen, f.Lenders)
@@ -28,8 +29,14 @@ func (v *views) figuresChart(lang string, figs []figuresJSON) template.HTML {
 			fmt.Fprintf(&marks, `<circle cx="%.1f" cy="%.1f" r="5" fill="#b00020"><title>%s %s</title></circle>`,
 				x(i), y(f.OutstandingAmount, maxBal), template.HTMLEscapeString(f.Period), template.HTMLEscapeString(v.t(lang, "figures.sj_broken")))
 		}
-		if i == 0 || i == len(figs)-1 || len(figs) <= 12 || i%3 == 0 {
-			fmt.Fprintf(&labels, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x(i), h-8, template.HTMLEscapeString(f.Period[2:]))
+		if every := max(1, (len(figs)+7)/8); i == 0 || i == len(figs)-1 && i%every > every/2 || i%every == 0 {
+			anchor := "middle" // the first and last labels stay inside the chart
+			if i == 0 {
+				anchor = "start"
+			} else if i == len(figs)-1 {
+				anchor = "end"
+			}
+			fmt.Fprintf(&labels, `<text x="%.1f" y="%.1f" text-anchor="%s">%s</text>`, x(i), h-8, anchor, template.HTMLEscapeString(f.Period[2:]))
 		}
 	}
 	label := template.HTMLEscapeString(v.t(lang, "chart.figures_label"))
@@ -43,8 +50,8 @@ func (v *views) figuresChart(lang string, figs []figuresJSON) template.HTML {
 		`<circle cx="%.0f" cy="8" r="5" fill="#b00020"/><text x="%.0f" y="13">%s</text></svg>`,
 		w, h, label, w, h, left, h-bottom, w-right, h-bottom, bal.String(), lenders.String(), marks.String(), labels.String(),
 		left, left+18, template.HTMLEscapeString(v.t(lang, "figures.outstanding_amount")),
-		left+200, left+218, template.HTMLEscapeString(v.t(lang, "figures.lenders")),
-		left+360, left+370, template.HTMLEscapeString(v.t(lang, "figures.sj_broken"))))
+		left+150, left+168, template.HTMLEscapeString(v.t(lang, "figures.lenders")),
+		left+272, left+282, template.HTMLEscapeString(v.t(lang, "figures.sj_broken"))))
 }
 
 // classColours are the colours of the classes in charts, from the gravest (dark red) to normal (green).

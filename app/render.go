@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,6 +160,11 @@ func (v *views) funcs(lang string) template.FuncMap {
 		"chart":          func(f []figuresJSON) template.HTML { return v.figuresChart(lang, f) },
 		"fieldLabel":     func(key string) string { return v.fieldLabel(lang, key) },
 		"bp":             bpText,
+		"newestFirst": func(f []figuresJSON) []figuresJSON {
+			out := slices.Clone(f)
+			slices.Reverse(out)
+			return out
+		},
 		"deref64": func(p *int64) int64 {
 			if p == nil {
 				return 0
