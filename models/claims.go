@@ -120,10 +120,11 @@ func NormalizeReceipt(s string) string {
 		}
 		return unicode.ToUpper(r)
 	}, s)
-	if len(s) != 12 {
+	r := []rune(s) // by characters: a typed receipt may hold any (and cutting bytes broke UTF-8)
+	if len(r) != 12 {
 		return s
 	}
-	return s[:4] + "-" + s[4:8] + "-" + s[8:]
+	return string(r[:4]) + "-" + string(r[4:8]) + "-" + string(r[8:])
 }
 
 // checkClaim validates a claim's fields and returns the canonical ID number.
