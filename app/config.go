@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Config is Pilu's whole configuration, read once at start-up from the environment and the flags
@@ -37,6 +39,9 @@ type Config struct {
 	TrustedProxies []string
 	LogFormat      string // "text" or "json": the format of the log lines on stderr
 	MetricsAddr    string // where /metrics listens; "" = no metrics listener
+	// RedisURL is where the processes of a portal count their rate limits together; "" = each
+	// process counts its own (enough for the single-process default).
+	RedisURL string
 }
 
 // configVar ties a Config field to its environment variable and flag.
@@ -148,6 +153,18 @@ var configVars = []configVar{
 		c.MetricsAddr = v
 		return nil
 	}},
+	{"PILU_REDIS_URL", "redis-url", "Redis where several processes count rate limits together, redis://[user:password@]host:port/db (unset: each process counts its own)", func(*Config) string { return "" }, func(c *Config, v string) error {
+		if v != "" {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+				return errors.New("must be redis://[user:password@]host:port/db (or rediss:// for TLS)")
+			}
+			if _, err := redis.ParseURL(v); err != nil {
+				return fmt.Errorf("must be redis://[user:password@]host:port/db: %w", err)
+			}
+		}
+		c.RedisURL = v
+		return nil
+	}},
 	{"PILU_TRUSTED_PROXIES", "trusted-proxies", "reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Real-IP header names the client", func(*Config) string { return "" }, func(c *Config, v string) error {
 		c.TrustedProxies = nil
 		for _, p := range strings.Split(v, ",") {
@@ -200,7 +217,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 			val = v.def(&c)
 		}
 		if err := v.set(&c, val); err != nil {
-			return Config{}, fmt.Errorf("%s=%q: %w", v.env, val, err)
+			return Config{}, fmt.Errorf("%s=%q: %w", v.env, redactURL(val), err)
 		}
 	}
 	if c.S3Endpoint != "" && (c.S3AccessKey == "" || c.S3SecretKey == "") {
@@ -210,6 +227,14 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, errors.New("PILU_SECRET is required when PILU_DB is MySQL (every process must share it)")
 	}
 	return c, nil
+}
+
+// redactURL is v with the password of a URL replaced by xxxxx, for error messages and logs.
+func redactURL(v string) string {
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return v
 }
 
 // UsageError marks a bad command line (exit status 2).

@@ -29,8 +29,8 @@ const (
 )
 
 func newOpenData(s *Server) *openData {
-	o := &openData{s: s, reads: newRateLimiter(apiReadsPerMinute, time.Minute, s.now),
-		writes: newRateLimiter(apiWritesPerMinute, time.Minute, s.now), roots: map[string]models.LedgerEntry{}}
+	o := &openData{s: s, reads: s.newLimiter("api-read", apiReadsPerMinute, time.Minute),
+		writes: s.newLimiter("api-write", apiWritesPerMinute, time.Minute), roots: map[string]models.LedgerEntry{}}
 	o.invalidateOnWrite()
 	return o
 }

@@ -1,92 +1,55 @@
 package app
 
 import (
+	"context"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
 
-// rateLimiter is a token bucket per key (a client address, an account), in memory and therefore per
-// process: behind several processes each one allows the rate on its own. Memory is bounded: at most
-// maxKeys buckets are kept, full buckets are dropped first, and when every bucket is busy the oldest
-// goes.
+// rateLimiter allows n requests per period and key (a client address prefixed with a scope), with
+// bursts of n. Its counts live in memory, per process, unless the portal has Redis
+// (PILU_REDIS_URL): then every process of the portal counts in the same buckets
+// (ratelimit_redis.go), and several processes together allow the rate once.
 type rateLimiter struct {
-	mu      sync.Mutex
-	rate    float64 // tokens per second
-	burst   float64
-	maxKeys int
-	now     func() time.Time
-	buckets map[string]*bucket
+	burst int
+	count counter
 }
 
-type bucket struct {
-	tokens float64
-	at     time.Time
+// counter keeps the token buckets of one limiter. take takes n tokens from key's bucket: n = 1 for a
+// request, n = 0 only looks, n = -1 gives back a token taken for a request that is not to count.
+type counter interface {
+	take(ctx context.Context, key string, n int) verdict
 }
 
-// newRateLimiter allows n requests per period and key, with bursts of n.
+// verdict is a bucket's answer to take.
+type verdict struct {
+	ok        bool          // the tokens were there (taken when n > 0); always true for n < 0
+	remaining int           // whole tokens left afterwards
+	wait      time.Duration // when !ok: until a token is back
+	reset     time.Duration // until the bucket is full again
+}
+
+// newRateLimiter is a limiter of n requests per period counted in this process's memory, on the
+// clock now.
 func newRateLimiter(n int, per time.Duration, now func() time.Time) *rateLimiter {
-	return &rateLimiter{rate: float64(n) / per.Seconds(), burst: float64(n), maxKeys: 100_000, now: now, buckets: map[string]*bucket{}}
+	return &rateLimiter{burst: n, count: newMemBuckets(n, per, now)}
 }
 
-// allow takes a token for key; when none is left it reports how long until one is.
-func (l *rateLimiter) allow(key string) (bool, time.Duration) {
-	return l.take(key, true)
+// newLimiter is the portal's limiter called name: shared through Redis when the portal has it,
+// in memory otherwise (the embedded single-process default).
+func (s *Server) newLimiter(name string, n int, per time.Duration) *rateLimiter {
+	l := newRateLimiter(n, per, s.now)
+	if s.redis != nil {
+		l.count = s.redis.buckets(name, n, per, l.count.(*memBuckets))
+	}
+	return l
 }
 
-// refund gives back a token taken for key, for a request that is not to count.
-func (l *rateLimiter) refund(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if b, ok := l.buckets[key]; ok {
-		b.tokens = min(l.burst, b.tokens+1)
-	}
-}
-
-// take is allow that takes the token only when take is true (otherwise it only looks).
-func (l *rateLimiter) take(key string, take bool) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	b, ok := l.buckets[key]
-	if !ok {
-		if len(l.buckets) >= l.maxKeys {
-			l.evict(now)
-		}
-		b = &bucket{tokens: l.burst, at: now}
-		l.buckets[key] = b
-	}
-	if elapsed := now.Sub(b.at).Seconds(); elapsed > 0 {
-		b.tokens = min(l.burst, b.tokens+elapsed*l.rate)
-	}
-	b.at = now
-	if b.tokens >= 1 {
-		if take {
-			b.tokens--
-		}
-		return true, 0
-	}
-	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-}
-
-// evict drops the buckets that have refilled; if none has, the least recently used one.
-func (l *rateLimiter) evict(now time.Time) {
-	var oldest string
-	var oldestAt time.Time
-	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.at).Seconds()*l.rate >= l.burst {
-			delete(l.buckets, k)
-			continue
-		}
-		if oldest == "" || b.at.Before(oldestAt) {
-			oldest, oldestAt = k, b.at
-		}
-	}
-	if len(l.buckets) >= l.maxKeys {
-		delete(l.buckets, oldest)
-	}
+// take takes n tokens from key's bucket (see counter).
+func (l *rateLimiter) take(ctx context.Context, key string, n int) verdict {
+	return l.count.take(ctx, key, n)
 }
 
 // limitBy is a handler that answers 429 with Retry-After once the client (its address, prefixed
@@ -99,21 +62,19 @@ func (l *rateLimiter) limitBy(scope string) fiber.Handler {
 // with Retry-After; every answer carries the RateLimit-* headers of that bucket, so a route's own
 // limit (met after the API's) speaks last.
 func (l *rateLimiter) admit(c *fiber.Ctx, scope string) error {
-	key := scope + "|" + c.IP()
-	ok, wait := l.allow(key)
-	l.setHeaders(c, key)
-	if ok {
+	v := l.take(c.UserContext(), scope+"|"+c.IP(), 1)
+	l.setHeaders(c, v)
+	if v.ok {
 		return c.Next()
 	}
-	return tooMany(c, wait)
+	return tooMany(c, v.wait)
 }
 
-// setHeaders sets the RateLimit-* headers of key's bucket.
-func (l *rateLimiter) setHeaders(c *fiber.Ctx, key string) {
-	remaining, reset := l.remaining(key)
-	c.Set("RateLimit-Limit", strconv.Itoa(int(l.burst)))
-	c.Set("RateLimit-Remaining", strconv.Itoa(remaining))
-	c.Set("RateLimit-Reset", strconv.Itoa(reset))
+// setHeaders sets the RateLimit-* headers of a bucket as v found it.
+func (l *rateLimiter) setHeaders(c *fiber.Ctx, v verdict) {
+	c.Set("RateLimit-Limit", strconv.Itoa(l.burst))
+	c.Set("RateLimit-Remaining", strconv.Itoa(v.remaining))
+	c.Set("RateLimit-Reset", strconv.Itoa(int((v.reset+time.Second-1)/time.Second)))
 }
 
 // tooMany is the 429 answer, with the seconds to wait.
@@ -130,14 +91,15 @@ func tooMany(c *fiber.Ctx, wait time.Duration) error {
 func (l *rateLimiter) limitValid(scope string, invalid *rateLimiter) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		key := scope + "|" + c.IP()
-		if ok, wait := invalid.take(key, false); !ok {
-			invalid.setHeaders(c, key) // the allowance that refused
-			return tooMany(c, wait)
+		ctx := c.UserContext()
+		if v := invalid.take(ctx, key, 0); !v.ok {
+			invalid.setHeaders(c, v) // the allowance that refused
+			return tooMany(c, v.wait)
 		}
-		ok, wait := l.allow(key)
-		l.setHeaders(c, key)
-		if !ok {
-			return tooMany(c, wait)
+		v := l.take(ctx, key, 1)
+		l.setHeaders(c, v)
+		if !v.ok {
+			return tooMany(c, v.wait)
 		}
 		err := c.Next()
 		status := c.Response().StatusCode()
@@ -145,9 +107,8 @@ func (l *rateLimiter) limitValid(scope string, invalid *rateLimiter) fiber.Handl
 			status = classify(err).Status
 		}
 		if status == fiber.StatusUnprocessableEntity {
-			l.refund(key)
-			invalid.allow(key)
-			l.setHeaders(c, key)
+			l.setHeaders(c, l.take(ctx, key, -1))
+			invalid.take(ctx, key, 1)
 		}
 		return err
 	}

@@ -23,14 +23,3 @@ func (o *openData) limitAPI(c *fiber.Ctx) error {
 	}
 	return l.admit(c, scope)
 }
-
-// remaining reports the whole requests left in key's bucket and the seconds until it is full again.
-func (l *rateLimiter) remaining(key string) (int, int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		return int(l.burst), 0
-	}
-	return int(b.tokens), int((l.burst-b.tokens)/l.rate + 0.999)
-}

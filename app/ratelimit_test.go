@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -27,11 +28,10 @@ func TestRateLimiterRefillsAndStaysBounded(t *testing.T) {
 		got := 0
 		var wait time.Duration
 		for range s.calls {
-			ok, w := l.allow("1.2.3.4")
-			if ok {
+			if v := l.take(context.Background(), "1.2.3.4", 1); v.ok {
 				got++
 			} else {
-				wait = w
+				wait = v.wait
 			}
 		}
 		if got != s.allowed {
@@ -41,15 +41,16 @@ func TestRateLimiterRefillsAndStaysBounded(t *testing.T) {
 			t.Fatalf("step %d: retry after %v", i, wait)
 		}
 	}
-	if ok, _ := l.allow("5.6.7.8"); !ok {
+	if !l.take(context.Background(), "5.6.7.8", 1).ok {
 		t.Fatal("another client has its own bucket")
 	}
-	l.maxKeys = 100
+	m := l.count.(*memBuckets)
+	m.maxKeys = 100
 	for i := range 1000 {
-		l.allow(fmt.Sprint("client-", i))
+		l.take(context.Background(), fmt.Sprint("client-", i), 1)
 	}
-	if len(l.buckets) > 100 {
-		t.Fatalf("%d buckets kept, bound is 100", len(l.buckets))
+	if len(m.buckets) > 100 {
+		t.Fatalf("%d buckets kept, bound is 100", len(m.buckets))
 	}
 }
 

@@ -103,12 +103,12 @@ func (s *Server) routes() *fiber.App {
 	api.Post("/disclosures/:id/amendments", filer, s.apiAmendDisclosure)
 
 	// Notices and claims (issue 5): offices draft, publish and correct notices, read the claims on
-	// them and record outcomes; investors claim without an account, rate-limited per client (per
-	// process); the public sees zombie lists, countdowns, claim counts and transfer lists.
+	// them and record outcomes; investors claim without an account, rate-limited per client (across
+	// processes with Redis); the public sees zombie lists, countdowns, claim counts and transfer lists.
 	noticeOffice := s.requireRole(models.RoleOffice)
 	claimReader := s.requireRole(models.RoleOffice, models.RoleAdmin)
-	claimLimit := newRateLimiter(claimsPerMinute, time.Minute, s.now)
-	invalidClaims := newRateLimiter(invalidClaimsPerMinute, time.Minute, s.now)
+	claimLimit := s.newLimiter("claims", claimsPerMinute, time.Minute)
+	invalidClaims := s.newLimiter("invalid-claims", invalidClaimsPerMinute, time.Minute)
 	web.Get("/zombies", s.listZombies)
 	web.Get("/notices/:id/claims/new", s.newClaimForm)
 	web.Post("/notices/:id/claims", claimLimit.limitValid("claim", invalidClaims), s.checkUploadCSRF, s.fileClaim)

@@ -29,6 +29,7 @@ type Server struct {
 	blobs   blob.Store
 	indexer *Indexer
 	metrics *metrics
+	redis   *redisLink // nil: rate limits are counted in this process
 	views   *views
 	now     func() time.Time
 	web     *fiber.App
@@ -48,6 +49,8 @@ type Options struct {
 	// ReadTimeout is how long a request may take to arrive, body included (60 s when zero); past it
 	// the answer is 408. Tests shorten it.
 	ReadTimeout time.Duration
+	// RedisPrefix is put before every Redis key ("pilu:" when empty); tests take one of their own.
+	RedisPrefix string
 }
 
 // Open prepares the data folder, connects the database and the blob store, migrates, loads the demo
@@ -102,8 +105,17 @@ func Open(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 			return nil, fmt.Errorf("demo data: %w", err)
 		}
 	}
+	if cfg.RedisURL != "" {
+		if s.redis, err = openRedis(ctx, cfg.RedisURL, opt.RedisPrefix, s.log); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("PILU_REDIS_URL=%s: %w", redactURL(cfg.RedisURL), err)
+		}
+	}
 	if s.indexer, err = openIndexer(cfg.IndexDir, s.store, s.log, cfg.SearchCache); err != nil {
 		store.Close()
+		if s.redis != nil {
+			s.redis.Close()
+		}
 		return nil, fmt.Errorf("PILU_INDEX_DIR=%s: %w", cfg.IndexDir, err)
 	}
 	s.web = s.routes()
@@ -164,6 +176,9 @@ func (s *Server) Close() error {
 	var errs []error
 	if s.indexer != nil {
 		errs = append(errs, s.indexer.Close())
+	}
+	if s.redis != nil {
+		errs = append(errs, s.redis.Close())
 	}
 	errs = append(errs, s.store.Close())
 	return errors.Join(errs...)

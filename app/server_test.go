@@ -32,6 +32,10 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{map[string]string{"PILU_BASE_URL": "ftp://x"}, nil, "PILU_BASE_URL"},
 		{map[string]string{"PILU_DEMO": "yes please"}, nil, "PILU_DEMO"},
 		{map[string]string{"PILU_SEARCH_CACHE": "-1"}, nil, "PILU_SEARCH_CACHE"},
+		{map[string]string{"PILU_REDIS_URL": "127.0.0.1:6379"}, nil, "PILU_REDIS_URL"},
+		{map[string]string{"PILU_REDIS_URL": "http://127.0.0.1:6379/0"}, nil, "PILU_REDIS_URL"},
+		{map[string]string{"PILU_REDIS_URL": "redis://127.0.0.1:6379/zero"}, nil, "PILU_REDIS_URL"},
+		{nil, []string{"--redis-url", "redis://"}, "PILU_REDIS_URL"},
 		{nil, []string{"--search-cache", "lots"}, "PILU_SEARCH_CACHE"},
 		{nil, []string{"--addr", "nonsense"}, "PILU_ADDR"},
 		{nil, []string{"--no-such-flag"}, "no-such-flag"},
@@ -66,6 +70,7 @@ func TestStartupFailuresAreOneClearLine(t *testing.T) {
 	}{
 		{"data folder under a file", map[string]string{"PILU_DATA_DIR": filepath.Join(file, "data")}, "PILU_DATA_DIR"},
 		{"MySQL unreachable", map[string]string{"PILU_DATA_DIR": t.TempDir(), "PILU_DB": "mysql://root@127.0.0.1:1/pilu", "PILU_SECRET": strings.Repeat("x", 32)}, "PILU_DB"},
+		{"Redis unreachable", map[string]string{"PILU_DATA_DIR": t.TempDir(), "PILU_REDIS_URL": "redis://127.0.0.1:1/0"}, "PILU_REDIS_URL"},
 		{"MinIO unreachable", map[string]string{"PILU_DATA_DIR": t.TempDir(), "PILU_S3_ENDPOINT": "127.0.0.1:1", "PILU_S3_ACCESS_KEY": "a", "PILU_S3_SECRET_KEY": "b"}, "PILU_S3_ENDPOINT"},
 	}
 	for _, c := range cases {
