@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -93,15 +94,19 @@ func (b *redisBuckets) take(ctx context.Context, key string, n int) verdict {
 	if r.retryAt.Swap(0) != 0 {
 		r.log.Info("Redis answers again: rate limits are shared")
 	}
-	v := verdict{ok: true, remaining: min(res.Remaining, b.limit.Burst), reset: max(res.ResetAfter, 0)}
+	// The whole tokens left follow from the time until the bucket is full (the script's own count
+	// of them can come out a hair below a whole number, one token short).
+	interval := b.limit.Period.Seconds() / float64(b.limit.Rate)
+	v := verdict{ok: true, reset: max(res.ResetAfter, 0)}
+	v.remaining = min(max(int(math.Floor(float64(b.limit.Burst)-v.reset.Seconds()/interval+1e-6)), 0), b.limit.Burst)
 	switch {
 	case n > 0:
 		if res.Allowed == 0 {
-			v.ok, v.wait = false, res.RetryAfter
+			v.ok, v.wait, v.remaining = false, res.RetryAfter, 0
 		}
 	case n == 0:
-		if res.Remaining < 1 { // the next token comes when the bucket lacks only burst-1
-			v.ok, v.wait = false, res.ResetAfter-time.Duration(b.limit.Burst-1)*b.limit.Period/time.Duration(b.limit.Rate)
+		if v.remaining < 1 { // the next token comes when the bucket lacks only burst-1
+			v.ok, v.wait = false, res.ResetAfter-time.Duration(float64(b.limit.Burst-1)*interval*float64(time.Second))
 		}
 	default:
 		// GCRA keeps the time the bucket is full again; a refund that would put it in the past is not

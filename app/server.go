@@ -95,6 +95,12 @@ func Open(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		}
 		s.blobs = lb
 	}
+	if cfg.RedisURL != "" {
+		if s.redis, err = openRedis(ctx, cfg.RedisURL, opt.RedisPrefix, s.log); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("PILU_REDIS_URL=%s: %w", redactURL(cfg.RedisURL), err)
+		}
+	}
 	if s.views, err = newViews(); err != nil {
 		store.Close()
 		return nil, err
@@ -103,12 +109,6 @@ func Open(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		if err := s.loadDemo(ctx, opt.Out); err != nil {
 			store.Close()
 			return nil, fmt.Errorf("demo data: %w", err)
-		}
-	}
-	if cfg.RedisURL != "" {
-		if s.redis, err = openRedis(ctx, cfg.RedisURL, opt.RedisPrefix, s.log); err != nil {
-			store.Close()
-			return nil, fmt.Errorf("PILU_REDIS_URL=%s: %w", redactURL(cfg.RedisURL), err)
 		}
 	}
 	if s.indexer, err = openIndexer(cfg.IndexDir, s.store, s.log, cfg.SearchCache); err != nil {
