@@ -73,7 +73,7 @@ func (s *Server) apiCreateNotice(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(201).JSON(s.officeNoticeJSON(c, n))
+	return s.sendNotice(c, 201, n)
 }
 
 func (s *Server) apiUpdateNotice(c *fiber.Ctx) error {
@@ -91,7 +91,7 @@ func (s *Server) apiUpdateNotice(c *fiber.Ctx) error {
 	if n, err = s.store.UpdateDraft(c.UserContext(), n.ID, nn, u.Email, s.now()); err != nil {
 		return err
 	}
-	return c.JSON(s.officeNoticeJSON(c, n))
+	return s.sendNotice(c, 200, n)
 }
 
 func (s *Server) apiPublishNotice(c *fiber.Ctx) error {
@@ -103,7 +103,7 @@ func (s *Server) apiPublishNotice(c *fiber.Ctx) error {
 		return err
 	}
 	s.indexer.Poke()
-	return c.JSON(s.officeNoticeJSON(c, n))
+	return s.sendNotice(c, 200, n)
 }
 
 func (s *Server) apiCorrectNotice(c *fiber.Ctx) error {
@@ -122,18 +122,16 @@ func (s *Server) apiCorrectNotice(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(201).JSON(s.officeNoticeJSON(c, cn))
+	return s.sendNotice(c, 201, cn)
 }
 
-// officeNoticeJSON answers a notice with its claim counts.
-func (s *Server) officeNoticeJSON(c *fiber.Ctx, n models.Notice) noticeJSON {
-	out := s.noticeJSON(n, nil)
-	if counts, err := s.store.ClaimCounts(c.UserContext(), n.ID); err == nil {
-		for i, li := range n.Institutions {
-			out.Institutions[i].Claims = counts[li.ID]
-		}
+// sendNotice answers notice n with status as GET /notices/{id} does (drafts included).
+func (s *Server) sendNotice(c *fiber.Ctx, status int, n models.Notice) error {
+	out, err := s.noticeAnswer(c.UserContext(), n)
+	if err != nil {
+		return err
 	}
-	return out
+	return c.Status(status).JSON(out)
 }
 
 // officeNoticesPage lists an office's notices, drafts first.
