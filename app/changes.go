@@ -160,7 +160,7 @@ func (s *Server) changeRecord(ctx context.Context, e models.LedgerEntry) (any, e
 		if err != nil {
 			return nil, err
 		}
-		return s.dumpNotice(n), nil
+		return s.dumpNotice(ctx, n)
 	case models.LedgerDisclosure:
 		d, err := s.store.DisclosureByID(ctx, e.RecordID)
 		if err != nil {

@@ -31,6 +31,7 @@ type disclosureMeta struct {
 	EventAt         string                     `json:"event_at"`
 	Reason          string                     `json:"reason"`
 	KeepAttachments *[]uint64                  `json:"keep_attachments"`
+	Keep            *[]uint64                  `json:"keep"` // the name the API document used to give keep_attachments
 }
 
 // trancheMeta is one tranche as sent: a date and either an amount in fen or a share in basis points.
@@ -77,6 +78,12 @@ func parseMeta(text string, present bool) (disclosureMeta, error) {
 			return m, models.FieldErrors{"meta": ae.Message}
 		}
 		return m, err
+	}
+	if m.Keep != nil {
+		if m.KeepAttachments != nil {
+			return m, models.FieldErrors{"keep": "give keep_attachments only (keep is its older name)"}
+		}
+		m.KeepAttachments, m.Keep = m.Keep, nil
 	}
 	return m, nil
 }

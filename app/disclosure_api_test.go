@@ -232,10 +232,11 @@ func TestFileDisclosureAPI(t *testing.T) {
 			if v2.Version != 2 || v2.Amends == nil || *v2.Amends != withPDF.ID || len(v2.Attachments) != 2 || v2.Attachments[0].SHA256 != a.SHA256 {
 				t.Fatalf("version 2: %+v", v2)
 			}
-			var latest disclosureJSON
-			json.Unmarshal([]byte(ts.get(fmt.Sprintf("/api/v1/disclosures/%d", withPDF.ID)).body), &latest)
-			if latest.ID != v2.ID || len(latest.Versions) != 2 {
-				t.Fatalf("the API answers the latest version with links to the earlier: %+v", latest)
+			// The detail of version 1 is version 1, as its page shows it, naming version 2 as the latest.
+			var v1 disclosureJSON
+			json.Unmarshal([]byte(ts.get(fmt.Sprintf("/api/v1/disclosures/%d", withPDF.ID)).body), &v1)
+			if v1.ID != withPDF.ID || v1.Version != 1 || v1.Latest != v2.ID || len(v1.Versions) != 2 {
+				t.Fatalf("the API answers the version asked for, with links to every version and the latest: %+v", v1)
 			}
 			page := ts.get(fmt.Sprintf("/disclosures/%d", v2.ID)).body
 			for _, want := range []string{"日期写错", "<del>", "<ins>", "说明.txt", "35.00%", "<del>30.00%</del> <ins>35.00%</ins>"} {

@@ -46,7 +46,8 @@ type disclosureJSON struct {
 	Attachments []attachmentJSON       `json:"attachments"`
 	SHA256      string                 `json:"sha256"`
 	URL         string                 `json:"url"`
-	Versions    []string               `json:"versions,omitempty"`
+	Versions    []string               `json:"versions,omitempty"` // the detail: every version of the chain
+	Latest      uint64                 `json:"latest,omitempty"`   // the detail: the id of the chain's current version
 	Demo        bool                   `json:"demo"`
 }
 
@@ -127,30 +128,27 @@ func (s *Server) showDisclosure(c *fiber.Ctx) error {
 	return s.render(c, "disclosure", pageData{Title: p.Title, Demo: p.Demo, Data: p})
 }
 
-// apiShowDisclosure answers the latest version of the disclosure's chain with links to every version;
-// ?as_filed=1 answers exactly the version asked for.
+// apiShowDisclosure answers the version asked for, as the page /disclosures/{id} shows it and as
+// the list answered it, with links to every version of its chain and the id of the latest; a
+// published version never changes. ?as_filed=1, which used to ask for exactly this, is still taken.
 func (s *Server) apiShowDisclosure(c *fiber.Ctx) error {
 	p, err := s.loadDisclosure(c)
 	if err != nil {
 		return err
 	}
-	d := p.Disclosure
-	if c.Query("as_filed") != "1" && d.ID != p.Latest {
-		if d, err = s.store.DisclosureByID(c.UserContext(), p.Latest); err != nil {
-			return err
-		}
-	}
-	out, err := s.disclosureDetail(c.UserContext(), d)
+	out, err := s.disclosureDetail(c.UserContext(), p.Disclosure)
 	if err != nil {
 		return err
 	}
+	out.Latest = p.Latest
 	for _, v := range p.Versions {
-		out.Versions = append(out.Versions, fmt.Sprintf("%s/api/v1/disclosures/%d?as_filed=1", s.cfg.BaseURL, v.ID))
+		out.Versions = append(out.Versions, fmt.Sprintf("%s/api/v1/disclosures/%d", s.cfg.BaseURL, v.ID))
 	}
 	return c.JSON(out)
 }
 
-// disclosureDetail is the API's detail of disclosure version d: a plan's carries what was paid.
+// disclosureDetail is the one serializer of disclosures (list, detail, dump): a plan's answer
+// carries what was paid against it.
 func (s *Server) disclosureDetail(ctx context.Context, d models.Disclosure) (disclosureJSON, error) {
 	out := s.disclosureJSON(d)
 	plan, ok, err := s.planOf(ctx, d)
@@ -183,7 +181,9 @@ func (s *Server) apiListDisclosures(c *fiber.Ctx) error {
 	}
 	out := make([]disclosureJSON, len(items))
 	for i, d := range items {
-		out[i] = s.disclosureJSON(d)
+		if out[i], err = s.disclosureDetail(c.UserContext(), d); err != nil {
+			return err
+		}
 	}
 	return c.JSON(listAnswer{Items: out, Total: total, Page: p.Page, PerPage: p.PerPage})
 }

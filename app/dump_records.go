@@ -59,14 +59,18 @@ func (s *Server) dumpDisclosure(ctx context.Context, d models.Disclosure) (dumpe
 }
 
 // dumpNotice is published notice n as the dump writes it.
-func (s *Server) dumpNotice(n models.Notice) dumpedNotice {
-	out := dumpedNotice{noticeJSON: s.noticeJSON(n, nil), ContentSHA256: n.ContentHash(), Outcomes: []dumpedOutcome{}}
+func (s *Server) dumpNotice(ctx context.Context, n models.Notice) (dumpedNotice, error) {
+	answer, err := s.noticeAnswer(ctx, n)
+	if err != nil {
+		return dumpedNotice{}, err
+	}
+	out := dumpedNotice{noticeJSON: answer, ContentSHA256: n.ContentHash(), Outcomes: []dumpedOutcome{}}
 	for _, li := range n.Institutions {
 		if li.OutcomeAt != nil {
 			out.Outcomes = append(out.Outcomes, dumpOutcome(li))
 		}
 	}
-	return out
+	return out, nil
 }
 
 // dumpOutcome is the outcome recorded for listed institution li (OutcomeAt set) as the dump writes it.
@@ -76,14 +80,17 @@ func dumpOutcome(li models.NoticeInstitution) dumpedOutcome {
 }
 
 // dumpInstitution is institution in with its class history as the dump writes it.
-func (s *Server) dumpInstitution(in models.Institution, history []models.Decision) dumpedInstitution {
-	out := dumpedInstitution{institutionJSON: institutionJSON{Institution: in, ProvinceName: provinceName("zh", in.Province),
-		Flags: []flagJSON{}, URL: s.cfg.BaseURL + "/institutions/" + in.USCC}, History: []dumpedDecision{}}
+func (s *Server) dumpInstitution(ctx context.Context, in models.Institution, history []models.Decision) (dumpedInstitution, error) {
+	answer, err := s.institutionAnswer(ctx, "zh", in)
+	if err != nil {
+		return dumpedInstitution{}, err
+	}
+	out := dumpedInstitution{institutionJSON: answer, History: []dumpedDecision{}}
 	words := s.decisionsInWords("zh", history)
 	for i, d := range history {
 		out.History = append(out.History, dumpDecision(d, words[i], models.DecisionHash(in.USCC, d)))
 	}
-	return out
+	return out, nil
 }
 
 // dumpDecision is class decision d, told in words (decisionsInWords), with its content hash.

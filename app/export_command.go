@@ -166,7 +166,11 @@ func (s *Server) dumpInstitutions(emit func(any) error) error {
 			if err := s.store.DB(ctx).Where("institution_id = ?", in.ID).Order("decided_at, id").Find(&history).Error; err != nil {
 				return err
 			}
-			if err := emit(s.dumpInstitution(in, history)); err != nil {
+			out, err := s.dumpInstitution(ctx, in, history)
+			if err != nil {
+				return err
+			}
+			if err := emit(out); err != nil {
 				return err
 			}
 			after = in.ID
@@ -218,7 +222,11 @@ func (s *Server) dumpNotices(emit func(any) error) error {
 			if err != nil {
 				return err
 			}
-			if err := emit(s.dumpNotice(n)); err != nil {
+			out, err := s.dumpNotice(ctx, n)
+			if err != nil {
+				return err
+			}
+			if err := emit(out); err != nil {
 				return err
 			}
 			after = id

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,11 +17,15 @@ type flagJSON struct {
 
 // flagsOf reads the flags of institutions as of now, in the request's language.
 func (s *Server) flagsOf(c *fiber.Ctx, ids []uint64) (map[uint64][]flagJSON, error) {
-	flags, err := s.store.FlagsFor(c.UserContext(), ids, s.now())
+	return s.flagsIn(c.UserContext(), s.lang(c), ids)
+}
+
+// flagsIn reads the flags of institutions as of now, in language lang.
+func (s *Server) flagsIn(ctx context.Context, lang string, ids []uint64) (map[uint64][]flagJSON, error) {
+	flags, err := s.store.FlagsFor(ctx, ids, s.now())
 	if err != nil {
 		return nil, err
 	}
-	lang := s.lang(c)
 	out := make(map[uint64][]flagJSON, len(flags))
 	for id, list := range flags {
 		out[id] = make([]flagJSON, len(list))

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"errors"
+
 	"github.com/gofiber/fiber/v2"
 
 	"pilu/models"
@@ -77,19 +79,44 @@ func (s *Server) apiListInstitutions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]uint64, len(items))
-	for i, in := range items {
-		ids[i] = in.ID
-	}
-	flags, err := s.flagsOf(c, ids)
+	out, err := s.institutionAnswers(c.UserContext(), s.lang(c), items)
 	if err != nil {
 		return err
 	}
-	out := make([]institutionJSON, len(items))
-	for i, in := range items {
-		out[i] = institutionJSON{Institution: in, ProvinceName: provinceName("zh", in.Province), Flags: append([]flagJSON{}, flags[in.ID]...), URL: s.cfg.BaseURL + "/institutions/" + in.USCC}
-	}
 	return c.JSON(listAnswer{Items: out, Total: total, Page: p.Page, PerPage: p.PerPage})
+}
+
+// institutionAnswers is the one serializer of institutions: list, detail, the office's answers and
+// the dump answer an institution through it (flags and class history in language lang), so that
+// each field says the same everywhere. The detail adds the monthly figures.
+func (s *Server) institutionAnswers(ctx context.Context, lang string, ins []models.Institution) ([]institutionJSON, error) {
+	ids := make([]uint64, len(ins))
+	for i, in := range ins {
+		ids[i] = in.ID
+	}
+	flags, err := s.flagsIn(ctx, lang, ids)
+	if err != nil {
+		return nil, err
+	}
+	history, err := s.store.DecisionsOf(ctx, ids...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]institutionJSON, len(ins))
+	for i, in := range ins {
+		out[i] = institutionJSON{Institution: in, ProvinceName: provinceName("zh", in.Province), Flags: append([]flagJSON{}, flags[in.ID]...),
+			History: append([]models.Decision{}, s.decisionsInWords(lang, history[in.ID])...), URL: s.cfg.BaseURL + "/institutions/" + in.USCC}
+	}
+	return out, nil
+}
+
+// institutionAnswer is institutionAnswers for one institution.
+func (s *Server) institutionAnswer(ctx context.Context, lang string, in models.Institution) (institutionJSON, error) {
+	out, err := s.institutionAnswers(ctx, lang, []models.Institution{in})
+	if err != nil {
+		return institutionJSON{}, err
+	}
+	return out[0], nil
 }
 
 // institutionDetail is everything the institution page and API show.
@@ -107,22 +134,16 @@ func (s *Server) loadInstitution(c *fiber.Ctx) (institutionDetail, error) {
 	if err != nil {
 		return institutionDetail{}, err
 	}
-	d := institutionDetail{institutionJSON: institutionJSON{Institution: in, ProvinceName: provinceName("zh", in.Province), URL: s.cfg.BaseURL + "/institutions/" + in.USCC}}
-	history, err := s.store.Decisions(ctx, in.ID)
+	answer, err := s.institutionAnswer(ctx, s.lang(c), in)
 	if err != nil {
-		return d, err
+		return institutionDetail{}, err
 	}
-	d.History = s.decisionsInWords(s.lang(c), history)
+	d := institutionDetail{institutionJSON: answer}
 	figs, err := s.store.FiguresOf(ctx, in.ID)
 	if err != nil {
 		return d, err
 	}
 	d.Figures = readFigures(figs)
-	flags, err := s.flagsOf(c, []uint64{in.ID})
-	if err != nil {
-		return d, err
-	}
-	d.Flags = append([]flagJSON{}, flags[in.ID]...)
 	if d.Disclosures, _, err = s.store.ListDisclosures(ctx, models.DisclosureFilter{InstitutionID: in.ID, PerPage: 100, NoTotal: true}); err != nil {
 		return d, err
 	}
@@ -165,9 +186,6 @@ func (s *Server) apiShowInstitution(c *fiber.Ctx) error {
 	d, err := s.loadInstitution(c)
 	if err != nil {
 		return err
-	}
-	if d.History == nil {
-		d.History = []models.Decision{}
 	}
 	return c.JSON(d.institutionJSON)
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -64,7 +65,41 @@ func rfc3339China(t *time.Time) *string {
 	return &s
 }
 
-func (s *Server) noticeJSON(n models.Notice, correctedBy *models.Notice) noticeJSON {
+// noticeAnswers is the one serializer of notices: list, detail, office answers and the dump all
+// answer a notice through it, so that each field says the same everywhere (claims per listed
+// institution, corrected_by, body, attachments).
+func (s *Server) noticeAnswers(ctx context.Context, notices []models.Notice) ([]noticeJSON, error) {
+	ids := make([]uint64, len(notices))
+	for i, n := range notices {
+		ids[i] = n.ID
+	}
+	counts, err := s.store.ClaimCounts(ctx, ids...)
+	if err != nil {
+		return nil, err
+	}
+	corrections, err := s.store.CorrectionsOf(ctx, ids...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]noticeJSON, len(notices))
+	for i, n := range notices {
+		out[i] = s.noticeJSON(n, corrections[n.ID], counts)
+	}
+	return out, nil
+}
+
+// noticeAnswer is noticeAnswers for one notice.
+func (s *Server) noticeAnswer(ctx context.Context, n models.Notice) (noticeJSON, error) {
+	out, err := s.noticeAnswers(ctx, []models.Notice{n})
+	if err != nil {
+		return noticeJSON{}, err
+	}
+	return out[0], nil
+}
+
+// noticeJSON fills the answer of notice n; correctedBy is the id of the published correction naming
+// it (0: none), counts the standing claims per listed institution (NoticeInstitution.ID).
+func (s *Server) noticeJSON(n models.Notice, correctedBy uint64, counts map[uint64]int64) noticeJSON {
 	now := s.now()
 	out := noticeJSON{ID: n.ID, Number: deref(n.Number), Kind: n.Kind, Offices: n.Offices, Province: n.Province,
 		Batch: n.Batch, Title: n.Title, Body: n.Body, Status: n.Status(now), PublishedAt: rfc3339China(n.PublishedAt),
@@ -79,11 +114,12 @@ func (s *Server) noticeJSON(n models.Notice, correctedBy *models.Notice) noticeJ
 	if n.CalendarSHA256 != "" {
 		out.Calendar = &calendarJSON{Years: n.CalendarYears, SHA256: n.CalendarSHA256}
 	}
-	if correctedBy != nil {
-		out.CorrectedBy = &correctedBy.ID
+	if correctedBy != 0 {
+		out.CorrectedBy = &correctedBy
 	}
 	for _, li := range n.Institutions {
-		out.Institutions = append(out.Institutions, listedJSON{USCC: li.USCC, Name: li.Name, Brand: li.Brand, District: li.District, Outcome: li.Outcome})
+		out.Institutions = append(out.Institutions, listedJSON{USCC: li.USCC, Name: li.Name, Brand: li.Brand, District: li.District,
+			Claims: counts[li.ID], Outcome: li.Outcome})
 	}
 	for _, a := range n.Attachments {
 		out.Attachments = append(out.Attachments, attachmentJSON{Name: a.Name, Size: a.Size, SHA256: a.SHA256,
@@ -147,10 +183,9 @@ func (s *Server) apiListNotices(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]noticeJSON, len(items))
-	for i, n := range items {
-		out[i] = s.noticeJSON(n, nil)
-		out[i].Body = ""
+	out, err := s.noticeAnswers(c.UserContext(), items)
+	if err != nil {
+		return err
 	}
 	return c.JSON(listAnswer{Items: out, Total: total, Page: p.Page, PerPage: p.PerPage})
 }
@@ -213,9 +248,9 @@ func (s *Server) apiShowNotice(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := s.noticeJSON(p.Notice, p.CorrectedBy)
-	for i, li := range p.Institutions {
-		out.Institutions[i].Claims = p.Counts[li.ID]
+	out, err := s.noticeAnswer(c.UserContext(), p.Notice)
+	if err != nil {
+		return err
 	}
 	return c.JSON(out)
 }

@@ -42,8 +42,10 @@ func (s *Server) apiCreateInstitution(c *fiber.Ctx) error {
 		return err
 	}
 	s.indexer.Poke()
-	out := institutionJSON{Institution: in, ProvinceName: provinceName("zh", in.Province), Flags: []flagJSON{},
-		History: []models.Decision{}, URL: s.cfg.BaseURL + "/institutions/" + in.USCC}
+	out, err := s.institutionAnswer(c.UserContext(), s.lang(c), in)
+	if err != nil {
+		return err
+	}
 	if warning != "" {
 		c.Set("Warning", `199 pilu "`+warning+`"`)
 	}

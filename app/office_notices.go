@@ -18,9 +18,13 @@ import (
 var noticeUploads = uploadLimits{MaxFiles: 10, MaxFileSize: MaxAttachmentSize, MaxFields: 20000, MaxFieldBytes: 8 << 20}
 
 // noticeRequest is a notice as the API receives it (CONTRACT.md: institutions as [{"uscc": …}],
-// window as {"days": N, "unit": …}).
+// window as {"days": N, "unit": …}). Province and corrects use the answer's names: a notice is
+// kept in its office's province (another province is refused with 403), and a correction names
+// the notice it corrects (POST /notices/{id}/corrections names it in the path).
 type noticeRequest struct {
 	Kind         models.NoticeKind `json:"kind"`
+	Province     string            `json:"province"`
+	Corrects     *uint64           `json:"corrects"`
 	Offices      []string          `json:"offices"`
 	Batch        string            `json:"batch"`
 	Title        string            `json:"title"`
@@ -33,9 +37,14 @@ type noticeRequest struct {
 	} `json:"institutions"`
 }
 
-func (r noticeRequest) newNotice(province string) models.NewNotice {
+// newNotice is the request as a notice of province, the province it is kept in; a request naming
+// another province is refused.
+func (s *Server) newNotice(c *fiber.Ctx, r noticeRequest, province string) (models.NewNotice, error) {
+	if r.Province != "" && r.Province != province {
+		return models.NewNotice{}, s.forbid(c, fmt.Sprintf("a notice of province %s asked for province %s", province, r.Province))
+	}
 	nn := models.NewNotice{Kind: r.Kind, Province: province, Offices: r.Offices, Batch: r.Batch, Title: r.Title,
-		Body: r.Body, ClaimWhere: r.ClaimWhere}
+		Body: r.Body, ClaimWhere: r.ClaimWhere, CorrectsID: r.Corrects}
 	if r.Window != nil {
 		nn.WindowDays, nn.WindowUnit = r.Window.Days, models.Unit(r.Window.Unit)
 	}
@@ -43,7 +52,7 @@ func (r noticeRequest) newNotice(province string) models.NewNotice {
 		nn.USCCs = append(nn.USCCs, in.USCC)
 		nn.Names = append(nn.Names, in.Name)
 	}
-	return nn
+	return nn, nil
 }
 
 // officeNotice loads a notice (drafts included) for the office that keeps its province; any other
@@ -69,11 +78,15 @@ func (s *Server) apiCreateNotice(c *fiber.Ctx) error {
 		return err
 	}
 	u := currentUser(c)
-	n, err := s.store.CreateNotice(c.UserContext(), r.newNotice(u.Province), u.Email, s.now())
+	nn, err := s.newNotice(c, r, u.Province)
 	if err != nil {
 		return err
 	}
-	return c.Status(201).JSON(s.officeNoticeJSON(c, n))
+	n, err := s.store.CreateNotice(c.UserContext(), nn, u.Email, s.now())
+	if err != nil {
+		return err
+	}
+	return s.sendNotice(c, 201, n)
 }
 
 func (s *Server) apiUpdateNotice(c *fiber.Ctx) error {
@@ -85,13 +98,18 @@ func (s *Server) apiUpdateNotice(c *fiber.Ctx) error {
 	if err := bindJSON(c, &r); err != nil {
 		return err
 	}
-	nn := r.newNotice(n.Province)
-	nn.CorrectsID = n.CorrectsID
+	nn, err := s.newNotice(c, r, n.Province)
+	if err != nil {
+		return err
+	}
+	if r.Corrects == nil {
+		nn.CorrectsID = n.CorrectsID
+	}
 	u := currentUser(c)
 	if n, err = s.store.UpdateDraft(c.UserContext(), n.ID, nn, u.Email, s.now()); err != nil {
 		return err
 	}
-	return c.JSON(s.officeNoticeJSON(c, n))
+	return s.sendNotice(c, 200, n)
 }
 
 func (s *Server) apiPublishNotice(c *fiber.Ctx) error {
@@ -103,7 +121,7 @@ func (s *Server) apiPublishNotice(c *fiber.Ctx) error {
 		return err
 	}
 	s.indexer.Poke()
-	return c.JSON(s.officeNoticeJSON(c, n))
+	return s.sendNotice(c, 200, n)
 }
 
 func (s *Server) apiCorrectNotice(c *fiber.Ctx) error {
@@ -115,25 +133,29 @@ func (s *Server) apiCorrectNotice(c *fiber.Ctx) error {
 	if err := bindJSON(c, &r); err != nil {
 		return err
 	}
-	nn := r.newNotice(n.Province)
-	nn.Kind, nn.CorrectsID = "correction", &n.ID
+	if r.Corrects != nil && *r.Corrects != n.ID {
+		return models.FieldErrors{"corrects": fmt.Sprintf("this request corrects notice %d", n.ID)}
+	}
+	nn, err := s.newNotice(c, r, n.Province)
+	if err != nil {
+		return err
+	}
+	nn.Kind, nn.CorrectsID = models.NoticeCorrection, &n.ID
 	u := currentUser(c)
 	cn, err := s.store.CreateNotice(c.UserContext(), nn, u.Email, s.now())
 	if err != nil {
 		return err
 	}
-	return c.Status(201).JSON(s.officeNoticeJSON(c, cn))
+	return s.sendNotice(c, 201, cn)
 }
 
-// officeNoticeJSON answers a notice with its claim counts.
-func (s *Server) officeNoticeJSON(c *fiber.Ctx, n models.Notice) noticeJSON {
-	out := s.noticeJSON(n, nil)
-	if counts, err := s.store.ClaimCounts(c.UserContext(), n.ID); err == nil {
-		for i, li := range n.Institutions {
-			out.Institutions[i].Claims = counts[li.ID]
-		}
+// sendNotice answers notice n with status as GET /notices/{id} does (drafts included).
+func (s *Server) sendNotice(c *fiber.Ctx, status int, n models.Notice) error {
+	out, err := s.noticeAnswer(c.UserContext(), n)
+	if err != nil {
+		return err
 	}
-	return out
+	return c.Status(status).JSON(out)
 }
 
 // officeNoticesPage lists an office's notices, drafts first.

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -240,6 +241,11 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 	items := make([]searchItemJSON, len(res.Hits))
 	for i, h := range res.Hits {
 		items[i] = searchItemJSON{Type: h.Type, ID: h.ID, Title: h.Title, URL: s.cfg.BaseURL + h.URL, Snippet: h.Snippet, Score: h.Score}
+		if h.Type == "disclosure" {
+			// A disclosure is indexed once per chain and links to its current version: the hit
+			// names that version, the record GET /api/v1/disclosures/{id} answers.
+			items[i].ID = path.Base(h.URL)
+		}
 		if !h.Date.IsZero() {
 			items[i].Date = h.Date.In(models.ChinaZone).Format(time.RFC3339)
 		}

@@ -62,7 +62,7 @@ func (s *Server) apiRecordOutcome(c *fiber.Ctx) error {
 		return err
 	}
 	s.indexer.Poke()
-	return c.JSON(s.officeNoticeJSON(c, n))
+	return s.sendNotice(c, 200, n)
 }
 
 // transferPage is the printable list of the institutions a notice sends to the market regulator.

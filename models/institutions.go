@@ -76,6 +76,21 @@ func (s *Store) Decisions(ctx context.Context, institutionID uint64) ([]Decision
 	return out, notFound(err, "decisions")
 }
 
+// DecisionsOf returns the class decisions of each of the institutions ids, oldest first (as
+// Decisions does for one).
+func (s *Store) DecisionsOf(ctx context.Context, ids ...uint64) (map[uint64][]Decision, error) {
+	out := map[uint64][]Decision{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []Decision
+	err := s.db.WithContext(ctx).Where("institution_id IN ?", ids).Order("decided_at, id").Find(&rows).Error
+	for _, d := range rows {
+		out[d.InstitutionID] = append(out[d.InstitutionID], d)
+	}
+	return out, notFound(err, "decisions of institutions")
+}
+
 // FiguresOf returns the latest filed monthly figures of an institution per period, oldest first.
 func (s *Store) FiguresOf(ctx context.Context, institutionID uint64) ([]MonthlyFigures, error) {
 	var out []MonthlyFigures

@@ -380,7 +380,8 @@ func (s *Store) ListNotices(ctx context.Context, f NoticeFilter) ([]Notice, int6
 	}
 	page, per := Paging(f.Page, f.PerPage)
 	var out []Notice
-	err := q.Preload("Institutions").Order("published_at DESC, id DESC").Offset((page - 1) * per).Limit(per).Find(&out).Error
+	err := q.Preload("Institutions", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).Preload("Attachments").
+		Order("published_at DESC, id DESC").Offset((page - 1) * per).Limit(per).Find(&out).Error
 	return out, total, notFound(err, "list notices")
 }
 
@@ -400,6 +401,25 @@ func (s *Store) CorrectionOf(ctx context.Context, id uint64) (*Notice, error) {
 		return nil, err
 	}
 	return &n, nil
+}
+
+// CorrectionsOf maps each of the notices ids that a published correction names to the id of its
+// first such correction (the one CorrectionOf returns); notices without one are absent.
+func (s *Store) CorrectionsOf(ctx context.Context, ids ...uint64) (map[uint64]uint64, error) {
+	out := map[uint64]uint64{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		CorrectsID uint64
+		ID         uint64
+	}
+	err := PublishedQuery(s.db.WithContext(ctx).Model(&Notice{})).Select("corrects_id, MIN(id) AS id").
+		Where("corrects_id IN ?", ids).Group("corrects_id").Scan(&rows).Error
+	for _, r := range rows {
+		out[r.CorrectsID] = r.ID
+	}
+	return out, notFound(err, "corrections of notices")
 }
 
 // NoticesListing returns the published notices that list the institution, newest first.
