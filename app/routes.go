@@ -58,6 +58,7 @@ func (s *Server) routes() *fiber.App {
 	open := newOpenData(s)
 	web.Use("/api/v1", s.guardAPICookie) // a session cookie alone authorises no API write
 	web.Use("/api/v1", open.limitAPI)
+	web.Use("/api/v1", s.idempotent) // a write retried with its Idempotency-Key answers the first answer
 	web.Use(open.httpCache)
 
 	// Pages.

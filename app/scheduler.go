@@ -55,6 +55,11 @@ func (s *Server) runScheduler(ctx context.Context) {
 			} else if n > 0 {
 				s.log.Info("orphan blobs deleted", "count", n)
 			}
+			if n, err := s.store.PruneIdempotencyKeys(ctx, s.now()); err != nil && ctx.Err() == nil {
+				s.log.Warn("idempotency keys", "err", err)
+			} else if n > 0 {
+				s.log.Info("idempotency keys pruned", "count", n)
+			}
 		}
 		if held && time.Since(lastExpire) >= time.Minute {
 			lastExpire = time.Now()
