@@ -64,11 +64,11 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, owner, key, fingerpri
 		err := tx.Where("owner = ? AND idem_key = ?", owner, key).Take(&old).Error
 		switch {
 		case err == nil && old.CreatedAt.After(now.Add(-IdempotencyTTL)):
-			if old.Fingerprint != fingerprint {
-				return ErrIdempotencyMismatch
-			}
 			if old.Status == 0 {
 				return ErrIdempotencyInProgress
+			}
+			if old.Fingerprint != fingerprint {
+				return ErrIdempotencyMismatch
 			}
 			stored = &old
 			return nil
