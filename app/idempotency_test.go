@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -81,5 +82,34 @@ func TestIdempotentFiling(t *testing.T) {
 				t.Fatalf("key over 255 characters: %d %s", r.StatusCode, r.body)
 			}
 		})
+	}
+}
+
+// TestIdempotentJSONWrite: a classification retried with its key is decided once (one decision in
+// the institution's history); the same key with another reason is 422.
+func TestIdempotentJSONWrite(t *testing.T) {
+	ts := newTestServer(t, nil)
+	in := ts.seedInstitution("440106", "MA5D0KDM2", "广州丙网贷信息服务有限公司", "440000", "丙贷")
+	token := ts.officeToken("clerk@office.example", "440000")
+	classify := func(key, body string) response {
+		req := httptest.NewRequest("POST", "/api/v1/institutions/"+in.USCC+"/classification", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Idempotency-Key", key)
+		return ts.do(req)
+	}
+	first := classify("c-1", `{"class":"zombie","reason":"失联三个月"}`)
+	if first.StatusCode != 201 {
+		t.Fatalf("classification: %d %s", first.StatusCode, first.body)
+	}
+	if again := classify("c-1", `{"class":"zombie","reason":"失联三个月"}`); again.StatusCode != 201 || again.body != first.body {
+		t.Fatalf("retry: %d %s", again.StatusCode, again.body)
+	}
+	if r := classify("c-1", `{"class":"zombie","reason":"另一理由"}`); r.StatusCode != 422 {
+		t.Fatalf("same key, other body: %d %s", r.StatusCode, r.body)
+	}
+	r := ts.get("/api/v1/institutions/" + in.USCC)
+	if n := strings.Count(r.body, `"to":"zombie"`); n != 1 {
+		t.Fatalf("decisions to zombie in the history: %d, want 1 (%s)", n, r.body)
 	}
 }
