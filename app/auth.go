@@ -11,6 +11,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -40,13 +41,13 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 		c.Locals("bearer", true)
 		return c.Next()
 	}
-	if tok := c.Cookies(sessionCookie); tok != "" {
+	if tok := c.Cookies(s.sessionCookieName()); tok != "" {
 		u, err := s.store.SessionUser(ctx, tok, s.now())
 		switch {
 		case err == nil:
 			c.Locals("user", &u)
 		case errors.Is(err, models.ErrNotFound):
-			c.ClearCookie(sessionCookie)
+			s.setSessionCookie(c, "")
 		default:
 			return err
 		}
@@ -196,8 +197,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: tok, Path: "/", HTTPOnly: true, SameSite: "Lax",
-		Secure: strings.HasPrefix(s.cfg.BaseURL, "https://"), MaxAge: int(models.SessionLifetime.Seconds())})
+	s.setSessionCookie(c, tok)
 	next := form.Next
 	if next == "" {
 		next = homeOf(u)
@@ -206,13 +206,34 @@ func (s *Server) login(c *fiber.Ctx) error {
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
-	if tok := c.Cookies(sessionCookie); tok != "" {
+	if tok := c.Cookies(s.sessionCookieName()); tok != "" {
 		if err := s.store.DeleteSession(c.UserContext(), tok, s.now()); err != nil {
 			return err
 		}
 	}
-	c.ClearCookie(sessionCookie)
+	s.setSessionCookie(c, "")
 	return c.Redirect("/", fiber.StatusSeeOther)
+}
+
+// sessionCookieName is the session cookie's name: over https it carries the __Host- prefix, so the
+// browser keeps it only when it is Secure, for "/" and without a Domain (no sibling host can set or
+// shadow it).
+func (s *Server) sessionCookieName() string {
+	if strings.HasPrefix(s.cfg.BaseURL, "https://") {
+		return "__Host-" + sessionCookie
+	}
+	return sessionCookie
+}
+
+// setSessionCookie sends the session cookie with token, or removes it when token is "". The browser
+// keeps it until the session's whole lifetime; the server ends it sooner when idle (models.SessionIdle).
+func (s *Server) setSessionCookie(c *fiber.Ctx, token string) {
+	ck := &fiber.Cookie{Name: s.sessionCookieName(), Value: token, Path: "/", HTTPOnly: true, SameSite: "Lax",
+		Secure: strings.HasPrefix(s.cfg.BaseURL, "https://"), MaxAge: int(models.SessionLifetime.Seconds())}
+	if token == "" {
+		ck.MaxAge, ck.Expires = -1, time.Unix(1, 0)
+	}
+	c.Cookie(ck)
 }
 
 // homeOf is where a user lands after logging in.

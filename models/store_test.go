@@ -98,7 +98,7 @@ func TestLoginThrottleAndSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, err := st.SessionUser(ctx, sess, now.Add(time.Hour)); err != nil || got.ID != u.ID {
+		if got, err := st.SessionUser(ctx, sess, now.Add(20*time.Minute)); err != nil || got.ID != u.ID {
 			t.Fatalf("session: %v", err)
 		}
 		if _, err := st.SessionUser(ctx, sess, now.Add(models.SessionLifetime+time.Minute)); !errors.Is(err, models.ErrNotFound) {

@@ -49,8 +49,11 @@ const (
 	// LoginWindow is how long failures are remembered: a pair's count starts again after a
 	// LoginWindow without failures (past its last wait), an address's count every LoginWindow.
 	LoginWindow = 15 * time.Minute
-	// SessionLifetime is how long a browser session lasts.
+	// SessionLifetime is how long a browser session lasts at most, however busy.
 	SessionLifetime = 12 * time.Hour
+	// SessionIdle is how long a browser session lasts without a request: each request moves its end
+	// (ExpiresAt) to SessionIdle later, never past SessionLifetime after it began.
+	SessionIdle = 30 * time.Minute
 )
 
 // LoginDelay is the wait before the next attempt of an account and address pair after failures
@@ -230,18 +233,30 @@ func (s *Store) recordFailure(ctx context.Context, pair, address string, now tim
 // CreateSession starts a browser session for u and returns the cookie token.
 func (s *Store) CreateSession(ctx context.Context, u User, now time.Time) (string, error) {
 	token := randomToken(32)
-	err := s.db.WithContext(ctx).Create(&Session{ID: sha256Hex(token), UserID: u.ID, ExpiresAt: now.Add(SessionLifetime), CreatedAt: now}).Error
+	err := s.db.WithContext(ctx).Create(&Session{ID: sha256Hex(token), UserID: u.ID, ExpiresAt: now.Add(SessionIdle), CreatedAt: now}).Error
 	if err != nil {
 		return "", fmt.Errorf("models: create session: %w", err)
 	}
 	return token, nil
 }
 
-// SessionUser returns the user of a live session token (never a disabled account's).
+// SessionUser returns the user of a live session token (never a disabled account's): one used within
+// SessionIdle and begun within SessionLifetime. Using it moves its idle end on (written at most once a
+// minute).
 func (s *Store) SessionUser(ctx context.Context, token string, now time.Time) (User, error) {
 	var sess Session
-	if err := s.db.WithContext(ctx).Where("id = ? AND expires_at > ?", sha256Hex(token), now).Take(&sess).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("id = ? AND expires_at > ? AND created_at > ?", sha256Hex(token), now, now.Add(-SessionLifetime)).
+		Take(&sess).Error; err != nil {
 		return User{}, notFound(err, "session")
+	}
+	end := now.Add(SessionIdle)
+	if last := sess.CreatedAt.Add(SessionLifetime); end.After(last) {
+		end = last
+	}
+	if end.Sub(sess.ExpiresAt) > time.Minute {
+		if err := s.db.WithContext(ctx).Model(&Session{}).Where("id = ?", sess.ID).Update("expires_at", end).Error; err != nil {
+			return User{}, fmt.Errorf("models: extend session: %w", err)
+		}
 	}
 	var u User
 	return u, notFound(s.db.WithContext(ctx).Where("disabled_at IS NULL").Take(&u, sess.UserID).Error, "session user")
