@@ -54,6 +54,8 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 		return fail(422, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
 	case errors.Is(err, models.ErrIdempotencyInProgress):
 		return fail(409, "idempotency_key_in_progress", "the first request with this Idempotency-Key is still in progress")
+	case errors.Is(err, models.ErrIdempotencyUnfinished):
+		return fail(409, "idempotency_key_unfinished", "the first request with this Idempotency-Key was cut off and may or may not have been written: check before sending it again with a new key")
 	case err != nil:
 		return err
 	case stored != nil:

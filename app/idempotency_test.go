@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestIdempotentFiling: a filing retried with its Idempotency-Key answers the first answer and
@@ -69,6 +70,14 @@ func TestIdempotentFiling(t *testing.T) {
 			}
 			if r := send("k-3", raw); r.StatusCode != 409 {
 				t.Fatalf("key in progress: %d %s; want 409", r.StatusCode, r.body)
+			}
+			if _, err := ts.store.ReserveIdempotencyKey(context.Background(), owner, "k-4", "cut off", ts.now().Add(-time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if r := send("k-4", raw); r.StatusCode != 409 {
+				t.Fatalf("key cut off: %d %s; want 409", r.StatusCode, r.body)
+			} else if code, _ := jsonError(t, r); code != "idempotency_key_unfinished" {
+				t.Fatalf("key cut off: code %q", code)
 			}
 			before := ts.counts()
 			if r := send("", raw); r.StatusCode != 201 || ts.counts()[0] != before[0]+1 {

@@ -19,7 +19,12 @@ const MaxIdempotencyKey = 255
 var (
 	ErrIdempotencyMismatch   = errors.New("models: idempotency key used for a different request")
 	ErrIdempotencyInProgress = errors.New("models: idempotency key's first request is still in progress")
+	ErrIdempotencyUnfinished = errors.New("models: idempotency key's first request never finished")
 )
+
+// IdempotencyPending is how long a reservation counts as a request still running; one older was cut
+// off (the process stopped after or before its write was committed), so its outcome is unknown.
+const IdempotencyPending = 10 * time.Minute
 
 // IdempotencyKey is one client's key for one write and, once the write answered, its answer.
 // Owner names the client (an account, or an address for writes without one); Fingerprint is the
@@ -55,7 +60,8 @@ func migrateIdempotency(tx *gorm.DB) error {
 // ReserveIdempotencyKey claims key for owner's request with fingerprint. It answers nil and a
 // reservation the caller completes (CompleteIdempotencyKey) or releases (ReleaseIdempotencyKey);
 // or the stored first answer when the same request came before; ErrIdempotencyMismatch when the key
-// was used for another request, ErrIdempotencyInProgress while the first is still running. A key
+// was used for another request, ErrIdempotencyInProgress while the first is still running and
+// ErrIdempotencyUnfinished once its reservation is older than IdempotencyPending. A key
 // older than IdempotencyTTL counts as new.
 func (s *Store) ReserveIdempotencyKey(ctx context.Context, owner, key, fingerprint string, now time.Time) (*IdempotencyKey, error) {
 	var stored *IdempotencyKey
@@ -64,6 +70,9 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, owner, key, fingerpri
 		err := tx.Where("owner = ? AND idem_key = ?", owner, key).Take(&old).Error
 		switch {
 		case err == nil && old.CreatedAt.After(now.Add(-IdempotencyTTL)):
+			if old.Status == 0 && old.CreatedAt.Before(now.Add(-IdempotencyPending)) {
+				return ErrIdempotencyUnfinished
+			}
 			if old.Status == 0 {
 				return ErrIdempotencyInProgress
 			}
@@ -85,7 +94,7 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, owner, key, fingerpri
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return nil, ErrIdempotencyInProgress // another request took the key between our read and insert
 	}
-	if err != nil && !errors.Is(err, ErrIdempotencyMismatch) && !errors.Is(err, ErrIdempotencyInProgress) {
+	if err != nil && !errors.Is(err, ErrIdempotencyMismatch) && !errors.Is(err, ErrIdempotencyInProgress) && !errors.Is(err, ErrIdempotencyUnfinished) {
 		return nil, fmt.Errorf("models: reserve idempotency key: %w", err)
 	}
 	return stored, err

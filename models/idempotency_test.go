@@ -25,6 +25,9 @@ func TestIdempotencyKey(t *testing.T) {
 		if got, err := st.ReserveIdempotencyKey(ctx, "user:2", "k1", "fp-a", now); err != nil || got != nil {
 			t.Fatalf("another owner's key: %v, %v", got, err)
 		}
+		if _, err := st.ReserveIdempotencyKey(ctx, "user:2", "k1", "fp-a", now.Add(models.IdempotencyPending+time.Minute)); !errors.Is(err, models.ErrIdempotencyUnfinished) {
+			t.Fatalf("a reservation cut off: %v, want unfinished", err)
+		}
 		answer := models.IdempotencyKey{Status: 201, ContentType: "application/json", Location: "/api/v1/x/1", Body: []byte(`{"id":1}`)}
 		if err := st.CompleteIdempotencyKey(ctx, "user:1", "k1", answer); err != nil {
 			t.Fatal(err)
