@@ -1,13 +1,14 @@
 // countdown.js keeps the server-rendered countdowns of a page (the open-notice banners) live, updating
-// them every minute; without it each shows the time left as of the page's date, which the note after
-// it (.countdown-asof) says and which this script hides, since the count is then live.
+// them every minute; without it each shows the time left as of the page's date, which the note in its
+// banner (.countdown-asof) says and which this script hides, since the count is then live.
 (function () {
   var els = document.querySelectorAll(".countdown[data-deadline]");
   Array.prototype.forEach.call(els, function (el) {
     var end = Number(el.getAttribute("data-deadline")) * 1000;
     var format = el.getAttribute("data-format");
-    var note = el.nextElementSibling;
-    if (note && note.classList.contains("countdown-asof")) note.hidden = true;
+    var box = el.closest(".open-notice");
+    var note = box && box.querySelector(".countdown-asof");
+    if (note) note.hidden = true;
     function tick() {
       var left = end - Date.now();
       if (left <= 0) {
