@@ -84,10 +84,14 @@ func searchDateOf(c *fiber.Ctx, name string) (time.Time, error) {
 	return t, nil
 }
 
-// runSearch runs q; a cursor that is not one of ours is a 400.
+// runSearch runs q, with the institutions it names and their open notices first (withKnownItems); a
+// cursor that is not one of ours is a 400.
 func (s *Server) runSearch(ctx context.Context, q search.Query) (*search.Result, error) {
 	start := time.Now()
 	res, err := s.indexer.Search(ctx, q)
+	if err == nil {
+		err = s.withKnownItems(ctx, q, res)
+	}
 	if err == nil {
 		s.metrics.searchLatency.WithLabelValues(queryClass(q.Text)).Observe(time.Since(start).Seconds())
 	}
