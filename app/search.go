@@ -90,7 +90,10 @@ func (s *Server) runSearch(ctx context.Context, q search.Query) (*search.Result,
 	start := time.Now()
 	res, err := s.indexer.Search(ctx, q)
 	if err == nil {
-		err = s.withKnownItems(ctx, q, res)
+		// The known items come from the database; while it is out the index alone answers.
+		if kerr := s.withKnownItems(ctx, q, res); kerr != nil {
+			s.log.Warn("search: known items skipped", "err", kerr)
+		}
 	}
 	if err == nil {
 		s.metrics.searchLatency.WithLabelValues(queryClass(q.Text)).Observe(time.Since(start).Seconds())
