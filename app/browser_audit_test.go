@@ -107,10 +107,12 @@ func publicAuditPages(t *testing.T, bs *browserServer) []auditPage {
 	notice := firstMatch(t, bs, "/zombies", `href="/notices/(\d+)"`)
 	claim := firstMatch(t, bs, "/notices/"+notice, `href="(/notices/\d+/claims/new\?institution=[0-9A-Z]{18})"`)
 	disclosure := firstMatch(t, bs, "/exits", `href="/disclosures/(\d+)"`)
+	listed := firstMatch(t, bs, claim, `name="institution" value="([0-9A-Z]{18})"`) // its open-notice banner
 	return []auditPage{
 		{path: "/", public: true},
 		{path: "/institutions", public: true},
 		{path: "/institutions/" + uscc, public: true, dataH1: true},
+		{path: "/institutions/" + listed, public: true, dataH1: true},
 		{path: "/notices", public: true},
 		{path: "/notices/" + notice, public: true, dataH1: true},
 		{path: claim, public: true},

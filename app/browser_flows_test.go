@@ -34,6 +34,14 @@ func TestBrowser(t *testing.T) {
 		defer scripts(ctx, true)
 		publicFlow(t, bs, ctx, "public-nojs", false)
 	})
+	t.Run("open-notice-fold", func(t *testing.T) { openNoticeFold(t, bs, ctx, "fold", true) })
+	t.Run("open-notice-fold-without-javascript", func(t *testing.T) {
+		if err := scripts(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+		defer scripts(ctx, true)
+		openNoticeFold(t, bs, ctx, "fold-nojs", false)
+	})
 	t.Run("investor-keyboard", func(t *testing.T) { investorFlow(t, bs, ctx) })
 	t.Run("institution", func(t *testing.T) { institutionFlow(t, bs, ctx) })
 	t.Run("office", func(t *testing.T) { officeFlow(t, bs, ctx) })

@@ -125,7 +125,8 @@ type institutionDetail struct {
 	FlagLines   []string // the flags as the page shows them, runs of missing months together
 	Disclosures []models.Disclosure
 	Notices     []models.Notice
-	Plan        *planView // the latest repayment plan against what was paid
+	Plan        *planView    // the latest repayment plan against what was paid
+	Open        []openNotice // the notices listing it whose claim window is open, shown first
 }
 
 func (s *Server) loadInstitution(c *fiber.Ctx) (institutionDetail, error) {
@@ -153,8 +154,11 @@ func (s *Server) loadInstitution(c *fiber.Ctx) (institutionDetail, error) {
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return d, err
 	}
-	d.Notices, err = s.store.NoticesListing(ctx, in.ID)
-	return d, err
+	if d.Notices, err = s.store.NoticesListing(ctx, in.ID); err != nil {
+		return d, err
+	}
+	d.Open = openNoticesOf(d.Notices, in, s.now())
+	return d, nil
 }
 
 // readFigures reads the 双降 series: for each month after the first, whether the outstanding balance

@@ -200,6 +200,7 @@ type noticePage struct {
 	CorrectedBy *models.Notice
 	Counts      map[uint64]int64 // standing claims per listed institution (NoticeInstitution.ID)
 	Open        bool             // claims are taken now
+	Banner      *openNotice      // the first screen's countdown and claim buttons while Open
 }
 
 func (s *Server) loadNotice(c *fiber.Ctx) (noticePage, error) {
@@ -216,10 +217,7 @@ func (s *Server) loadNotice(c *fiber.Ctx) (noticePage, error) {
 		return noticePage{}, fiber.ErrNotFound // drafts are not public
 	}
 	now := s.now()
-	p := noticePage{Notice: n, Status: n.Status(now), DaysLeft: n.DaysLeft(now)}
-	if n.Deadline != nil && now.Before(*n.Deadline) {
-		p.HoursLeft = int(n.Deadline.Sub(now).Hours()) % 24
-	}
+	p := noticePage{Notice: n, Status: n.Status(now), DaysLeft: n.DaysLeft(now), HoursLeft: n.HoursLeft(now)}
 	if n.CorrectsID != nil {
 		c, err := s.store.NoticeByID(ctx, *n.CorrectsID)
 		if err != nil {
@@ -228,6 +226,15 @@ func (s *Server) loadNotice(c *fiber.Ctx) (noticePage, error) {
 		p.Corrects = &c
 	}
 	p.Open = n.AcceptsClaims(now)
+	if p.Open {
+		targets := make([]claimTarget, len(n.Institutions))
+		for i, li := range n.Institutions {
+			targets[i] = claimTarget{USCC: li.USCC, Name: li.Name}
+		}
+		b := openNoticeOf(n, now, targets)
+		b.OnNotice = true
+		p.Banner = &b
+	}
 	if p.Counts, err = s.store.ClaimCounts(ctx, n.ID); err != nil {
 		return p, err
 	}

@@ -202,6 +202,22 @@ func TestZombieListLifecycle(t *testing.T) {
 			}
 			wantAnswer(t, ts.get(fmt.Sprintf("/notices/%d", id)), 200, "距截止还有 21 天 14 小时", "/claims/new?institution="+ins[0].USCC, "countdown.js")
 			wantAnswer(t, ts.get("/zombies"), 200, "关于第一批僵尸类网贷机构名单的公告", "21 天")
+			// Issue 16: the institution page opens with the open notice, its last day, the countdown
+			// (as of the page's date without JavaScript) and the claim button, before its facts.
+			claimHref := fmt.Sprintf("/notices/%d/claims/new?institution=%s", id, ins[0].USCC)
+			r = ts.get("/institutions/" + ins[0].USCC)
+			wantAnswer(t, r, 200, "正在申报债权", "关于第一批僵尸类网贷机构名单的公告", "2026年12月16日 24:00", "距截止还有 21 天 14 小时", "以上倒计时截至 2026年11月25日", claimHref, "countdown.js")
+			if b, facts := strings.Index(r.body, claimHref), strings.Index(r.body, `id="h-facts"`); b < 0 || b > facts {
+				t.Fatalf("the claim button is not above the facts: %d, %d", b, facts)
+			}
+			wantAnswer(t, ts.get("/institutions/"+ins[0].USCC+"?lang=en"), 200, "Claims are open", "21 days 14 hours left", "Time left as of ", claimHref)
+			r = ts.get(fmt.Sprintf("/notices/%d", id))
+			if b, body := strings.Index(r.body, claimHref), strings.Index(r.body, `id="h-body"`); b < 0 || b > body {
+				t.Fatalf("the notice page's claim buttons are not before its text: %d, %d", b, body)
+			}
+			if r := ts.get("/institutions/" + other.USCC); strings.Contains(r.body, "正在申报债权") {
+				t.Fatal("an institution on no open list shows a claim banner")
+			}
 
 			// Investors claim in the browser.
 			ts.clock.t = ts.clock.t.Add(time.Minute) // the claim on the draft used a token
@@ -332,6 +348,9 @@ func TestZombieListLifecycle(t *testing.T) {
 			}
 			if ids, _ := ts.store.ExpireNotices(ctx, ts.now()); len(ids) != 0 {
 				t.Fatal("a notice expires once")
+			}
+			if r := ts.get("/institutions/" + ins[0].USCC); r.StatusCode != 200 || strings.Contains(r.body, "正在申报债权") || strings.Contains(r.body, "/claims/new") {
+				t.Fatalf("the claim banner outlives the window: %d", r.StatusCode)
 			}
 			office = ts.newNoticeBrowser(&gd) // the session of three weeks ago has ended
 			wantAnswer(t, office.get(draftURL), 200, "公告期已满")

@@ -85,10 +85,17 @@ func searchDateOf(c *fiber.Ctx, name string) (time.Time, error) {
 	return t, nil
 }
 
-// runSearch runs q; a cursor that is not one of ours is a 400.
+// runSearch runs q, with the institutions it names and their open notices first (withKnownItems); a
+// cursor that is not one of ours is a 400.
 func (s *Server) runSearch(ctx context.Context, q search.Query) (*search.Result, error) {
 	start := time.Now()
 	res, err := s.indexer.Search(ctx, q)
+	if err == nil {
+		// The known items come from the database; while it is out the index alone answers.
+		if kerr := s.withKnownItems(ctx, q, res); kerr != nil {
+			s.log.Warn("search: known items skipped", "err", kerr)
+		}
+	}
 	if err == nil {
 		s.metrics.searchLatency.WithLabelValues(queryClass(q.Text)).Observe(time.Since(start).Seconds())
 	}

@@ -128,3 +128,27 @@ func equalIDs(a, b []uint64) bool {
 	}
 	return true
 }
+
+// TestTimeLeft: the countdown is whole days and the hours beyond them while the window is open,
+// and -1 days and 0 hours once it is not (expired, concluded, or a kind without a window).
+func TestTimeLeft(t *testing.T) {
+	pub, dl := at("2019-06-14 10:00"), at("2019-07-02 00:00")
+	open := models.Notice{Kind: models.NoticeZombieList, PublishedAt: &pub, Deadline: &dl}
+	for _, c := range []struct {
+		name        string
+		n           models.Notice
+		now         time.Time
+		days, hours int
+	}{
+		{"open, days and hours", open, at("2019-06-20 09:30"), 11, 14},
+		{"open, last hour", open, at("2019-07-01 23:30"), 0, 0},
+		{"open, last day", open, at("2019-07-01 01:00"), 0, 23},
+		{"at the deadline", open, dl, -1, 0},
+		{"after the deadline", open, at("2019-07-05 12:00"), -1, 0},
+		{"no window", models.Notice{Kind: models.NoticeGeneral, PublishedAt: &pub}, pub, -1, 0},
+	} {
+		if d, h := c.n.DaysLeft(c.now), c.n.HoursLeft(c.now); d != c.days || h != c.hours {
+			t.Errorf("%s: %d days %d hours left, want %d and %d", c.name, d, h, c.days, c.hours)
+		}
+	}
+}

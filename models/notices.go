@@ -323,6 +323,15 @@ func (n Notice) DaysLeft(now time.Time) int {
 	return int(n.Deadline.Sub(now).Hours()) / 24
 }
 
+// HoursLeft is the number of whole hours beyond DaysLeft until the deadline while the notice is
+// open (0–23), 0 otherwise: DaysLeft and HoursLeft together are the countdown pages show.
+func (n Notice) HoursLeft(now time.Time) int {
+	if n.Status(now) != NoticeOpen {
+		return 0
+	}
+	return int(n.Deadline.Sub(now).Hours()) % 24
+}
+
 // ExpireNotices writes the transition to expired for the notices whose Status became expired (their
 // deadline passed) while the stored transition still says open. Each move is a conditional
 // UPDATE (stored status still open), and only the process whose UPDATE changed the row reports it and

@@ -110,3 +110,19 @@ func pinyinTerm(s string) string {
 	}
 	return s
 }
+
+// Initials returns the first letter of the toneless pinyin of each of text's Chinese characters
+// ("鹭汀创投" → "ltct"), "" when text has none.
+func Initials(text string) string {
+	var b strings.Builder
+	for _, r := range text {
+		if !unicode.Is(unicode.Han, r) {
+			continue
+		}
+		r, _ = foldRune(r)
+		if p := pinyin.SinglePinyin(r, pinyinArgs); len(p) > 0 && p[0] != "" {
+			b.WriteByte(p[0][0])
+		}
+	}
+	return b.String()
+}
