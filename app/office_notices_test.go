@@ -201,7 +201,9 @@ func TestZombieListLifecycle(t *testing.T) {
 				}
 			}
 			wantAnswer(t, ts.get(fmt.Sprintf("/notices/%d", id)), 200, "距截止还有 21 天 14 小时", "/claims/new?institution="+ins[0].USCC, "countdown.js")
-			wantAnswer(t, ts.get("/zombies"), 200, "关于第一批僵尸类网贷机构名单的公告", "21 天")
+			// /zombies names every listed institution at once, each with its claim button while open.
+			wantAnswer(t, ts.get("/zombies"), 200, "关于第一批僵尸类网贷机构名单的公告", "21 天", ins[0].Name, ins[1].Name,
+				fmt.Sprintf("/notices/%d/claims/new?institution=%s", id, ins[0].USCC))
 			// Issue 16: the institution page opens with the open notice, its last day, the countdown
 			// (as of the page's date without JavaScript) and the claim button, before its facts.
 			claimHref := fmt.Sprintf("/notices/%d/claims/new?institution=%s", id, ins[0].USCC)

@@ -12,6 +12,7 @@ import (
 type zombieRow struct {
 	models.Notice
 	Status   models.NoticeStatus
+	Open     bool // claims accepted now (Notice.AcceptsClaims)
 	DaysLeft int
 	Counts   map[uint64]int64
 }
@@ -50,7 +51,7 @@ func (s *Server) listZombies(c *fiber.Ctx) error {
 	p := zombiesPage{Province: province}
 	demo := false
 	for _, n := range all {
-		p.Items = append(p.Items, zombieRow{Notice: n, Status: n.Status(now), DaysLeft: n.DaysLeft(now), Counts: counts})
+		p.Items = append(p.Items, zombieRow{Notice: n, Status: n.Status(now), Open: n.AcceptsClaims(now), DaysLeft: n.DaysLeft(now), Counts: counts})
 		demo = demo || n.Demo
 	}
 	rank := map[models.NoticeStatus]int{models.NoticeOpen: 0, models.NoticeExpired: 1, models.NoticeConcluded: 2}
