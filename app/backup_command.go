@@ -47,16 +47,12 @@ func runBackup(args []string, stdout io.Writer) error {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return fmt.Errorf("backup: %s is not empty; name a new folder", dir)
 	}
-	cfg, st, err := openStoreOnly(args)
+	st, blobs, err := openStoreAndBlobs(args, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	ctx := context.Background()
-	blobs, err := openBlobs(ctx, cfg)
-	if err != nil {
-		return err
-	}
 	m := backupManifest{Format: backupFormat, CreatedAt: time.Now().UTC(), Program: versionString()}
 	if m.Database, err = st.Dump(ctx, dir); err != nil {
 		return err
@@ -123,16 +119,12 @@ func runRestore(args []string, stdout io.Writer) error {
 	if err := json.Unmarshal(b, &m); err != nil || m.Format != backupFormat {
 		return fmt.Errorf("restore: %s/manifest.json is not a %s manifest", dir, backupFormat)
 	}
-	cfg, st, err := openStore(args)
+	st, blobs, err := openStoreAndBlobs(args, false) // restore migrates to the backup's schema itself
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	ctx := context.Background()
-	blobs, err := openBlobs(ctx, cfg)
-	if err != nil {
-		return err
-	}
 	// Files first: a restore that stops half-way leaves at worst unnamed blobs, which the sweeper removes.
 	for _, bb := range m.Blobs {
 		if err := copyBlobIn(ctx, blobs, dir, bb); err != nil {
