@@ -51,6 +51,7 @@ type Claim struct {
 	DuplicateOf         *uint64      `gorm:""`
 	DecidedBy           string       `gorm:"size:254"`
 	DecidedAt           *time.Time   `gorm:""`
+	PurgedAt            *time.Time   `gorm:""` // personal data and evidence deleted after the retention period
 	CreatedAt           time.Time    `gorm:"index"`
 	Attachments         []Attachment `gorm:"foreignKey:ClaimID"`
 }

@@ -57,9 +57,15 @@ func (ledgerAttachment) TableName() string { return "ledger_attachments" }
 
 // ChainHash is the SHA-256 of the entry's fields and the previous entry's hash.
 func (e LedgerEntry) ChainHash() string {
-	s := fmt.Sprintf("pilu-ledger-v1\n%d\n%s\n%d\n%s\n%s\n%s\n%s", e.Seq, e.Kind, e.RecordID, e.ContentHash,
+	return chainLink("pilu-ledger-v1", fmt.Sprint(e.Seq), e.Kind, fmt.Sprint(e.RecordID), e.ContentHash,
 		strings.Join(e.Attachments, ","), e.PrevHash, e.At.UTC().Format(time.RFC3339))
-	h := sha256.Sum256([]byte(s))
+}
+
+// chainLink is the one definition of a link of Pilu's hash chains (the public ledger, the staff
+// audit trail): the SHA-256 of the chain's name and the entry's fields, each on its own line, the
+// previous entry's hash among them.
+func chainLink(chain string, fields ...string) string {
+	h := sha256.Sum256([]byte(chain + "\n" + strings.Join(fields, "\n")))
 	return hex.EncodeToString(h[:])
 }
 
@@ -68,11 +74,7 @@ func (e LedgerEntry) ChainHash() string {
 // therefore already one at a time), so concurrent appends never fork the chain.
 func appendLedger(tx *gorm.DB, kind string, id uint64, contentHash string, attachmentHashes []string, now time.Time) error {
 	var head ledgerHead
-	q := tx
-	if tx.Dialector.Name() == "mysql" {
-		q = tx.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	if err := q.Take(&head, 1).Error; err != nil {
+	if err := lockHead(tx, &head); err != nil {
 		return fmt.Errorf("models: ledger head: %w", err)
 	}
 	if attachmentHashes == nil {
@@ -98,6 +100,16 @@ func appendLedger(tx *gorm.DB, kind string, id uint64, contentHash string, attac
 		return fmt.Errorf("models: ledger head moved under entry %d: %w", e.Seq, ErrConflict)
 	}
 	return nil
+}
+
+// lockHead reads the single head row of a hash chain (id 1) for the transaction that appends to it:
+// SELECT … FOR UPDATE on MySQL; SQLite transactions are immediate and already one at a time.
+func lockHead(tx *gorm.DB, head any) error {
+	q := tx
+	if tx.Dialector.Name() == "mysql" {
+		q = tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return q.Take(head, 1).Error
 }
 
 // attachmentHashes lists the SHA-256 of attachments in order.

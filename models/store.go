@@ -134,11 +134,23 @@ func (s *Store) DB(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) 
 
 // Tx runs fn in one transaction (immediate on SQLite) and commits when fn returns nil. A transaction
 // that MySQL aborts as a deadlock victim is run again (up to three tries), so fn must not change
-// anything outside the transaction before it returns.
+// anything outside the transaction before it returns. When ctx carries an audit entry (WithAudit) not
+// yet written, the transaction appends it before it commits.
 func (s *Store) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	var err error
 	for try := 1; try <= 3; try++ {
-		err = s.db.WithContext(ctx).Transaction(fn)
+		audited := false
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			var err error
+			audited, err = auditInTx(ctx, tx) // the entry WithAudit put in ctx, with the change it records
+			return err
+		})
+		if err == nil && audited {
+			markAudited(ctx)
+		}
 		if !isDeadlock(err) || ctx.Err() != nil {
 			return err
 		}
