@@ -178,6 +178,16 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	u, err := s.store.Authenticate(c.UserContext(), form.Email, c.FormValue("password"), c.IP(), s.now())
 	var throttled models.ErrThrottled
+	if errors.Is(err, models.ErrBadLogin) || errors.As(err, &throttled) {
+		e := s.auditEntry(c, models.AuditLoginFailed, "user", "")
+		e.Actor, e.Detail = form.Email, "wrong password, unknown or disabled account"
+		if errors.As(err, &throttled) {
+			e.Detail = "throttled"
+		}
+		if err := s.audit(c, e); err != nil {
+			return err
+		}
+	}
 	switch {
 	case errors.Is(err, models.ErrBadLogin):
 		form.Error = "login.bad"
@@ -197,6 +207,11 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	e := s.auditEntry(c, models.AuditLogin, "user", strconv.FormatUint(u.ID, 10))
+	e.ActorID, e.Actor, e.Role, e.Province = u.ID, u.Email, u.Role, u.Province
+	if err := s.audit(c, e); err != nil {
+		return err
+	}
 	s.setSessionCookie(c, tok)
 	next := form.Next
 	if next == "" {
@@ -206,6 +221,11 @@ func (s *Server) login(c *fiber.Ctx) error {
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
+	if u := currentUser(c); u != nil {
+		if err := s.audit(c, s.auditEntry(c, models.AuditLogout, "user", strconv.FormatUint(u.ID, 10))); err != nil {
+			return err
+		}
+	}
 	if tok := c.Cookies(s.sessionCookieName()); tok != "" {
 		if err := s.store.DeleteSession(c.UserContext(), tok, s.now()); err != nil {
 			return err

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -10,11 +12,13 @@ import (
 	"pilu/models"
 )
 
-// officeClaimRow is one claim with its personal data in clear, for the office of the notice only.
+// officeClaimRow is one claim for the office of the notice: its personal data masked (as the public
+// side masks it) unless the row was revealed on purpose.
 type officeClaimRow struct {
 	models.Claim
 	models.Claimant
 	Institution string
+	Masked      bool
 }
 
 // readableNotice loads a published notice whose claims the user may read: the office of its
@@ -34,14 +38,9 @@ func (s *Server) readableNotice(c *fiber.Ctx) (models.Notice, error) {
 	return n, nil
 }
 
-// officeClaims decrypts the claims of a notice and records the read (who, when, what) before any
-// personal data leaves.
-func (s *Server) officeClaims(c *fiber.Ctx, n models.Notice, action string) ([]officeClaimRow, error) {
-	u := currentUser(c)
-	if err := s.store.LogClaimRead(c.UserContext(), models.ClaimRead{NoticeID: n.ID, Action: action, UserID: u.ID,
-		Email: u.Email, Client: c.IP(), ReadAt: s.now()}); err != nil {
-		return nil, err
-	}
+// officeClaims decrypts the claims of a notice and masks their ID numbers, phones and names unless
+// full is set; the caller records a full read in the audit trail before anything leaves.
+func (s *Server) officeClaims(c *fiber.Ctx, n models.Notice, full bool) ([]officeClaimRow, error) {
 	claims, err := s.store.ClaimsOf(c.UserContext(), n.ID)
 	if err != nil {
 		return nil, err
@@ -57,18 +56,26 @@ func (s *Server) officeClaims(c *fiber.Ctx, n models.Notice, action string) ([]o
 		if err != nil {
 			return nil, err
 		}
-		out[i] = officeClaimRow{Claim: cl, Claimant: p, Institution: names[cl.NoticeInstitutionID]}
+		if !full {
+			p = p.Masked()
+		}
+		out[i] = officeClaimRow{Claim: cl, Claimant: p, Institution: names[cl.NoticeInstitutionID], Masked: !full}
 	}
 	return out, nil
 }
 
-// officeClaimsPage is the office's list of claims on one notice, unmasked.
+// officeClaimsPage is the office's list of claims on one notice, masked; Revealed is the one claim
+// shown in full after a stated reason, RevealErrors what was wrong with a reveal request.
 type officeClaimsPage struct {
-	Notice   models.Notice
-	Rows     []officeClaimRow
-	Reads    []models.ClaimRead
-	Statuses []string
-	Error    string
+	Notice       models.Notice
+	Rows         []officeClaimRow
+	Reads        []models.AuditEntry
+	Statuses     []string
+	Error        string
+	Revealed     *officeClaimRow
+	RevealFor    uint64 // the claim whose reveal form failed
+	RevealErrors map[string]string
+	TransferErr  map[string]string
 }
 
 func (s *Server) listOfficeClaims(c *fiber.Ctx) error {
@@ -76,20 +83,31 @@ func (s *Server) listOfficeClaims(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rows, err := s.officeClaims(c, n, "list")
-	if err != nil {
-		return err
-	}
-	reads, err := s.store.ClaimReads(c.UserContext(), n.ID)
-	if err != nil {
-		return err
-	}
-	c.Set("Cache-Control", "no-store")
-	return s.render(c, "office_notice_claims", pageData{Title: "oclaims.title", Data: officeClaimsPage{Notice: n, Rows: rows, Reads: reads,
-		Statuses: []string{models.ClaimVerified, models.ClaimRejected, models.ClaimDuplicate}}})
+	return s.renderOfficeClaims(c, n, officeClaimsPage{})
 }
 
-// officeClaimJSON is a claim in the office's API answer, with personal data in clear.
+// renderOfficeClaims renders the claims page of notice n with the masked rows and the latest audit
+// entries on the notice and its claims; p carries a revealed claim or the errors of a form.
+func (s *Server) renderOfficeClaims(c *fiber.Ctx, n models.Notice, p officeClaimsPage) error {
+	rows, err := s.officeClaims(c, n, false)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = strconv.FormatUint(r.Claim.ID, 10)
+	}
+	reads, err := s.store.AuditOfClaims(c.UserContext(), strconv.FormatUint(n.ID, 10), ids, 50)
+	if err != nil {
+		return err
+	}
+	p.Notice, p.Rows, p.Reads = n, rows, reads
+	p.Statuses = []string{models.ClaimVerified, models.ClaimRejected, models.ClaimDuplicate}
+	c.Set("Cache-Control", "no-store")
+	return s.render(c, "office_notice_claims", pageData{Title: "oclaims.title", Data: p})
+}
+
+// officeClaimJSON is a claim in the office's API answer; masked unless revealed.
 type officeClaimJSON struct {
 	ID          uint64           `json:"id"`
 	Receipt     string           `json:"receipt"`
@@ -97,6 +115,8 @@ type officeClaimJSON struct {
 	Name        string           `json:"name"`
 	IDNumber    string           `json:"id_number"`
 	Phone       string           `json:"phone"`
+	Masked      bool             `json:"masked"`
+	Purged      bool             `json:"purged"`
 	Principal   int64            `json:"principal"`
 	Interest    int64            `json:"interest"`
 	Statement   string           `json:"statement"`
@@ -107,28 +127,93 @@ type officeClaimJSON struct {
 	Evidence    []attachmentJSON `json:"evidence"`
 }
 
+// claimJSONOf is the API form of a claim row.
+func (s *Server) claimJSONOf(n models.Notice, r officeClaimRow) officeClaimJSON {
+	out := officeClaimJSON{ID: r.Claim.ID, Receipt: r.Receipt, Institution: r.USCC, Name: r.Name, IDNumber: r.IDNumber,
+		Phone: r.Phone, Masked: r.Masked, Purged: r.PurgedAt != nil, Principal: r.PrincipalFen, Interest: r.InterestFen, Statement: r.Statement,
+		Status: r.Status, Reason: r.Reason, DuplicateOf: r.DuplicateOf, FiledAt: r.CreatedAt.In(models.ChinaZone).Format(time.RFC3339),
+		Evidence: []attachmentJSON{}}
+	for _, a := range r.Attachments {
+		out.Evidence = append(out.Evidence, attachmentJSON{Name: a.Name, Size: a.Size, SHA256: a.SHA256, ContentType: a.ContentType,
+			URL: fmt.Sprintf("%s/office/notices/%d/evidence/%d", s.cfg.BaseURL, n.ID, a.ID)})
+	}
+	return out
+}
+
 func (s *Server) apiListClaims(c *fiber.Ctx) error {
 	n, err := s.readableNotice(c)
 	if err != nil {
 		return err
 	}
-	rows, err := s.officeClaims(c, n, "api")
+	rows, err := s.officeClaims(c, n, false)
 	if err != nil {
 		return err
 	}
 	out := make([]officeClaimJSON, len(rows))
 	for i, r := range rows {
-		out[i] = officeClaimJSON{ID: r.Claim.ID, Receipt: r.Receipt, Institution: r.USCC, Name: r.Name, IDNumber: r.IDNumber,
-			Phone: r.Phone, Principal: r.PrincipalFen, Interest: r.InterestFen, Statement: r.Statement, Status: r.Status,
-			Reason: r.Reason, DuplicateOf: r.DuplicateOf, FiledAt: r.CreatedAt.In(models.ChinaZone).Format(time.RFC3339),
-			Evidence: []attachmentJSON{}}
-		for _, a := range r.Attachments {
-			out[i].Evidence = append(out[i].Evidence, attachmentJSON{Name: a.Name, Size: a.Size, SHA256: a.SHA256, ContentType: a.ContentType,
-				URL: fmt.Sprintf("%s/office/notices/%d/evidence/%d", s.cfg.BaseURL, n.ID, a.ID)})
-		}
+		out[i] = s.claimJSONOf(n, r)
 	}
 	c.Set("Cache-Control", "no-store")
 	return c.JSON(listAnswer{Items: out, Total: int64(len(out)), Page: 1, PerPage: len(out)})
+}
+
+// revealOf checks the stated reason, records the reveal of one claim of the readable notice in the
+// audit trail and returns the claim in full. A missing or too short reason is a 422 in the reader's
+// language, and nothing is revealed or recorded.
+func (s *Server) revealOf(c *fiber.Ctx, reason string) (models.Notice, officeClaimRow, error) {
+	n, err := s.readableNotice(c)
+	if err != nil {
+		return n, officeClaimRow{}, err
+	}
+	cid, err := parseID(c.Params("cid"))
+	if err != nil {
+		return n, officeClaimRow{}, err
+	}
+	reason, ok := models.CheckAccessReason(reason)
+	if !ok {
+		return n, officeClaimRow{}, models.FieldErrors{"reason": s.views.t(s.lang(c), "oclaims.reason_required")}
+	}
+	rows, err := s.officeClaims(c, n, true)
+	if err != nil {
+		return n, officeClaimRow{}, err
+	}
+	for _, r := range rows {
+		if r.Claim.ID == cid {
+			e := s.auditEntry(c, models.AuditClaimReveal, "claim", strconv.FormatUint(cid, 10))
+			e.Province, e.Detail = n.Province, reason
+			return n, r, s.audit(c, e)
+		}
+	}
+	return n, officeClaimRow{}, fiber.ErrNotFound
+}
+
+// revealClaim is the form that shows one claim in full after a stated reason.
+func (s *Server) revealClaim(c *fiber.Ctx) error {
+	n, row, err := s.revealOf(c, c.FormValue("reason"))
+	var fe models.FieldErrors
+	if errors.As(err, &fe) {
+		cid, _ := parseID(c.Params("cid"))
+		return s.renderOfficeClaims(c.Status(422), n, officeClaimsPage{RevealFor: cid, RevealErrors: fe})
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderOfficeClaims(c, n, officeClaimsPage{Revealed: &row})
+}
+
+func (s *Server) apiRevealClaim(c *fiber.Ctx) error {
+	var r struct {
+		Reason string `json:"reason"`
+	}
+	if err := bindJSON(c, &r); err != nil {
+		return err
+	}
+	n, row, err := s.revealOf(c, r.Reason)
+	if err != nil {
+		return err
+	}
+	c.Set("Cache-Control", "no-store")
+	return c.JSON(s.claimJSONOf(n, row))
 }
 
 // decideClaim records the office's decision on one claim (page and API).
@@ -168,17 +253,8 @@ func (s *Server) apiDecideClaim(c *fiber.Ctx) error {
 	return c.JSON(claimJSON{Receipt: cl.Receipt, Status: cl.Status})
 }
 
-// exportClaims sends the office's own claim export: CSV with a UTF-8 BOM (so that Excel reads the
-// Chinese), every cell that a spreadsheet would run as a formula neutralised.
-func (s *Server) exportClaims(c *fiber.Ctx) error {
-	n, err := s.readableNotice(c)
-	if err != nil {
-		return err
-	}
-	rows, err := s.officeClaims(c, n, "export")
-	if err != nil {
-		return err
-	}
+// claimRecords are the rows of a claims CSV: a header, then one row per claim.
+func claimRecords(rows []officeClaimRow) [][]string {
 	records := [][]string{{"回执号 receipt", "机构 institution", "统一社会信用代码 uscc", "姓名 name", "身份证号码 id_number",
 		"电话 phone", "本金（元）principal", "利息（元）interest", "说明 statement", "状态 status", "理由 reason", "申报时间 filed_at", "证据 evidence"}}
 	for _, r := range rows {
@@ -189,11 +265,87 @@ func (s *Server) exportClaims(c *fiber.Ctx) error {
 		records = append(records, []string{r.Receipt, r.Institution, r.USCC, r.Name, r.IDNumber, r.Phone, yuanOfFen(r.PrincipalFen),
 			yuanOfFen(r.InterestFen), r.Statement, r.Status, r.Reason, r.CreatedAt.In(models.ChinaZone).Format("2006-01-02 15:04"), strings.Join(files, "; ")})
 	}
-	c.Set("Cache-Control", "no-store")
-	return sendTable(c, fmt.Sprintf("claims-notice-%d.csv", n.ID), records)
+	return records
 }
 
-// downloadEvidence streams one evidence file of a claim to the office of the notice.
+// exportClaims sends the office's claim export, masked like the list: CSV with a UTF-8 BOM (so that
+// Excel reads the Chinese), every cell that a spreadsheet would run as a formula neutralised. The
+// export is recorded in the audit trail.
+func (s *Server) exportClaims(c *fiber.Ctx) error {
+	n, err := s.readableNotice(c)
+	if err != nil {
+		return err
+	}
+	rows, err := s.officeClaims(c, n, false)
+	if err != nil {
+		return err
+	}
+	e := s.auditEntry(c, models.AuditClaimsExport, "notice", strconv.FormatUint(n.ID, 10))
+	e.Province, e.Detail = n.Province, fmt.Sprintf("%d claims, masked", len(rows))
+	if err := s.audit(c, e); err != nil {
+		return err
+	}
+	c.Set("Cache-Control", "no-store")
+	return sendTable(c, fmt.Sprintf("claims-notice-%d.csv", n.ID), claimRecords(rows))
+}
+
+// transferExportOf records the full export of a notice's claims for transfer to the police (移送)
+// with its stated reason, and returns the rows in full. Without a reason nothing leaves (422).
+func (s *Server) transferExportOf(c *fiber.Ctx, reason string) (models.Notice, []officeClaimRow, error) {
+	n, err := s.readableNotice(c)
+	if err != nil {
+		return n, nil, err
+	}
+	reason, ok := models.CheckAccessReason(reason)
+	if !ok {
+		return n, nil, models.FieldErrors{"reason": s.views.t(s.lang(c), "oclaims.reason_required")}
+	}
+	rows, err := s.officeClaims(c, n, true)
+	if err != nil {
+		return n, nil, err
+	}
+	e := s.auditEntry(c, models.AuditClaimsTransfer, "notice", strconv.FormatUint(n.ID, 10))
+	e.Province, e.Detail = n.Province, fmt.Sprintf("%d claims in full: %s", len(rows), reason)
+	return n, rows, s.audit(c, e)
+}
+
+// exportClaimsForTransfer is the form of the full export for the police: a CSV of every claim in full.
+func (s *Server) exportClaimsForTransfer(c *fiber.Ctx) error {
+	n, rows, err := s.transferExportOf(c, c.FormValue("reason"))
+	var fe models.FieldErrors
+	if errors.As(err, &fe) {
+		return s.renderOfficeClaims(c.Status(422), n, officeClaimsPage{TransferErr: fe})
+	}
+	if err != nil {
+		return err
+	}
+	c.Set("Cache-Control", "no-store")
+	return sendTable(c, fmt.Sprintf("claims-notice-%d-transfer.csv", n.ID), claimRecords(rows))
+}
+
+// apiExportClaimsForTransfer is the API's full export for the police: every claim of the notice in
+// full, after a stated reason.
+func (s *Server) apiExportClaimsForTransfer(c *fiber.Ctx) error {
+	var r struct {
+		Reason string `json:"reason"`
+	}
+	if err := bindJSON(c, &r); err != nil {
+		return err
+	}
+	n, rows, err := s.transferExportOf(c, r.Reason)
+	if err != nil {
+		return err
+	}
+	out := make([]officeClaimJSON, len(rows))
+	for i, row := range rows {
+		out[i] = s.claimJSONOf(n, row)
+	}
+	c.Set("Cache-Control", "no-store")
+	return c.JSON(listAnswer{Items: out, Total: int64(len(out)), Page: 1, PerPage: len(out)})
+}
+
+// downloadEvidence streams one evidence file of a claim to the office of the notice, recorded in the
+// audit trail first.
 func (s *Server) downloadEvidence(c *fiber.Ctx) error {
 	n, err := s.readableNotice(c)
 	if err != nil {
@@ -207,9 +359,9 @@ func (s *Server) downloadEvidence(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := currentUser(c)
-	if err := s.store.LogClaimRead(c.UserContext(), models.ClaimRead{NoticeID: n.ID, ClaimID: a.ClaimID, Action: "file",
-		UserID: u.ID, Email: u.Email, Client: c.IP(), ReadAt: s.now()}); err != nil {
+	e := s.auditEntry(c, models.AuditClaimEvidence, "claim", claimIDOf(a))
+	e.Province, e.Detail = n.Province, fmt.Sprintf("file %d", a.ID)
+	if err := s.audit(c, e); err != nil {
 		return err
 	}
 	return s.sendAttachment(c, a, false)
@@ -222,4 +374,12 @@ func parseID(v string) (uint64, error) {
 		return 0, fiber.ErrNotFound
 	}
 	return id, nil
+}
+
+// claimIDOf names the claim of an evidence file.
+func claimIDOf(a models.Attachment) string {
+	if a.ClaimID == nil {
+		return ""
+	}
+	return strconv.FormatUint(*a.ClaimID, 10)
 }

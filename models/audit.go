@@ -188,8 +188,15 @@ func WithAudit(ctx context.Context, e AuditEntry) context.Context {
 // AuditRecordOf names the record of the entry that ctx carries (set through WithAudit), for a change
 // whose record gets its identity only when it is written (a new notice).
 func AuditRecordOf(ctx context.Context, recordType, id string) {
-	if p, ok := ctx.Value(auditKey{}).(*pendingAudit); ok && !p.done {
+	if p, ok := ctx.Value(auditKey{}).(*pendingAudit); ok && p != nil && !p.done {
 		p.entry.RecordType, p.entry.RecordID = recordType, id
+	}
+}
+
+// AuditDetailOf sets the detail of the entry that ctx carries (a count, a summary).
+func AuditDetailOf(ctx context.Context, detail string) {
+	if p, ok := ctx.Value(auditKey{}).(*pendingAudit); ok && p != nil && !p.done {
+		p.entry.Detail = detail
 	}
 }
 
@@ -286,14 +293,6 @@ func (s *Store) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry
 			after = e.Seq
 		}
 	}
-}
-
-// AuditOfRecord lists the latest entries on one record (a notice's claims: record type "notice"),
-// newest first.
-func (s *Store) AuditOfRecord(ctx context.Context, recordType, id string, limit int) ([]AuditEntry, error) {
-	var out []AuditEntry
-	err := s.db.WithContext(ctx).Where("record_type = ? AND record_id = ?", recordType, id).Order("seq DESC").Limit(limit).Find(&out).Error
-	return out, notFound(err, "audit of record")
 }
 
 // AuditFault names the first entry of the audit trail that does not match what is stored.

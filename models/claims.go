@@ -56,7 +56,8 @@ type Claim struct {
 	Attachments         []Attachment `gorm:"foreignKey:ClaimID"`
 }
 
-// ClaimRead is one audited read of claims with their personal data: who, when, what.
+// ClaimRead is one read of claims with their personal data as recorded before the audit trail
+// (AuditEntry) took its place; kept for the rows written then.
 type ClaimRead struct {
 	ID       uint64    `gorm:"primaryKey"`
 	NoticeID uint64    `gorm:"index"`
@@ -252,10 +253,13 @@ func (s *Store) ClaimStatus(ctx context.Context, sl *Sealer, receipt, last4 stri
 	return c, nil
 }
 
-// Claimant decrypts a claim's personal data.
+// Claimant decrypts a claim's personal data; a purged claim has none left (all fields empty).
 func (c Claim) Claimant(sl *Sealer) (Claimant, error) {
 	var p Claimant
 	var err error
+	if c.PurgedAt != nil {
+		return p, nil
+	}
 	for _, f := range []struct {
 		purpose, sealed string
 		dst             *string
@@ -322,18 +326,6 @@ func (s *Store) DecideClaim(ctx context.Context, noticeID, claimID uint64, statu
 			"status": status, "reason": reason, "decided_by": actor, "decided_at": now}).Error
 	})
 	return c, notFound(err, fmt.Sprintf("decide claim %d", claimID))
-}
-
-// LogClaimRead records that a user read claims with their personal data.
-func (s *Store) LogClaimRead(ctx context.Context, r ClaimRead) error {
-	return notFound(s.db.WithContext(ctx).Create(&r).Error, "log claim read")
-}
-
-// ClaimReads lists the audited reads of a notice's claims, newest first.
-func (s *Store) ClaimReads(ctx context.Context, noticeID uint64) ([]ClaimRead, error) {
-	var out []ClaimRead
-	err := s.db.WithContext(ctx).Where("notice_id = ?", noticeID).Order("id DESC").Limit(200).Find(&out).Error
-	return out, notFound(err, "claim reads")
 }
 
 // ClaimEvidence loads one evidence file of a claim of notice noticeID.

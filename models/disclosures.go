@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -60,6 +61,7 @@ func (s *Store) FileDisclosure(ctx context.Context, in Institution, nd NewDisclo
 			return err
 		}
 		d.RootID = d.ID
+		AuditRecordOf(ctx, "disclosure", strconv.FormatUint(d.ID, 10))
 		if err := writeDisclosureParts(tx, &d); err != nil {
 			return err
 		}

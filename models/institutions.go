@@ -135,6 +135,7 @@ func (s *Store) CreateInstitution(ctx context.Context, ni NewInstitution, actor 
 		if err := tx.Create(&in).Error; err != nil {
 			return notFound(err, "create institution "+uscc)
 		}
+		AuditRecordOf(ctx, "institution", uscc)
 		if class != "unclassified" {
 			d := Decision{InstitutionID: in.ID, FromClass: "unclassified", ToClass: class, Reason: ni.Reason, Criteria: []string{}, Office: DecidingOffice(in), DecidedBy: actor, DecidedAt: now}
 			if err := tx.Create(&d).Error; err != nil {

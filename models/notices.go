@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -37,7 +38,13 @@ func (s *Store) CreateNotice(ctx context.Context, nn NewNotice, actor string, no
 	for i := range n.Attachments {
 		n.Attachments[i].CreatedAt = now
 	}
-	err = s.db.WithContext(ctx).Create(&n).Error
+	err = s.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&n).Error; err != nil {
+			return err
+		}
+		AuditRecordOf(ctx, "notice", strconv.FormatUint(n.ID, 10))
+		return nil
+	})
 	return n, notFound(err, "create notice")
 }
 

@@ -98,6 +98,7 @@ func (s *Store) ImportInstitutions(ctx context.Context, province string, rows []
 		return rep, nil
 	}
 	rep.Skipped = len(rows) - len(kept)
+	AuditDetailOf(ctx, fmt.Sprintf("province %s: %d rows, %d skipped as invalid", province, len(kept), rep.Skipped))
 	for start := 0; start < len(kept); start += importBatch {
 		batch := kept[start:min(start+importBatch, len(kept))]
 		var created, updated, unchanged int

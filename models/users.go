@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 
@@ -140,6 +141,8 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (u User, password, t
 		if err := tx.Create(&u).Error; err != nil {
 			return notFound(err, "create user "+nu.Email)
 		}
+		AuditRecordOf(ctx, "user", strconv.FormatUint(u.ID, 10))
+		AuditDetailOf(ctx, u.Role+" "+u.Email)
 		return tx.Create(&APIToken{UserID: u.ID, Hash: sha256Hex(token)}).Error
 	})
 	if err != nil {
