@@ -35,6 +35,9 @@ commands:
                         import an office's institution list; prints a row-by-row report
   calendar import FILE  load one year of the official holiday calendar (JSON as models/holidays)
   verify                re-compute the ledger from the database and the blob store
+  verify --audit        re-compute the chain of the staff audit trail (a removed or edited row fails)
+  claims purge [--dry-run]
+                        delete claimants' personal data past PILU_CLAIM_RETENTION (--dry-run lists it)
   export --all DIR      write every public record as NDJSON.gz with a manifest of checksums
   backup DIR            write a consistent snapshot (database, files, manifest) while the portal serves
   restore DIR           load a backup into an empty database and blob store, then verify it
@@ -64,7 +67,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "calendar":
 		err = runCalendar(args, stdout)
 	case "verify":
-		err = runVerify(args, stdout)
+		if rest, audit := withoutFlag(args, "--audit"); audit {
+			err = runVerifyAudit(rest, stdout)
+		} else {
+			err = runVerify(args, stdout)
+		}
+	case "claims":
+		err = runClaims(args, stdout)
 	case "export":
 		err = runExport(args, stdout)
 	case "backup":

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"pilu/models"
 )
 
 // Config is Pilu's whole configuration, read once at start-up from the environment and the flags
@@ -42,6 +44,8 @@ type Config struct {
 	// RedisURL is where the processes of a portal count their rate limits together; "" = each
 	// process counts its own (enough for the single-process default).
 	RedisURL string
+	// ClaimRetention is how long claimants' personal data is kept after the outcome, per notice kind.
+	ClaimRetention models.Retention
 }
 
 // configVar ties a Config field to its environment variable and flag.
@@ -163,6 +167,14 @@ var configVars = []configVar{
 			}
 		}
 		c.RedisURL = v
+		return nil
+	}},
+	{"PILU_CLAIM_RETENTION", "claim-retention", "how long claimants' personal data is kept once the outcome is recorded, per notice kind: kind=period pairs such as zombie_list=1095d,default=3y", func(*Config) string { return "" }, func(c *Config, v string) error {
+		r, err := models.ParseRetention(v)
+		if err != nil {
+			return err
+		}
+		c.ClaimRetention = r
 		return nil
 	}},
 	{"PILU_TRUSTED_PROXIES", "trusted-proxies", "reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Real-IP header names the client", func(*Config) string { return "" }, func(c *Config, v string) error {

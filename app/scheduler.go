@@ -30,7 +30,8 @@ func newHolderName() string {
 // runScheduler runs the deadline scheduler in the one process of a portal that holds its lease
 // (models.LeaseScheduler): it moves notices whose claim window has passed from open to expired, once
 // a minute and when it takes the lease (so a portal that was down across a deadline catches up), and
-// once an hour it sweeps orphan blobs. The lease is released when ctx ends.
+// once an hour it sweeps orphan blobs and purges claimants' personal data past its retention period
+// (PILU_CLAIM_RETENTION). The lease is released when ctx ends.
 func (s *Server) runScheduler(ctx context.Context) {
 	holder := newHolderName()
 	tick := time.NewTicker(schedulerTick)
@@ -54,6 +55,11 @@ func (s *Server) runScheduler(ctx context.Context) {
 				s.log.Warn("orphan sweeper", "err", err)
 			} else if n > 0 {
 				s.log.Info("orphan blobs deleted", "count", n)
+			}
+			if done, err := purgeClaims(ctx, s.store, s.blobs, s.cfg.ClaimRetention, s.now()); err != nil && ctx.Err() == nil {
+				s.log.Warn("claim retention", "err", err)
+			} else if len(done) > 0 {
+				s.log.Info("claimants' personal data purged after the retention period", "listed_institutions", len(done))
 			}
 			if n, err := s.store.PruneIdempotencyKeys(ctx, s.now()); err != nil && ctx.Err() == nil {
 				s.log.Warn("idempotency keys", "err", err)
