@@ -108,8 +108,8 @@ func clipRunes(s string, n int) string {
 	return s
 }
 
-// auditPage is the audit trail as a page: the filter, one page of entries and the export link.
-type auditPage struct {
+// auditTrailPage is the audit trail as a page: the filter, one page of entries and the export link.
+type auditTrailPage struct {
 	Query    auditQuery
 	Items    []models.AuditEntry
 	Pager    pager
@@ -134,7 +134,7 @@ func (s *Server) showAudit(c *fiber.Ctx) error {
 		export += "?" + qs
 	}
 	c.Set("Cache-Control", "no-store")
-	return s.render(c, "audit", pageData{Title: "audit.title", Data: auditPage{Query: q, Items: items, Pager: pagerOf(c, p, total),
+	return s.render(c, "audit", pageData{Title: "audit.title", Data: auditTrailPage{Query: q, Items: items, Pager: pagerOf(c, p, total),
 		Actions: models.AuditActions, Families: auditFamilies(), Export: export, Office: currentUser(c).Role != models.RoleAdmin}})
 }
 
