@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +33,7 @@ func runCalendar(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	res, err := st.ImportCalendar(context.Background(), models.CalendarImport{File: raw, Source: filepath.Base(name),
+	res, err := st.ImportCalendar(cliAudit(models.AuditCalendarImport, "calendar import", ""), models.CalendarImport{File: raw, Source: filepath.Base(name),
 		Actor: "pilu calendar import", Now: time.Now()})
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {

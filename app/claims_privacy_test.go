@@ -434,6 +434,15 @@ func TestClaimRetention(t *testing.T) {
 				t.Fatalf("public claim counts %s, were %s", got, before)
 			}
 
+			// A command's write is recorded with the command as its actor.
+			if code, _, errOut := runMain(t, "users", "add", "--role", "office", "--email", "cli@example.cn", "--province", "440000"); code != 0 {
+				t.Fatalf("users add: %s", errOut)
+			}
+			if made, _, _ := ts.store.AuditPage(ctx, models.AuditFilter{Action: models.AuditUserNew}); len(made) != 1 ||
+				made[0].Actor != "pilu users add" || made[0].RecordID == "" || made[0].Province != "440000" || !strings.Contains(made[0].Detail, "cli@example.cn") {
+				t.Fatalf("users add in the audit trail: %+v", made)
+			}
+
 			// pilu verify --audit: clean, then a tampered entry is named.
 			if code, out, errOut := runMain(t, "verify", "--audit"); code != 0 || !strings.Contains(out, "audit trail verified") {
 				t.Fatalf("verify --audit: %d %s %s", code, out, errOut)

@@ -106,3 +106,10 @@ func withoutFlag(args []string, flag string) ([]string, bool) {
 	}
 	return out, found
 }
+
+// cliAudit is the context of a command's write: its audit entry names the command as the actor (the
+// operator at the server's shell) and the province it concerns.
+func cliAudit(action, command, province string) context.Context {
+	return models.WithAudit(context.Background(), models.AuditEntry{At: time.Now(), Actor: "pilu " + command,
+		Client: "localhost", Action: action, Province: province})
+}

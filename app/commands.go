@@ -230,7 +230,7 @@ func runUsers(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	_, password, token, err := st.CreateUser(context.Background(), models.NewUser{Role: *role, Email: *email, Province: *province, InstitutionUSCC: *inst})
+	_, password, token, err := st.CreateUser(cliAudit(models.AuditUserNew, "users add", *province), models.NewUser{Role: *role, Email: *email, Province: *province, InstitutionUSCC: *inst})
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {
 		return UsageError{err}

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -53,7 +52,7 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "note: "+importNoteEN[note])
 	}
 	bar := newProgressBar(stderr, "import")
-	rep, err := st.ImportInstitutions(context.Background(), *province, in.Rows,
+	rep, err := st.ImportInstitutions(cliAudit(models.AuditImport, "import institutions", *province), *province, in.Rows,
 		models.ImportOptions{SkipInvalid: *skip, Actor: "pilu import", Now: time.Now(), Progress: bar.Set})
 	bar.Done()
 	if err != nil {
