@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -149,8 +150,17 @@ func TestClaimsMaskedUntilRevealedWithAReason(t *testing.T) {
 			if strings.Contains(r.body, f.ids[1]) {
 				t.Fatal("a reveal of one claim showed another in full")
 			}
-			r = ts.callAPI("POST", apiReveal, f.gdToken, map[string]any{"reason": "电话回访核实"})
+			req := httptest.NewRequest("POST", apiReveal, strings.NewReader(`{"reason":"电话回访核实"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+f.gdToken)
+			req.Header.Set("Idempotency-Key", "reveal-1") // ignored: no answer with personal data is kept
+			r = ts.do(req)
 			wantAnswer(t, r, 200, f.ids[0], `"masked":false`)
+			var kept int64
+			ts.store.DB(ctx).Table("idempotency_keys").Count(&kept)
+			if kept != 0 || r.Header.Get("Idempotent-Replayed") != "" {
+				t.Fatalf("a reveal's answer was kept for replay (%d keys)", kept)
+			}
 			got := audited(models.AuditClaimReveal)
 			if len(got) != 2 || got[1].Detail != "核对申报人身份" || got[0].Detail != "电话回访核实" || got[0].Actor != "gd@example.cn" ||
 				got[0].RecordType != "claim" || got[0].RecordID != fmt.Sprint(cids[0]) || got[0].Province != "440000" || got[0].Client == "" {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -24,9 +25,12 @@ const headerIdempotencyKey = "Idempotency-Key"
 // handler, so a replayed upload stores no blob; the same key on another request is 422, and while
 // the first request runs a retry is 409. A multipart body is spooled to a temporary file to be
 // fingerprinted, within the upload limits, and the handler then reads it from there.
+//
+// A reveal of a claimant's data and the full export for the police are reads that are recorded, not
+// writes: they ignore the header, so that no answer holding personal data is ever kept in clear.
 func (s *Server) idempotent(c *fiber.Ctx) error {
 	key := c.Get(headerIdempotencyKey)
-	if key == "" || c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead || c.Method() == fiber.MethodOptions {
+	if key == "" || c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead || c.Method() == fiber.MethodOptions || revealsPersonalData(c.Path()) {
 		return c.Next()
 	}
 	if len(key) > models.MaxIdempotencyKey {
@@ -108,4 +112,10 @@ func (s *Server) spoolBody(c *fiber.Ctx, h io.Writer) (*os.File, error) {
 	}
 	c.Request().SetBodyStream(f, int(n))
 	return f, nil
+}
+
+// revealsPersonalData reports whether an API path answers claimants' personal data in full (a
+// reveal, the full export for transfer).
+func revealsPersonalData(path string) bool {
+	return strings.HasPrefix(path, "/api/v1/notices/") && (strings.HasSuffix(path, "/reveal") || strings.HasSuffix(path, "/claims/transfer"))
 }
