@@ -14,7 +14,7 @@ import (
 // auditEntry is an entry of the audit trail for what the current user does now on a record: actor,
 // role, client address and the user's province filled in.
 func (s *Server) auditEntry(c *fiber.Ctx, action, recordType, recordID string) models.AuditEntry {
-	e := models.AuditEntry{At: s.now(), Client: c.IP(), Action: action, RecordType: recordType, RecordID: recordID}
+	e := models.AuditEntry{At: s.now(), Client: strings.Clone(c.IP()), Action: action, RecordType: recordType, RecordID: recordID}
 	if u := currentUser(c); u != nil {
 		e.ActorID, e.Actor, e.Role, e.Province = u.ID, u.Email, u.Role, u.Province
 	}

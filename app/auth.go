@@ -180,7 +180,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	var throttled models.ErrThrottled
 	if errors.Is(err, models.ErrBadLogin) || errors.As(err, &throttled) {
 		e := s.auditEntry(c, models.AuditLoginFailed, "user", "")
-		e.Actor, e.Detail = form.Email, "wrong password, unknown or disabled account"
+		e.Actor, e.Province, e.Detail = form.Email, s.store.AccountProvince(c.UserContext(), form.Email), "wrong password, unknown or disabled account"
 		if errors.As(err, &throttled) {
 			e.Detail = "throttled"
 		}

@@ -283,7 +283,7 @@ func TestAuditTrailScopes(t *testing.T) {
 					t.Fatalf("Guangdong's office reads an entry of %q", e.Province)
 				}
 			}
-			if gdAnswer.Total != 3 { // the reveal, the notice drafted and published
+			if gdAnswer.Total != 4 { // the reveal, the notice drafted and published, the failed login on gd's account
 				t.Fatalf("Guangdong reads %d entries", gdAnswer.Total)
 			}
 			read(f.gdToken, "?province=110000", 403)

@@ -153,3 +153,13 @@ func (s *Store) RotateToken(ctx context.Context, userID, tokenID uint64, now tim
 	})
 	return t, token, err
 }
+
+// AccountProvince is the province of the account with e-mail email: "" when there is no such
+// account or it is national. It files a failed login under the province of the account it tried.
+func (s *Store) AccountProvince(ctx context.Context, email string) string {
+	var u User
+	if err := s.db.WithContext(ctx).Select("province").Where("email = ?", email).Take(&u).Error; err != nil {
+		return ""
+	}
+	return u.Province
+}
