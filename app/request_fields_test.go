@@ -106,6 +106,8 @@ func TestEveryDocumentedRequestFieldIsTaken(t *testing.T) {
 				"POST /notices/{id}/outcomes":              {"/api/v1/notices/" + noticeID + "/outcomes", claimsOffice},
 				"POST /notices/{id}/claims":                {path, ""},
 				"POST /notices/{id}/claims/{cid}":          {fmt.Sprintf("%s/%d", path, claims.Items[0].ID), claimsOffice},
+				"POST /notices/{id}/claims/{cid}/reveal":   {fmt.Sprintf("%s/%d/reveal", path, claims.Items[0].ID), claimsOffice},
+				"POST /notices/{id}/claims/transfer":       {path + "/transfer", claimsOffice},
 				"POST /claims/status":                      {"/api/v1/claims/status", ""},
 				"POST /calendars":                          {"/api/v1/calendars", admin},
 			}
