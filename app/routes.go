@@ -52,6 +52,7 @@ func (s *Server) routes() *fiber.App {
 	web.Use("/static", filesystem.New(filesystem.Config{Root: static.HTTP(), MaxAge: 3600}))
 
 	web.Use(s.loadUser)
+	web.Use(s.requireEnrolment) // a role that requires a second factor: nothing opens before it is set up
 	form := s.checkCSRF // every browser form post carries a CSRF token
 
 	// Open data (issue 7): compression, HTTP caching with revalidation, per-client API rate limits.
@@ -75,6 +76,19 @@ func (s *Server) routes() *fiber.App {
 	web.Get("/login", s.showLogin)
 	web.Post("/login", limitBody, form, s.login)
 	web.Post("/logout", limitBody, form, s.logout)
+	web.Get("/login/code", s.showLoginCode)
+	web.Post("/login/code", limitBody, form, s.loginCode)
+
+	// One's own account (issue 20): the second factor (TOTP enrolment by QR code, recovery codes
+	// shown once) and one's API tokens with their limits.
+	account := s.requireLogin
+	web.Get("/account", account, s.showAccount)
+	web.Get("/account/2fa", account, s.showEnrolment)
+	web.Post("/account/2fa", account, limitBody, form, s.startEnrolment)
+	web.Post("/account/2fa/confirm", account, limitBody, form, s.confirmEnrolment)
+	web.Post("/account/2fa/recovery", account, limitBody, form, s.regenerateRecovery)
+	web.Post("/account/tokens", account, limitBody, form, s.createAccountToken)
+	web.Post("/account/tokens/:tid/revoke", account, limitBody, form, s.revokeAccountToken)
 
 	// Filer pages: an institution's user files and amends its own disclosures (multipart forms carry
 	// their CSRF token in the action's query string, since the body is streamed).
@@ -192,9 +206,11 @@ func (s *Server) routes() *fiber.App {
 	web.Post("/admin/users/:id/tokens", admin, limitBody, form, s.createUserToken)
 	web.Post("/admin/users/:id/tokens/:tid/revoke", admin, limitBody, form, s.revokeUserToken)
 	web.Post("/admin/users/:id/tokens/:tid/rotate", admin, limitBody, form, s.rotateUserToken)
+	web.Post("/admin/users/:id/2fa/reset", admin, limitBody, form, s.resetUserTOTP)
+	web.Post("/admin/policies", admin, limitBody, form, s.setRolePolicy)
 	web.Post("/admin/calendar", admin, s.checkUploadCSRF, s.importCalendarUpload)
 	api.Get("/calendars", s.apiCalendars)
-	api.Post("/calendars", admin, limitBody, s.apiImportCalendar)
+	api.Post("/calendars", admin, s.requireUnlimitedToken, limitBody, s.apiImportCalendar)
 
 	// The full public dump over HTTP (issue 7): what `pilu export --all` writes, made at most hourly
 	// or when the ledger grows, each file with its SHA-256 as ETag.

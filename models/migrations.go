@@ -29,6 +29,7 @@ var migrations = []migration{
 	{"calendar: years of the official calendar imported after the build; the calendar of a notice's deadline; disabled accounts, revoked tokens", migrateCalendar},
 	{"institutions: a pinyin sort key, so lists follow the order Chinese readers expect", migrateSortKeys},
 	{"idempotency keys: a retried write answers its first answer again", migrateIdempotency},
+	{"staff second factor (TOTP, recovery codes, pending logins, per-role requirement); API tokens read-only, per province, expiring", migrateStaffFactor},
 }
 
 // schemaVersion is the single-row table that records how many steps have been applied.
