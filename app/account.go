@@ -44,6 +44,7 @@ type totpEnrolment struct {
 
 // tokenForm is the form that makes an API token with limits, shown again after a refusal.
 type tokenForm struct {
+	Action            string // where the form posts
 	ReadOnly          bool
 	Province, Expires string
 	Errors            map[string]string
@@ -62,6 +63,7 @@ func (s *Server) renderAccount(c *fiber.Ctx, p accountPage) error {
 		return err
 	}
 	p.Account = u
+	p.TokenForm.Action = "/account/tokens"
 	if p.MustEnrol, err = s.store.MustEnrolTOTP(ctx, u); err != nil {
 		return err
 	}

@@ -134,6 +134,7 @@ func (s *Server) renderAdminUser(c *fiber.Ctx, p adminUserPage) error {
 		return err
 	}
 	p.Self = p.Account.ID == currentUser(c).ID
+	p.TokenForm.Action = fmt.Sprintf("/admin/users/%d/tokens", p.Account.ID)
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	return s.render(c, "admin_user", pageData{Title: "admin.user_title", Data: p})
 }

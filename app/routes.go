@@ -52,8 +52,9 @@ func (s *Server) routes() *fiber.App {
 	web.Use("/static", filesystem.New(filesystem.Config{Root: static.HTTP(), MaxAge: 3600}))
 
 	web.Use(s.loadUser)
-	web.Use(s.requireEnrolment) // a role that requires a second factor: nothing opens before it is set up
 	form := s.checkCSRF // every browser form post carries a CSRF token
+	// A role that requires a second factor: nothing opens before it is set up.
+	web.Use(s.requireEnrolment)
 
 	// Open data (issue 7): compression, HTTP caching with revalidation, per-client API rate limits.
 	open := newOpenData(s)
