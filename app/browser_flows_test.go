@@ -46,6 +46,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("institution", func(t *testing.T) { institutionFlow(t, bs, ctx) })
 	t.Run("office", func(t *testing.T) { officeFlow(t, bs, ctx) })
 	t.Run("admin", func(t *testing.T) { adminFlow(t, bs, ctx) })
+	t.Run("second-factor", func(t *testing.T) { secondFactorFlow(t, bs, ctx) })
 }
 
 // waitForIndex waits until the indexer has taken in the demo data set, so that searches find it.

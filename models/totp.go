@@ -378,12 +378,18 @@ func (s *Store) CompletePendingLogin(ctx context.Context, sl *Sealer, token, cod
 			return notFound(err, "pending login user")
 		}
 		ok, recovery, err := checkSecondFactor(tx, sl, u, code, now)
-		if err != nil || !ok {
-			return errors.Join(ErrBadCode, err)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			return ErrBadCode
 		}
 		res := tx.Where("id = ?", id).Delete(&PendingLogin{})
-		if res.Error != nil || res.RowsAffected != 1 {
-			return notFound(errors.Join(res.Error, gorm.ErrRecordNotFound), "pending login")
+		switch {
+		case res.Error != nil:
+			return fmt.Errorf("models: end pending login: %w", res.Error)
+		case res.RowsAffected != 1: // completed meanwhile by another request
+			return fmt.Errorf("models: pending login: %w", ErrNotFound)
 		}
 		out = SecondFactor{User: u, Next: p.Next, Recovery: recovery}
 		if recovery {
