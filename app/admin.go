@@ -27,6 +27,8 @@ type adminPage struct {
 	Imported      map[int]models.CalendarYear
 	CalendarError string
 	CalendarDone  *models.CalendarImported
+	// Policies says, by role, whether its accounts must use a second factor.
+	Policies map[string]bool
 }
 
 // adminUserForm is what the create-user form shows again after a refusal.
@@ -41,10 +43,13 @@ type adminSecret struct {
 
 // adminUserPage is the data of /admin/users/{id}: the account, its tokens and a new token shown once.
 type adminUserPage struct {
-	Account models.User
-	Tokens  []models.APIToken
-	Secret  *adminSecret
-	Self    bool
+	Account   models.User
+	Tokens    []models.APIToken
+	Secret    *adminSecret
+	Self      bool
+	TokenForm tokenForm
+	// ResetDone: the account's second factor was just reset.
+	ResetDone bool
 }
 
 // showAdmin is the admins' page.
@@ -64,6 +69,9 @@ func (s *Server) renderAdmin(c *fiber.Ctx, p adminPage) error {
 	}
 	years, err := s.store.CalendarYears(ctx)
 	if err != nil {
+		return err
+	}
+	if p.Policies, err = s.store.RolePolicies(ctx); err != nil {
 		return err
 	}
 	p.Imported = map[int]models.CalendarYear{}
@@ -126,6 +134,7 @@ func (s *Server) renderAdminUser(c *fiber.Ctx, p adminUserPage) error {
 		return err
 	}
 	p.Self = p.Account.ID == currentUser(c).ID
+	p.TokenForm.Action = fmt.Sprintf("/admin/users/%d/tokens", p.Account.ID)
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	return s.render(c, "admin_user", pageData{Title: "admin.user_title", Data: p})
 }
@@ -145,18 +154,55 @@ func (s *Server) setUserDisabled(disabled bool) fiber.Handler {
 	}
 }
 
-// createUserToken makes a new API token for an account and shows it once.
+// createUserToken makes a new API token for an account, with the form's limits (read-only, one
+// province, an expiry), and shows it once; a refusal shows the form again (422).
 func (s *Server) createUserToken(c *fiber.Ctx) error {
 	u, err := s.accountOf(c)
 	if err != nil {
 		return err
 	}
-	_, token, err := s.store.CreateToken(c.UserContext(), u.ID, s.now())
+	f, opt, err := s.readTokenForm(c)
+	if err == nil {
+		var token string
+		if _, token, err = s.store.CreateToken(c.UserContext(), u.ID, opt, s.now()); err == nil {
+			s.log.Info("admin: token created", "by", currentUser(c).Email, "user", u.ID, "read_only", opt.ReadOnly, "province", opt.Province)
+			return s.renderAdminUser(c.Status(201), adminUserPage{Account: u, Secret: &adminSecret{Email: u.Email, Token: token}})
+		}
+	}
+	var fe models.FieldErrors
+	if !errors.As(err, &fe) {
+		return err
+	}
+	f.Errors = s.fieldMessages(s.lang(c), fe, nil)
+	return s.renderAdminUser(c.Status(422), adminUserPage{Account: u, TokenForm: f})
+}
+
+// resetUserTOTP removes an account's second factor (a lost authenticator): its sessions end, and it
+// enrols again at its next login when its role requires it.
+func (s *Server) resetUserTOTP(c *fiber.Ctx) error {
+	u, err := s.accountOf(c)
 	if err != nil {
 		return err
 	}
-	s.log.Info("admin: token created", "by", currentUser(c).Email, "user", u.ID)
-	return s.renderAdminUser(c.Status(201), adminUserPage{Account: u, Secret: &adminSecret{Email: u.Email, Token: token}})
+	if err := s.store.ResetTOTP(c.UserContext(), u.ID); err != nil {
+		return err
+	}
+	s.auditStaff(c, models.AuditFactorReset, u.ID, "")
+	if u, err = s.store.UserByID(c.UserContext(), u.ID); err != nil {
+		return err
+	}
+	return s.renderAdminUser(c, adminUserPage{Account: u, ResetDone: true})
+}
+
+// setRolePolicy makes the second factor required, or optional again, for every account of a role
+// (form fields role and require "1"); the role's accounts without one enrol at their next request.
+func (s *Server) setRolePolicy(c *fiber.Ctx) error {
+	role, required := c.FormValue("role"), c.FormValue("require") == "1"
+	if err := s.store.SetRoleRequiresTOTP(c.UserContext(), role, required, currentUser(c).Email, s.now()); err != nil {
+		return err
+	}
+	s.auditStaff(c, models.AuditFactorPolicy, 0, role+": "+map[bool]string{true: "required", false: "optional"}[required])
+	return c.Redirect("/admin#second-factor", fiber.StatusSeeOther)
 }
 
 // tokenOf reads the :tid of an admin token route.

@@ -30,12 +30,19 @@ const (
 func (s *Server) loadUser(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	if h := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(h, "Bearer ") {
-		u, err := s.store.TokenUser(ctx, strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")), s.now())
-		if err != nil {
-			if errors.Is(err, models.ErrNotFound) {
-				return fail(401, "unauthorized", "")
-			}
+		u, t, err := s.store.TokenAccess(ctx, strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")), s.now())
+		switch {
+		case errors.Is(err, models.ErrTokenExpired):
+			return fail(401, "token_expired", "")
+		case errors.Is(err, models.ErrTokenRevoked):
+			return fail(401, "token_revoked", "")
+		case errors.Is(err, models.ErrNotFound):
+			return fail(401, "unauthorized", "")
+		case err != nil:
 			return err
+		}
+		if t.ReadOnly && !safeMethod(c.Method()) {
+			return fail(403, "token_read_only", "")
 		}
 		c.Locals("user", &u)
 		c.Locals("bearer", true)
@@ -53,6 +60,11 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 		}
 	}
 	return c.Next()
+}
+
+// safeMethod reports whether method only reads.
+func safeMethod(method string) bool {
+	return method == fiber.MethodGet || method == fiber.MethodHead || method == fiber.MethodOptions
 }
 
 // guardAPICookie keeps a browser's session cookie from authorising API writes on its own: another
@@ -169,7 +181,8 @@ func (s *Server) showLogin(c *fiber.Ctx) error {
 }
 
 // login checks the password (one message for an unknown account and a wrong password; throttled
-// per account and client address and per address, as models.LoginDelay says) and starts a session.
+// per account and client address and per address, as models.LoginDelay says) and starts a session,
+// or, for an account with a second factor, a pending login that the code completes (loginCode).
 func (s *Server) login(c *fiber.Ctx) error {
 	form := loginForm{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
 	if form.Email == "" || c.FormValue("password") == "" {
@@ -203,21 +216,16 @@ func (s *Server) login(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	tok, err := s.store.CreateSession(c.UserContext(), u, s.now())
-	if err != nil {
-		return err
+	if u.HasTOTP() {
+		// The password was right; the session starts only once the code is (/login/code).
+		tok, err := s.store.StartPendingLogin(c.UserContext(), u, form.Next, s.now())
+		if err != nil {
+			return err
+		}
+		s.setPendingCookie(c, tok)
+		return c.Redirect("/login/code", fiber.StatusSeeOther)
 	}
-	e := s.auditEntry(c, models.AuditLogin, "user", strconv.FormatUint(u.ID, 10))
-	e.ActorID, e.Actor, e.Role, e.Province = u.ID, u.Email, u.Role, u.Province
-	if err := s.audit(c, e); err != nil {
-		return err
-	}
-	s.setSessionCookie(c, tok)
-	next := form.Next
-	if next == "" {
-		next = homeOf(u)
-	}
-	return c.Redirect(next, fiber.StatusSeeOther)
+	return s.startSession(c, u, form.Next)
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {

@@ -78,8 +78,8 @@ func auditPages(t *testing.T, bs *browserServer, ctx context.Context) {
 		{"filer@audit.example", filer, []auditPage{{path: "/filer"}, {path: "/filer/figures"}, {path: "/filer/disclosures/new"}}},
 		{"office@audit.example", office, []auditPage{{path: "/office"}, {path: "/office/import"}, {path: "/office/institutions/new"},
 			{path: "/office/institutions/" + firstMatch(t, bs, "/institutions?province=440000", `/institutions/([0-9A-Z]{18})"`), dataH1: true},
-			{path: "/office/notices"}, {path: "/office/notices/new"}, {path: "/office/audit"}}},
-		{"admin@audit.example", admin, []auditPage{{path: "/admin"}, {path: "/admin/users/1"}, {path: "/admin/audit"}}},
+			{path: "/office/notices"}, {path: "/office/notices/new"}, {path: "/office/audit"}, {path: "/account"}}},
+		{"admin@audit.example", admin, []auditPage{{path: "/admin"}, {path: "/admin/users/1"}, {path: "/admin/audit"}, {path: "/account"}}},
 	}
 	for _, l := range logins {
 		f := newFlow(t, bs, tab, "audit")

@@ -47,6 +47,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("office", func(t *testing.T) { officeFlow(t, bs, ctx) })
 	t.Run("admin", func(t *testing.T) { adminFlow(t, bs, ctx) })
 	t.Run("privacy", func(t *testing.T) { privacyFlow(t, bs, ctx) })
+	t.Run("second-factor", func(t *testing.T) { secondFactorFlow(t, bs, ctx) })
 }
 
 // waitForIndex waits until the indexer has taken in the demo data set, so that searches find it.

@@ -53,6 +53,8 @@ func (s *Server) routes() *fiber.App {
 
 	web.Use(s.loadUser)
 	form := s.checkCSRF // every browser form post carries a CSRF token
+	// A role that requires a second factor: nothing opens before it is set up.
+	web.Use(s.requireEnrolment)
 
 	// Open data (issue 7): compression, HTTP caching with revalidation, per-client API rate limits.
 	open := newOpenData(s)
@@ -75,6 +77,19 @@ func (s *Server) routes() *fiber.App {
 	web.Get("/login", s.showLogin)
 	web.Post("/login", limitBody, form, s.login)
 	web.Post("/logout", limitBody, form, s.logout)
+	web.Get("/login/code", s.showLoginCode)
+	web.Post("/login/code", limitBody, form, s.loginCode)
+
+	// One's own account (issue 20): the second factor (TOTP enrolment by QR code, recovery codes
+	// shown once) and one's API tokens with their limits.
+	account := s.requireLogin
+	web.Get("/account", account, s.showAccount)
+	web.Get("/account/2fa", account, s.showEnrolment)
+	web.Post("/account/2fa", account, limitBody, form, s.startEnrolment)
+	web.Post("/account/2fa/confirm", account, limitBody, form, s.confirmEnrolment)
+	web.Post("/account/2fa/recovery", account, limitBody, form, s.regenerateRecovery)
+	web.Post("/account/tokens", account, limitBody, form, s.createAccountToken)
+	web.Post("/account/tokens/:tid/revoke", account, limitBody, form, s.revokeAccountToken)
 
 	// Filer pages: an institution's user files and amends its own disclosures (multipart forms carry
 	// their CSRF token in the action's query string, since the body is streamed).
@@ -196,6 +211,8 @@ func (s *Server) routes() *fiber.App {
 	web.Post("/admin/users/:id/tokens", admin, limitBody, form, s.audited(models.AuditTokenNew, "user", "id"), s.createUserToken)
 	web.Post("/admin/users/:id/tokens/:tid/revoke", admin, limitBody, form, s.audited(models.AuditTokenRevoke, "token", "tid"), s.revokeUserToken)
 	web.Post("/admin/users/:id/tokens/:tid/rotate", admin, limitBody, form, s.audited(models.AuditTokenRotate, "token", "tid"), s.rotateUserToken)
+	web.Post("/admin/users/:id/2fa/reset", admin, limitBody, form, s.resetUserTOTP)
+	web.Post("/admin/policies", admin, limitBody, form, s.setRolePolicy)
 	web.Post("/admin/calendar", admin, s.checkUploadCSRF, s.audited(models.AuditCalendarImport, "calendar", ""), s.importCalendarUpload)
 	api.Get("/calendars", s.apiCalendars)
 
@@ -207,7 +224,7 @@ func (s *Server) routes() *fiber.App {
 	web.Get("/office/audit", noticeOffice, s.showAudit)
 	web.Get("/office/audit.csv", noticeOffice, s.exportAudit)
 	api.Get("/audit", auditReader, s.apiAudit)
-	api.Post("/calendars", admin, limitBody, s.audited(models.AuditCalendarImport, "calendar", ""), s.apiImportCalendar)
+	api.Post("/calendars", admin, s.requireUnlimitedToken, limitBody, s.audited(models.AuditCalendarImport, "calendar", ""), s.apiImportCalendar)
 
 	// The full public dump over HTTP (issue 7): what `pilu export --all` writes, made at most hourly
 	// or when the ledger grows, each file with its SHA-256 as ETag.

@@ -21,15 +21,31 @@ func (s *Server) requireRole(roles ...string) fiber.Handler {
 	}
 }
 
-// mayKeepProvince reports whether u may write the records of a province: only its own office.
+// mayKeepProvince reports whether u may write the records of a province: only its own office (and,
+// with a province-limited API token, only that province).
 func mayKeepProvince(u *models.User, province string) bool {
-	return u != nil && u.Role == models.RoleOffice && u.Province == province
+	return u != nil && u.Role == models.RoleOffice && u.Province == province && tokenAllows(u, province)
 }
 
 // mayReadProvince reports whether u may read the non-public records of a province (claims): its
-// office and the admins.
+// office and the admins (an admin's province-limited token: that province only).
 func mayReadProvince(u *models.User, province string) bool {
-	return u != nil && (u.Role == models.RoleAdmin || mayKeepProvince(u, province))
+	return u != nil && ((u.Role == models.RoleAdmin && tokenAllows(u, province)) || mayKeepProvince(u, province))
+}
+
+// tokenAllows reports whether the API token of the request, if it is limited to a province,
+// allows province.
+func tokenAllows(u *models.User, province string) bool {
+	return u.TokenProvince == "" || u.TokenProvince == province
+}
+
+// requireUnlimitedToken refuses national writes (the holiday calendar) to an API token limited to
+// one province (403 "token_province").
+func (s *Server) requireUnlimitedToken(c *fiber.Ctx) error {
+	if u := currentUser(c); u != nil && u.TokenProvince != "" {
+		return fail(403, "token_province", "")
+	}
+	return c.Next()
 }
 
 // mayFileFor reports whether u may file and amend the disclosures of the institution uscc.

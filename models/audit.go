@@ -13,38 +13,44 @@ import (
 // Audited actions: what a member of staff (or the system) did that changed or revealed something.
 // Each is a stable identifier; the pages show its label from the catalogs (audit.action_…).
 const (
-	AuditLogin            = "login"                // a login that succeeded
-	AuditLoginFailed      = "login.failed"         // a wrong password, an unknown or disabled account
-	AuditLogout           = "logout"               // a session ended by its user
-	AuditInstitutionNew   = "institution.create"   // an institution added to the registry
-	AuditInstitutionEdit  = "institution.update"   // an institution's names, brands or websites changed
-	AuditClassify         = "institution.classify" // a class decision
-	AuditDispose          = "institution.dispose"  // a disposition move
-	AuditSuggestionAccept = "suggestion.accept"    // a rule's suggestion taken
-	AuditSuggestionReject = "suggestion.dismiss"   // a rule's suggestion set aside
-	AuditThresholds       = "thresholds.set"       // a province's small-institution thresholds
-	AuditImport           = "institutions.import"  // a bulk import of institutions
-	AuditNoticeNew        = "notice.create"        // a notice drafted
-	AuditNoticeEdit       = "notice.update"        // a draft changed
-	AuditPublish          = "notice.publish"       // a notice published
-	AuditCorrect          = "notice.correct"       // a correction published
-	AuditOutcome          = "notice.outcome"       // the outcome recorded for a listed institution
-	AuditClaimDecide      = "claim.decide"         // a claim verified, rejected or marked duplicate
-	AuditClaimReveal      = "claim.reveal"         // one claim's personal data shown in full, with a reason
-	AuditClaimEvidence    = "claim.evidence"       // an evidence file of a claim downloaded
-	AuditClaimsExport     = "claims.export"        // the masked claims CSV of a notice
-	AuditClaimsTransfer   = "claims.transfer"      // the full export of a notice's claims for the police (移送), with a reason
-	AuditClaimsPurge      = "claims.purge"         // claimants' personal data deleted after the retention period
-	AuditDisclosureFile   = "disclosure.file"      // a disclosure filed
-	AuditDisclosureAmend  = "disclosure.amend"     // a disclosure amended
-	AuditUserNew          = "user.create"          // an account made
-	AuditUserDisable      = "user.disable"         // an account disabled
-	AuditUserEnable       = "user.enable"          // an account enabled again
-	AuditTokenNew         = "token.create"         // an API token made
-	AuditTokenRevoke      = "token.revoke"         // an API token revoked
-	AuditTokenRotate      = "token.rotate"         // an API token replaced by a new one
-	AuditCalendarImport   = "calendar.import"      // a year of the official calendar loaded
-	AuditExport           = "audit.export"         // the audit trail exported
+	AuditLogin            = "login"                  // a login that succeeded
+	AuditLoginFailed      = "login.failed"           // a wrong password, an unknown or disabled account
+	AuditLogout           = "logout"                 // a session ended by its user
+	AuditInstitutionNew   = "institution.create"     // an institution added to the registry
+	AuditInstitutionEdit  = "institution.update"     // an institution's names, brands or websites changed
+	AuditClassify         = "institution.classify"   // a class decision
+	AuditDispose          = "institution.dispose"    // a disposition move
+	AuditSuggestionAccept = "suggestion.accept"      // a rule's suggestion taken
+	AuditSuggestionReject = "suggestion.dismiss"     // a rule's suggestion set aside
+	AuditThresholds       = "thresholds.set"         // a province's small-institution thresholds
+	AuditImport           = "institutions.import"    // a bulk import of institutions
+	AuditNoticeNew        = "notice.create"          // a notice drafted
+	AuditNoticeEdit       = "notice.update"          // a draft changed
+	AuditPublish          = "notice.publish"         // a notice published
+	AuditCorrect          = "notice.correct"         // a correction published
+	AuditOutcome          = "notice.outcome"         // the outcome recorded for a listed institution
+	AuditClaimDecide      = "claim.decide"           // a claim verified, rejected or marked duplicate
+	AuditClaimReveal      = "claim.reveal"           // one claim's personal data shown in full, with a reason
+	AuditClaimEvidence    = "claim.evidence"         // an evidence file of a claim downloaded
+	AuditClaimsExport     = "claims.export"          // the masked claims CSV of a notice
+	AuditClaimsTransfer   = "claims.transfer"        // the full export of a notice's claims for the police (移送), with a reason
+	AuditClaimsPurge      = "claims.purge"           // claimants' personal data deleted after the retention period
+	AuditDisclosureFile   = "disclosure.file"        // a disclosure filed
+	AuditDisclosureAmend  = "disclosure.amend"       // a disclosure amended
+	AuditUserNew          = "user.create"            // an account made
+	AuditUserDisable      = "user.disable"           // an account disabled
+	AuditUserEnable       = "user.enable"            // an account enabled again
+	AuditTokenNew         = "token.create"           // an API token made
+	AuditTokenRevoke      = "token.revoke"           // an API token revoked
+	AuditTokenRotate      = "token.rotate"           // an API token replaced by a new one
+	AuditCalendarImport   = "calendar.import"        // a year of the official calendar loaded
+	AuditExport           = "audit.export"           // the audit trail exported
+	AuditFactorEnrol      = "second_factor.enrol"    // a second factor confirmed by its user
+	AuditFactorFailed     = "second_factor.failed"   // a wrong second-factor code
+	AuditFactorRecovery   = "second_factor.recovery" // a one-time recovery code used to log in
+	AuditFactorCodes      = "second_factor.codes"    // new recovery codes made, the old ones void
+	AuditFactorReset      = "second_factor.reset"    // a user's second factor removed by an admin
+	AuditFactorPolicy     = "second_factor.policy"   // a role's second-factor requirement changed
 )
 
 // AuditActions lists every audited action, for the filter of the audit pages.
@@ -53,7 +59,8 @@ var AuditActions = []string{AuditLogin, AuditLoginFailed, AuditLogout, AuditInst
 	AuditNoticeNew, AuditNoticeEdit, AuditPublish, AuditCorrect, AuditOutcome, AuditClaimDecide, AuditClaimReveal,
 	AuditClaimEvidence, AuditClaimsExport, AuditClaimsTransfer, AuditClaimsPurge, AuditDisclosureFile,
 	AuditDisclosureAmend, AuditUserNew, AuditUserDisable, AuditUserEnable, AuditTokenNew, AuditTokenRevoke,
-	AuditTokenRotate, AuditCalendarImport, AuditExport}
+	AuditTokenRotate, AuditCalendarImport, AuditExport, AuditFactorEnrol, AuditFactorFailed, AuditFactorRecovery,
+	AuditFactorCodes, AuditFactorReset, AuditFactorPolicy}
 
 // AuditSystem is the actor of what the portal does by itself (the retention purge).
 const AuditSystem = "system"

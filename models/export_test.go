@@ -7,4 +7,5 @@ var LiveRecords = []any{
 	&Disclosure{}, &MonthlyFigures{}, &Tranche{}, &Attachment{}, &Notice{}, &NoticeInstitution{},
 	&OutboxEntry{}, &Claim{}, &ClaimRead{}, &Suggestion{}, &SmallThreshold{}, &DecisionAttachment{},
 	&LedgerEntry{}, &ledgerHead{}, &ledgerAttachment{}, &CalendarYear{}, &lease{}, &databaseIdentity{},
+	&RecoveryCode{}, &PendingLogin{}, &RolePolicy{},
 }

@@ -30,6 +30,7 @@ var migrations = []migration{
 	{"institutions: a pinyin sort key, so lists follow the order Chinese readers expect", migrateSortKeys},
 	{"idempotency keys: a retried write answers its first answer again", migrateIdempotency},
 	{"audit trail: staff actions hash-chained (not public); claims purged after the retention period", migrateAudit},
+	{"staff second factor (TOTP, recovery codes, pending logins, per-role requirement); API tokens read-only, per province, expiring", migrateStaffFactor},
 }
 
 // schemaVersion is the single-row table that records how many steps have been applied.

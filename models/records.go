@@ -14,6 +14,18 @@ type User struct {
 	// DisabledAt is when an admin disabled the account: it cannot log in, and its sessions and
 	// tokens no longer work (nil while enabled).
 	DisabledAt *time.Time
+	// TOTPSecret is the sealed secret of the account's confirmed authenticator ("" when none);
+	// TOTPPending the sealed secret of an enrolment not yet confirmed by a first code.
+	TOTPSecret  string `gorm:"column:totp_secret;size:255;not null;default:''" json:"-"`
+	TOTPPending string `gorm:"column:totp_pending;size:255;not null;default:''" json:"-"`
+	// TOTPEnabledAt is when the second factor was confirmed: from then on a login needs a code.
+	TOTPEnabledAt *time.Time `gorm:"column:totp_enabled_at"`
+	// TOTPLastStep is the time step (Unix time / 30 s) of the last code accepted, so that a code
+	// is never accepted twice.
+	TOTPLastStep int64 `gorm:"column:totp_last_step;not null;default:0" json:"-"`
+	// TokenProvince is, for a request made with a province-limited API token, the province the
+	// request may touch ("" for a session or an unlimited token). It is not stored with the user.
+	TokenProvince string `gorm:"-" json:"-"`
 }
 
 // Session is a browser login; the cookie holds a random token and the row only its SHA-256.
@@ -33,6 +45,13 @@ type APIToken struct {
 	LastUsedAt *time.Time
 	// RevokedAt is when the token was revoked or rotated; a revoked token is refused (nil while valid).
 	RevokedAt *time.Time
+	// ReadOnly tokens read and never write (every API write is refused with 403).
+	ReadOnly bool `gorm:"not null;default:false"`
+	// Province limits the token to one province's records (a national admin's token to one
+	// province, an office's to its own); "" is the account's whole scope.
+	Province string `gorm:"size:6;not null;default:''"`
+	// ExpiresAt is when the token stops working (nil: until revoked).
+	ExpiresAt *time.Time
 }
 
 // LoginAttempt counts failed logins per key (an account and client address pair, or an address) so

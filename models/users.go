@@ -270,15 +270,40 @@ func (s *Store) DeleteSession(ctx context.Context, token string, now time.Time) 
 	return s.db.WithContext(ctx).Where("id = ? OR expires_at < ?", sha256Hex(token), now).Delete(&Session{}).Error
 }
 
-// TokenUser returns the user of an API token that is not revoked (never a disabled account's).
+// ErrTokenRevoked and ErrTokenExpired are returned for an API token that was revoked or has
+// expired; both are also ErrNotFound (the token authorises nothing).
+var (
+	ErrTokenRevoked = fmt.Errorf("models: the API token was revoked: %w", ErrNotFound)
+	ErrTokenExpired = fmt.Errorf("models: the API token has expired: %w", ErrNotFound)
+)
+
+// TokenUser returns the user of a valid API token (never a disabled account's).
 func (s *Store) TokenUser(ctx context.Context, token string, now time.Time) (User, error) {
+	u, _, err := s.TokenAccess(ctx, token, now)
+	return u, err
+}
+
+// TokenAccess returns the user of an API token and the token with its limits; the user's
+// TokenProvince is the token's province. A revoked or expired token is ErrTokenRevoked or
+// ErrTokenExpired, an unknown one ErrNotFound, a disabled account's ErrNotFound.
+func (s *Store) TokenAccess(ctx context.Context, token string, now time.Time) (User, APIToken, error) {
 	var t APIToken
-	if err := s.db.WithContext(ctx).Where("hash = ? AND revoked_at IS NULL", sha256Hex(token)).Take(&t).Error; err != nil {
-		return User{}, notFound(err, "token")
+	if err := s.db.WithContext(ctx).Where("hash = ?", sha256Hex(token)).Take(&t).Error; err != nil {
+		return User{}, t, notFound(err, "token")
+	}
+	switch {
+	case t.RevokedAt != nil:
+		return User{}, t, ErrTokenRevoked
+	case t.ExpiresAt != nil && !now.Before(*t.ExpiresAt):
+		return User{}, t, ErrTokenExpired
 	}
 	s.db.WithContext(ctx).Model(&t).Update("last_used_at", now)
 	var u User
-	return u, notFound(s.db.WithContext(ctx).Where("disabled_at IS NULL").Take(&u, t.UserID).Error, "token user")
+	if err := s.db.WithContext(ctx).Where("disabled_at IS NULL").Take(&u, t.UserID).Error; err != nil {
+		return User{}, t, notFound(err, "token user")
+	}
+	u.TokenProvince = t.Province
+	return u, t, nil
 }
 
 // Argon2id parameters (RFC 9106 second recommended option, memory reduced for a 2-core server).

@@ -88,21 +88,30 @@ func (s *Store) UserTokens(ctx context.Context, userID uint64) ([]APIToken, erro
 	return out, notFound(err, "list tokens")
 }
 
-// CreateToken makes a new API token for an account and returns it in clear, once. A disabled
-// account gets none.
-func (s *Store) CreateToken(ctx context.Context, userID uint64, now time.Time) (APIToken, string, error) {
+// TokenOptions are the limits of a new API token: ReadOnly (no writes), Province (one province's
+// records: any for an admin, its own for an office, none for an institution, whose token is
+// already limited to its institution) and ExpiresAt (nil: until revoked).
+type TokenOptions struct {
+	ReadOnly  bool
+	Province  string
+	ExpiresAt *time.Time
+}
+
+// CreateToken makes a new API token for an account with the limits of opt and returns it in
+// clear, once. A disabled account gets none; invalid limits are FieldErrors.
+func (s *Store) CreateToken(ctx context.Context, userID uint64, opt TokenOptions, now time.Time) (APIToken, string, error) {
 	var t APIToken
 	var token string
 	err := s.Tx(ctx, func(tx *gorm.DB) error {
 		var err error
-		t, token, err = newToken(tx, userID, now)
+		t, token, err = newToken(tx, userID, opt, now)
 		return err
 	})
 	return t, token, err
 }
 
-// newToken checks the account and stores a fresh token for it in tx.
-func newToken(tx *gorm.DB, userID uint64, now time.Time) (APIToken, string, error) {
+// newToken checks the account and the limits and stores a fresh token for it in tx.
+func newToken(tx *gorm.DB, userID uint64, opt TokenOptions, now time.Time) (APIToken, string, error) {
 	var u User
 	if err := tx.Take(&u, userID).Error; err != nil {
 		return APIToken{}, "", notFound(err, fmt.Sprintf("user %d", userID))
@@ -110,8 +119,29 @@ func newToken(tx *gorm.DB, userID uint64, now time.Time) (APIToken, string, erro
 	if u.DisabledAt != nil {
 		return APIToken{}, "", fmt.Errorf("models: the account is disabled; enable it first: %w", ErrConflict)
 	}
+	fe := FieldErrors{}
+	switch {
+	case opt.Province == "":
+	case !ValidProvince(opt.Province):
+		fe["province"] = "an office needs a real province code (GB/T 2260, e.g. 440000) or a plan city"
+	case u.Role == RoleInstitution:
+		fe["province"] = "an institution's token is already limited to its institution"
+	case u.Role == RoleOffice && opt.Province != u.Province:
+		fe["province"] = "an office's token can be limited to its own province only"
+	}
+	if opt.ExpiresAt != nil && !opt.ExpiresAt.After(now) {
+		fe["expires_at"] = "must be in the future"
+	}
+	if len(fe) > 0 {
+		return APIToken{}, "", fe
+	}
 	token := "pilu_" + randomToken(24)
-	t := APIToken{UserID: userID, Hash: sha256Hex(token), CreatedAt: now.UTC().Truncate(time.Second)}
+	t := APIToken{UserID: userID, Hash: sha256Hex(token), CreatedAt: now.UTC().Truncate(time.Second),
+		ReadOnly: opt.ReadOnly, Province: opt.Province}
+	if opt.ExpiresAt != nil {
+		e := opt.ExpiresAt.UTC().Truncate(time.Second)
+		t.ExpiresAt = &e
+	}
 	if err := tx.Create(&t).Error; err != nil {
 		return APIToken{}, "", notFound(err, "create token")
 	}
@@ -138,17 +168,27 @@ func revokeToken(tx *gorm.DB, userID, tokenID uint64, now time.Time) error {
 	return nil
 }
 
-// RotateToken revokes an API token of account userID and makes its successor in one transaction;
-// the new token is returned in clear, once.
+// RotateToken revokes an API token of account userID and makes its successor, with the same
+// limits, in one transaction; the new token is returned in clear, once. An expired token's
+// successor expires as long after now as the old one lasted.
 func (s *Store) RotateToken(ctx context.Context, userID, tokenID uint64, now time.Time) (APIToken, string, error) {
 	var t APIToken
 	var token string
 	err := s.Tx(ctx, func(tx *gorm.DB) error {
+		var old APIToken
+		if err := tx.Where("id = ? AND user_id = ?", tokenID, userID).Take(&old).Error; err != nil {
+			return notFound(err, fmt.Sprintf("token %d", tokenID))
+		}
 		if err := revokeToken(tx, userID, tokenID, now); err != nil {
 			return err
 		}
+		opt := TokenOptions{ReadOnly: old.ReadOnly, Province: old.Province}
+		if old.ExpiresAt != nil {
+			e := now.Add(old.ExpiresAt.Sub(old.CreatedAt))
+			opt.ExpiresAt = &e
+		}
 		var err error
-		t, token, err = newToken(tx, userID, now)
+		t, token, err = newToken(tx, userID, opt, now)
 		return err
 	})
 	return t, token, err
