@@ -77,7 +77,7 @@ var configVars = []configVar{
 		c.DB = v
 		return nil
 	}},
-	{"PILU_S3_ENDPOINT", "s3-endpoint", "MinIO/S3 host:port (unset: files in $PILU_DATA_DIR/blobs)", func(*Config) string { return "" }, func(c *Config, v string) error {
+	{"PILU_S3_ENDPOINT", "s3-endpoint", "S3 server host:port, e.g. SeaweedFS or MinIO (unset: files in $PILU_DATA_DIR/blobs)", func(*Config) string { return "" }, func(c *Config, v string) error {
 		if v != "" {
 			if _, _, err := net.SplitHostPort(v); err != nil {
 				return errors.New("must be host:port, without a scheme")
@@ -86,16 +86,16 @@ var configVars = []configVar{
 		c.S3Endpoint = v
 		return nil
 	}},
-	{"PILU_S3_ACCESS_KEY", "s3-access-key", "MinIO/S3 access key", func(*Config) string { return "" }, func(c *Config, v string) error { c.S3AccessKey = v; return nil }},
-	{"PILU_S3_SECRET_KEY", "s3-secret-key", "MinIO/S3 secret key", func(*Config) string { return "" }, func(c *Config, v string) error { c.S3SecretKey = v; return nil }},
-	{"PILU_S3_BUCKET", "s3-bucket", "MinIO/S3 bucket", func(*Config) string { return "pilu" }, func(c *Config, v string) error {
+	{"PILU_S3_ACCESS_KEY", "s3-access-key", "S3 access key", func(*Config) string { return "" }, func(c *Config, v string) error { c.S3AccessKey = v; return nil }},
+	{"PILU_S3_SECRET_KEY", "s3-secret-key", "S3 secret key", func(*Config) string { return "" }, func(c *Config, v string) error { c.S3SecretKey = v; return nil }},
+	{"PILU_S3_BUCKET", "s3-bucket", "S3 bucket", func(*Config) string { return "pilu" }, func(c *Config, v string) error {
 		if len(v) < 3 || len(v) > 63 || strings.Trim(v, "abcdefghijklmnopqrstuvwxyz0123456789.-") != "" {
 			return errors.New("must be a bucket name of 3–63 lower-case letters, digits, dots and hyphens")
 		}
 		c.S3Bucket = v
 		return nil
 	}},
-	{"PILU_S3_SECURE", "s3-secure", "use HTTPS for MinIO/S3", func(*Config) string { return "false" }, func(c *Config, v string) error {
+	{"PILU_S3_SECURE", "s3-secure", "use HTTPS for S3", func(*Config) string { return "false" }, func(c *Config, v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return errors.New("must be true or false")
