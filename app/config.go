@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -42,6 +43,9 @@ type Config struct {
 	// RedisURL is where the processes of a portal count their rate limits together; "" = each
 	// process counts its own (enough for the single-process default).
 	RedisURL string
+	// SchedulerLease is how long the scheduler's lease lasts; its holder renews it every third of
+	// that, so another process takes the scheduler over within 4/3 of it when the holder dies.
+	SchedulerLease time.Duration
 }
 
 // configVar ties a Config field to its environment variable and flag.
@@ -163,6 +167,14 @@ var configVars = []configVar{
 			}
 		}
 		c.RedisURL = v
+		return nil
+	}},
+	{"PILU_SCHEDULER_LEASE", "scheduler-lease", "how long the scheduler's database lease lasts (renewed every third of it; another process takes over within 4/3 of it when the holder dies)", func(*Config) string { return "45s" }, func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 3*time.Second || d > 10*time.Minute {
+			return errors.New("must be a duration from 3s to 10m, e.g. 45s")
+		}
+		c.SchedulerLease = d
 		return nil
 	}},
 	{"PILU_TRUSTED_PROXIES", "trusted-proxies", "reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Real-IP header names the client", func(*Config) string { return "" }, func(c *Config, v string) error {
