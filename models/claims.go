@@ -331,7 +331,7 @@ func (s *Store) LogClaimRead(ctx context.Context, r ClaimRead) error {
 // ClaimReads lists the audited reads of a notice's claims, newest first.
 func (s *Store) ClaimReads(ctx context.Context, noticeID uint64) ([]ClaimRead, error) {
 	var out []ClaimRead
-	err := s.db.WithContext(ctx).Where("notice_id = ?", noticeID).Order("id DESC").Limit(200).Find(&out).Error
+	err := s.db.WithContext(ctx).Where("notice_id = ?", noticeID).Order("read_at DESC, id DESC").Limit(200).Find(&out).Error
 	return out, notFound(err, "claim reads")
 }
 
