@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -46,6 +47,9 @@ type Config struct {
 	RedisURL string
 	// ClaimRetention is how long claimants' personal data is kept after the outcome, per notice kind.
 	ClaimRetention models.Retention
+	// SchedulerLease is how long the scheduler's lease lasts; its holder renews it every third of
+	// that, so another process takes the scheduler over within 4/3 of it when the holder dies.
+	SchedulerLease time.Duration
 }
 
 // configVar ties a Config field to its environment variable and flag.
@@ -81,7 +85,7 @@ var configVars = []configVar{
 		c.DB = v
 		return nil
 	}},
-	{"PILU_S3_ENDPOINT", "s3-endpoint", "MinIO/S3 host:port (unset: files in $PILU_DATA_DIR/blobs)", func(*Config) string { return "" }, func(c *Config, v string) error {
+	{"PILU_S3_ENDPOINT", "s3-endpoint", "S3 server host:port, e.g. SeaweedFS or MinIO (unset: files in $PILU_DATA_DIR/blobs)", func(*Config) string { return "" }, func(c *Config, v string) error {
 		if v != "" {
 			if _, _, err := net.SplitHostPort(v); err != nil {
 				return errors.New("must be host:port, without a scheme")
@@ -90,16 +94,16 @@ var configVars = []configVar{
 		c.S3Endpoint = v
 		return nil
 	}},
-	{"PILU_S3_ACCESS_KEY", "s3-access-key", "MinIO/S3 access key", func(*Config) string { return "" }, func(c *Config, v string) error { c.S3AccessKey = v; return nil }},
-	{"PILU_S3_SECRET_KEY", "s3-secret-key", "MinIO/S3 secret key", func(*Config) string { return "" }, func(c *Config, v string) error { c.S3SecretKey = v; return nil }},
-	{"PILU_S3_BUCKET", "s3-bucket", "MinIO/S3 bucket", func(*Config) string { return "pilu" }, func(c *Config, v string) error {
+	{"PILU_S3_ACCESS_KEY", "s3-access-key", "S3 access key", func(*Config) string { return "" }, func(c *Config, v string) error { c.S3AccessKey = v; return nil }},
+	{"PILU_S3_SECRET_KEY", "s3-secret-key", "S3 secret key", func(*Config) string { return "" }, func(c *Config, v string) error { c.S3SecretKey = v; return nil }},
+	{"PILU_S3_BUCKET", "s3-bucket", "S3 bucket", func(*Config) string { return "pilu" }, func(c *Config, v string) error {
 		if len(v) < 3 || len(v) > 63 || strings.Trim(v, "abcdefghijklmnopqrstuvwxyz0123456789.-") != "" {
 			return errors.New("must be a bucket name of 3–63 lower-case letters, digits, dots and hyphens")
 		}
 		c.S3Bucket = v
 		return nil
 	}},
-	{"PILU_S3_SECURE", "s3-secure", "use HTTPS for MinIO/S3", func(*Config) string { return "false" }, func(c *Config, v string) error {
+	{"PILU_S3_SECURE", "s3-secure", "use HTTPS for S3", func(*Config) string { return "false" }, func(c *Config, v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return errors.New("must be true or false")
@@ -175,6 +179,14 @@ var configVars = []configVar{
 			return err
 		}
 		c.ClaimRetention = r
+		return nil
+	}},
+	{"PILU_SCHEDULER_LEASE", "scheduler-lease", "how long the scheduler's database lease lasts (renewed every third of it; another process takes over within 4/3 of it when the holder dies)", func(*Config) string { return "45s" }, func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 3*time.Second || d > 10*time.Minute {
+			return errors.New("must be a duration from 3s to 10m, e.g. 45s")
+		}
+		c.SchedulerLease = d
 		return nil
 	}},
 	{"PILU_TRUSTED_PROXIES", "trusted-proxies", "reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Real-IP header names the client", func(*Config) string { return "" }, func(c *Config, v string) error {

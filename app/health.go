@@ -13,8 +13,9 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok"})
 }
 
-// readyz reports the database, the blob store and the search index, each on its own; 503 when any
-// is not ready.
+// readyz reports the database, the blob store, the search index and, when the portal has one
+// (PILU_REDIS_URL), Redis, each on its own; 503 when any is not ready. Errors name the service and
+// what failed, never a password or a key.
 func (s *Server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
 	defer cancel()
@@ -33,6 +34,11 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	}
 	report("database", s.store.Ping(ctx), fiber.Map{"dialect": s.store.Dialect()})
 	report("blobs", s.blobs.Ping(ctx), fiber.Map{"kind": s.blobs.Kind()})
+	if s.redis != nil {
+		// While Redis is away each process counts its own rate limits (three processes allow three
+		// times the rate), so the portal is not as configured: a balancer should know.
+		report("redis", s.redis.ping(ctx), nil)
+	}
 	docs, lag, rebuilding, err := s.indexer.Status(ctx)
 	idx := fiber.Map{"documents": docs, "lag": lag}
 	if rebuilding >= 0 {

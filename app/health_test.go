@@ -1,9 +1,12 @@
 package app
 
 import (
+	"net/url"
 	"os"
 	"strings"
 	"testing"
+
+	"pilu/models/dbtest"
 )
 
 // TestReadyzReportsAServiceThatWentAway starts with MinIO reachable through a proxy, cuts the
@@ -25,7 +28,7 @@ func TestReadyzReportsAServiceThatWentAway(t *testing.T) {
 	}
 	env["PILU_S3_ENDPOINT"] = proxy.addr()
 	ts := newTestServer(t, env)
-	if r := ts.get("/readyz"); r.StatusCode != 200 {
+	if r := ts.get("/readyz"); r.StatusCode != 200 || !strings.Contains(r.body, `"blobs":{"kind":"s3","ok":true}`) {
 		t.Fatalf("ready with MinIO up: %d %s", r.StatusCode, r.body)
 	}
 	proxy.close()
@@ -35,5 +38,35 @@ func TestReadyzReportsAServiceThatWentAway(t *testing.T) {
 	}
 	if r := ts.get("/healthz"); r.StatusCode != 200 {
 		t.Fatalf("healthz: %d", r.StatusCode)
+	}
+}
+
+// TestReadyzReportsRedis: a portal with PILU_REDIS_URL reports Redis in /readyz, and answers 503
+// naming it, without its URL, once Redis no longer answers; a portal without Redis reports none.
+func TestReadyzReportsRedis(t *testing.T) {
+	u, err := url.Parse(testRedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newTCPProxy(t, u.Host)
+	u.Host = proxy.addr()
+	dbs := dbtest.DSNs(t)
+	ts := newTestServerWith(t, map[string]string{"PILU_DB": dbs[0].DSN, "PILU_REDIS_URL": u.String()}, Options{RedisPrefix: "pilu-test-readyz:"})
+	if r := ts.get("/readyz"); r.StatusCode != 200 || !strings.Contains(r.body, `"redis":{"ok":true}`) {
+		t.Fatalf("ready with Redis up: %d %s", r.StatusCode, r.body)
+	}
+	proxy.close()
+	r := ts.get("/readyz")
+	if r.StatusCode != 503 || !strings.Contains(r.body, `"redis":{"error":"Redis does not answer: `) || !strings.Contains(r.body, `"database":{"dialect":"sqlite","ok":true}`) {
+		t.Fatalf("readyz with Redis gone: %d %s", r.StatusCode, r.body)
+	}
+	if strings.Contains(r.body, "redis://") {
+		t.Fatalf("readyz shows the Redis URL: %s", r.body)
+	}
+	if r := ts.get("/healthz"); r.StatusCode != 200 {
+		t.Fatalf("healthz: %d", r.StatusCode)
+	}
+	if r := newTestServer(t, map[string]string{"PILU_DB": dbs[0].DSN}).get("/readyz"); r.StatusCode != 200 || strings.Contains(r.body, `"redis"`) {
+		t.Fatalf("readyz without Redis: %d %s", r.StatusCode, r.body)
 	}
 }

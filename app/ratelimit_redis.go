@@ -60,6 +60,14 @@ func openRedis(ctx context.Context, url, prefix string, log *slog.Logger) (*redi
 	return &redisLink{rdb: rdb, lim: redis_rate.NewLimiter(rdb), prefix: prefix, log: log}, nil
 }
 
+// ping asks Redis whether it answers, for /readyz; the error names what failed, without the URL.
+func (r *redisLink) ping(ctx context.Context) error {
+	if err := r.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("Redis does not answer: %w", err)
+	}
+	return nil
+}
+
 // Close closes the connections.
 func (r *redisLink) Close() error { return r.rdb.Close() }
 

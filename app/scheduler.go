@@ -11,12 +11,10 @@ import (
 	"pilu/models"
 )
 
-// Scheduler timing: the lease is renewed every schedulerTick and lasts schedulerLease, so when its
-// holder dies another process takes the scheduler over within a minute.
-const (
-	schedulerTick  = 15 * time.Second
-	schedulerLease = 45 * time.Second
-)
+// schedulerLeaseDefault is how long the scheduler's lease lasts unless PILU_SCHEDULER_LEASE says
+// otherwise: renewed every 15 s, so when its holder dies another process takes the scheduler over
+// within a minute.
+const schedulerLeaseDefault = 45 * time.Second
 
 // newHolderName names this process for leases: host, pid and a random part (a restarted process is
 // a new holder).
@@ -28,18 +26,22 @@ func newHolderName() string {
 }
 
 // runScheduler runs the deadline scheduler in the one process of a portal that holds its lease
-// (models.LeaseScheduler): it moves notices whose claim window has passed from open to expired, once
+// (models.LeaseScheduler, lasting PILU_SCHEDULER_LEASE and renewed every third of it): it moves notices whose claim window has passed from open to expired, once
 // a minute and when it takes the lease (so a portal that was down across a deadline catches up), and
 // once an hour it sweeps orphan blobs and purges claimants' personal data past its retention period
 // (PILU_CLAIM_RETENTION). The lease is released when ctx ends.
 func (s *Server) runScheduler(ctx context.Context) {
 	holder := newHolderName()
-	tick := time.NewTicker(schedulerTick)
+	ttl := s.cfg.SchedulerLease
+	if ttl <= 0 {
+		ttl = schedulerLeaseDefault
+	}
+	tick := time.NewTicker(ttl / 3)
 	defer tick.Stop()
 	var lastSweep, lastExpire time.Time
 	held := false
 	for {
-		ok, err := s.store.TakeLease(ctx, models.LeaseScheduler, holder, time.Now(), schedulerLease)
+		ok, err := s.store.TakeLease(ctx, models.LeaseScheduler, holder, time.Now(), ttl)
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn("scheduler lease", "err", err)
 		}

@@ -36,6 +36,8 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{map[string]string{"PILU_REDIS_URL": "http://127.0.0.1:6379/0"}, nil, "PILU_REDIS_URL"},
 		{map[string]string{"PILU_REDIS_URL": "redis://127.0.0.1:6379/zero"}, nil, "PILU_REDIS_URL"},
 		{nil, []string{"--redis-url", "redis://"}, "PILU_REDIS_URL"},
+		{map[string]string{"PILU_SCHEDULER_LEASE": "1s"}, nil, "PILU_SCHEDULER_LEASE"},
+		{nil, []string{"--scheduler-lease", "45"}, "PILU_SCHEDULER_LEASE"},
 		{nil, []string{"--search-cache", "lots"}, "PILU_SEARCH_CACHE"},
 		{nil, []string{"--addr", "nonsense"}, "PILU_ADDR"},
 		{nil, []string{"--no-such-flag"}, "no-such-flag"},

@@ -10,7 +10,7 @@ import (
 	"pilu/models"
 )
 
-// openBlobs opens the configured blob store (MinIO when PILU_S3_ENDPOINT is set, else the local
+// openBlobs opens the configured blob store (an S3 bucket when PILU_S3_ENDPOINT is set, else the local
 // folder), for commands.
 func openBlobs(ctx context.Context, cfg Config) (blob.Store, error) {
 	if cfg.S3Endpoint == "" {

@@ -216,7 +216,7 @@ func (s *Store) FileClaim(ctx context.Context, sl *Sealer, noticeID uint64, nc N
 	err = s.Tx(ctx, func(tx *gorm.DB) error {
 		var first Claim
 		if err := tx.Where("notice_institution_id = ? AND id_hash = ? AND status <> ?", listed.ID, c.IDHash, ClaimDuplicate).
-			Order("id").Limit(1).Find(&first).Error; err != nil {
+			Order("created_at, id").Limit(1).Find(&first).Error; err != nil {
 			return err
 		}
 		if first.ID != 0 {
@@ -275,7 +275,7 @@ func (c Claim) Claimant(sl *Sealer) (Claimant, error) {
 // ClaimsOf lists the claims on a notice in the order they were filed, with their evidence.
 func (s *Store) ClaimsOf(ctx context.Context, noticeID uint64) ([]Claim, error) {
 	var out []Claim
-	err := s.db.WithContext(ctx).Preload("Attachments").Where("notice_id = ?", noticeID).Order("id").Find(&out).Error
+	err := s.db.WithContext(ctx).Preload("Attachments").Where("notice_id = ?", noticeID).Order("created_at, id").Find(&out).Error
 	return out, notFound(err, "claims of notice")
 }
 

@@ -412,7 +412,7 @@ func (s *Store) NoticeByID(ctx context.Context, id uint64) (Notice, error) {
 // CorrectionOf returns the published correction of notice id, if any.
 func (s *Store) CorrectionOf(ctx context.Context, id uint64) (*Notice, error) {
 	var n Notice
-	err := PublishedQuery(s.db.WithContext(ctx)).Where("corrects_id = ?", id).Order("id").Limit(1).Find(&n).Error
+	err := PublishedQuery(s.db.WithContext(ctx)).Where("corrects_id = ?", id).Order("published_at, id").Limit(1).Find(&n).Error
 	if err != nil || n.ID == 0 {
 		return nil, err
 	}

@@ -181,7 +181,7 @@ func (s *Store) Suggestions(ctx context.Context, f SuggestionFilter) ([]Suggesti
 		q = q.Where("status = ?", f.Status)
 	}
 	var out []Suggestion
-	return out, notFound(q.Order("id DESC").Find(&out).Error, "suggestions")
+	return out, notFound(q.Order("created_at DESC, id DESC").Find(&out).Error, "suggestions")
 }
 
 // SuggestionByID loads one suggestion.

@@ -48,7 +48,7 @@ type Store interface {
 	List(ctx context.Context, fn func(Info) error) error
 	// Ping reports whether the store can serve requests (for /readyz).
 	Ping(ctx context.Context) error
-	// Kind names the implementation: "local" or "minio".
+	// Kind names the implementation: "local" (a folder) or "s3" (a bucket on any S3 server).
 	Kind() string
 }
 

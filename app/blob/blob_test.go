@@ -42,7 +42,7 @@ var storeCases = func() []storeCase {
 	for _, name := range s3test.Names() {
 		cases = append(cases, storeCase{
 			name: name,
-			kind: "minio",
+			kind: "s3",
 			need: func(t *testing.T) { s3test.Require(t, name) },
 			open: func(t *testing.T) Store { return openTestS3(t, name) },
 		})

@@ -62,13 +62,13 @@ func NewMinIO(ctx context.Context, cfg MinIOConfig) (*MinIO, error) {
 	}
 	endpoint = strings.TrimSuffix(endpoint, "/")
 	if endpoint == "" {
-		return nil, errors.New("blob: minio: no endpoint given (want host:port)")
+		return nil, errors.New("blob: s3: no endpoint given (want host:port)")
 	}
 	if strings.Contains(endpoint, "/") {
-		return nil, fmt.Errorf("blob: minio: endpoint %q must be host:port, without a path", cfg.Endpoint)
+		return nil, fmt.Errorf("blob: s3: endpoint %q must be host:port, without a path", cfg.Endpoint)
 	}
 	if err := s3utils.CheckValidBucketNameStrict(cfg.Bucket); err != nil {
-		return nil, fmt.Errorf("blob: minio: bucket %q: %w", cfg.Bucket, err)
+		return nil, fmt.Errorf("blob: s3: bucket %q: %w", cfg.Bucket, err)
 	}
 	region := cfg.Region
 	if region == "" {
@@ -80,7 +80,7 @@ func NewMinIO(ctx context.Context, cfg MinIOConfig) (*MinIO, error) {
 		Region: region,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("blob: minio: endpoint %q: %w", cfg.Endpoint, err)
+		return nil, fmt.Errorf("blob: s3: endpoint %q: %w", cfg.Endpoint, err)
 	}
 	m := &MinIO{client: client, bucket: cfg.Bucket, endpoint: endpoint}
 
@@ -113,8 +113,9 @@ func NewMinIO(ctx context.Context, cfg MinIOConfig) (*MinIO, error) {
 	return m, nil
 }
 
-// Kind returns "minio".
-func (m *MinIO) Kind() string { return "minio" }
+// Kind returns "s3": the store speaks S3 (through minio-go) to whichever server answers at its
+// endpoint (SeaweedFS, MinIO or another), so it names the protocol, not a server.
+func (m *MinIO) Kind() string { return "s3" }
 
 // Bucket returns the name of the bucket.
 func (m *MinIO) Bucket() string { return m.bucket }
@@ -304,12 +305,12 @@ func (m *MinIO) fail(op, key string, err error) error {
 		case er.StatusCode >= 500, minioUnavailableCodes[er.Code]:
 			return &unavailableError{endpoint: m.endpoint, what: what, err: err}
 		}
-		return fmt.Errorf("blob: minio %s: %w", what, err)
+		return fmt.Errorf("blob: s3 %s: %w", what, err)
 	}
 	if isNetworkError(err) {
 		return &unavailableError{endpoint: m.endpoint, what: what, err: err}
 	}
-	return fmt.Errorf("blob: minio %s: %w", what, err)
+	return fmt.Errorf("blob: s3 %s: %w", what, err)
 }
 
 // failObject is fail for the answer to a read of one object. A missing key is
