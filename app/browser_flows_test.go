@@ -24,7 +24,7 @@ import (
 func TestBrowser(t *testing.T) {
 	ctx := newBrowserContext(t)
 	bs := startBrowserServer(t)
-	waitForIndex(t, bs)
+	waitForIndex(t, bs.testServer)
 	t.Run("audit", func(t *testing.T) { auditPages(t, bs, ctx) })
 	t.Run("public", func(t *testing.T) { publicFlow(t, bs, ctx, "public", true) })
 	t.Run("public-without-javascript", func(t *testing.T) {
@@ -50,7 +50,7 @@ func TestBrowser(t *testing.T) {
 }
 
 // waitForIndex waits until the indexer has taken in the demo data set, so that searches find it.
-func waitForIndex(t *testing.T, bs *browserServer) {
+func waitForIndex(t *testing.T, bs *testServer) {
 	t.Helper()
 	for i := 0; ; i++ {
 		docs, lag, rebuilding, err := bs.indexer.Status(context.Background())
