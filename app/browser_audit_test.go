@@ -121,7 +121,11 @@ func publicAuditPages(t *testing.T, bs *browserServer) []auditPage {
 		{path: "/disclosures/" + disclosure, public: true, dataH1: true},
 		{path: "/stats", public: true},
 		{path: "/search?q=%E7%A9%97%E8%81%94%E8%B4%B7", public: true},
+		{path: "/search?q=" + listed, public: true}, // a credit code: the institution first, its open list's banner
+		{path: "/deadlines", public: true},
 		{path: "/deadlines?from=2019-06-14&days=15&unit=working", public: true},
+		{path: "/ledger", public: true},
+		{path: "/api", public: true},
 		{path: "/login", public: true},
 		{path: "/claims/status", public: true},
 	}

@@ -43,6 +43,8 @@ func TestBrowser(t *testing.T) {
 		openNoticeFold(t, bs, ctx, "fold-nojs", false)
 	})
 	t.Run("investor-keyboard", func(t *testing.T) { investorFlow(t, bs, ctx) })
+	t.Run("journey-investor", func(t *testing.T) { investorJourney(t, bs, ctx) })
+	t.Run("journey-clerk", func(t *testing.T) { clerkJourney(t, bs, ctx) })
 	t.Run("institution", func(t *testing.T) { institutionFlow(t, bs, ctx) })
 	t.Run("office", func(t *testing.T) { officeFlow(t, bs, ctx) })
 	t.Run("admin", func(t *testing.T) { adminFlow(t, bs, ctx) })

@@ -108,7 +108,7 @@ func TestSearchOpenNoticeBanner(t *testing.T) {
 	for _, c := range []struct{ q, lang, left string }{
 		{listed.Brands[0], "zh", "距截止还有"}, {listed.USCC, "zh", "距截止还有"}, {listed.Brands[0], "en", "left"}} {
 		r := ts.get("/search?q=" + url.QueryEscape(c.q) + "&lang=" + c.lang)
-		banner, results := strings.Index(r.body, `class="banner open-notice"`), strings.Index(r.body, `<ul class="plain">`)
+		banner, results := strings.Index(r.body, `class="banner open-notice"`), strings.Index(r.body, `<ul class="plain results">`)
 		if r.StatusCode != 200 || banner < 0 || results < banner {
 			t.Fatalf("%q: %d, banner at %d, results at %d", c.q, r.StatusCode, banner, results)
 		}
