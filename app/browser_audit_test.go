@@ -231,6 +231,15 @@ func checkPhone(f *flow, path string) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	// A card's title (an institution's name in /institutions) takes the card's whole width, not a
+	// column squeezed beside its label.
+	narrow, err := evaluate[[]string](f.ctx, `Array.from(document.querySelectorAll("table.stack td.lead")).filter(e => e.getBoundingClientRect().width < innerWidth - 48).map(e => e.innerText.slice(0, 40) + " " + Math.round(e.getBoundingClientRect().width))`)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, s := range narrow {
+		f.t.Errorf("%s: a card's title is squeezed on a phone: %s", path, s)
+	}
 	if width > phoneWidth {
 		f.shoot("wide-" + shotName(path))
 		f.t.Errorf("%s is %d px wide on a %d px phone", path, width, phoneWidth)
