@@ -121,7 +121,11 @@ func publicAuditPages(t *testing.T, bs *browserServer) []auditPage {
 		{path: "/disclosures/" + disclosure, public: true, dataH1: true},
 		{path: "/stats", public: true},
 		{path: "/search?q=%E7%A9%97%E8%81%94%E8%B4%B7", public: true},
+		{path: "/search?q=" + listed, public: true}, // a credit code: the institution first, its open list's banner
+		{path: "/deadlines", public: true},
 		{path: "/deadlines?from=2019-06-14&days=15&unit=working", public: true},
+		{path: "/ledger", public: true},
+		{path: "/api", public: true},
 		{path: "/login", public: true},
 		{path: "/claims/status", public: true},
 	}
@@ -226,6 +230,15 @@ func checkPhone(f *flow, path string) {
 			.map(e => e.outerHTML.slice(0, 80) + " " + Math.round(e.getBoundingClientRect().width) + "×" + Math.round(e.getBoundingClientRect().height))`, minTapTarget, minTapTarget))
 	if err != nil {
 		f.t.Fatal(err)
+	}
+	// A card's title (an institution's name in /institutions) takes the card's whole width, not a
+	// column squeezed beside its label.
+	narrow, err := evaluate[[]string](f.ctx, `Array.from(document.querySelectorAll("table.stack td.lead")).filter(e => e.getBoundingClientRect().width < innerWidth - 48).map(e => e.innerText.slice(0, 40) + " " + Math.round(e.getBoundingClientRect().width))`)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, s := range narrow {
+		f.t.Errorf("%s: a card's title is squeezed on a phone: %s", path, s)
 	}
 	if width > phoneWidth {
 		f.shoot("wide-" + shotName(path))

@@ -24,7 +24,7 @@ import (
 func TestBrowser(t *testing.T) {
 	ctx := newBrowserContext(t)
 	bs := startBrowserServer(t)
-	waitForIndex(t, bs)
+	waitForIndex(t, bs.testServer)
 	t.Run("audit", func(t *testing.T) { auditPages(t, bs, ctx) })
 	t.Run("public", func(t *testing.T) { publicFlow(t, bs, ctx, "public", true) })
 	t.Run("public-without-javascript", func(t *testing.T) {
@@ -43,6 +43,8 @@ func TestBrowser(t *testing.T) {
 		openNoticeFold(t, bs, ctx, "fold-nojs", false)
 	})
 	t.Run("investor-keyboard", func(t *testing.T) { investorFlow(t, bs, ctx) })
+	t.Run("journey-investor", func(t *testing.T) { investorJourney(t, bs, ctx) })
+	t.Run("journey-clerk", func(t *testing.T) { clerkJourney(t, bs, ctx) })
 	t.Run("institution", func(t *testing.T) { institutionFlow(t, bs, ctx) })
 	t.Run("office", func(t *testing.T) { officeFlow(t, bs, ctx) })
 	t.Run("admin", func(t *testing.T) { adminFlow(t, bs, ctx) })
@@ -51,7 +53,7 @@ func TestBrowser(t *testing.T) {
 }
 
 // waitForIndex waits until the indexer has taken in the demo data set, so that searches find it.
-func waitForIndex(t *testing.T, bs *browserServer) {
+func waitForIndex(t *testing.T, bs *testServer) {
 	t.Helper()
 	for i := 0; ; i++ {
 		docs, lag, rebuilding, err := bs.indexer.Status(context.Background())

@@ -280,12 +280,13 @@ func notModified(ifNoneMatch, ifModifiedSince string, a *cachedAnswer) bool {
 }
 
 // compressText compresses answers for clients that accept it (gzip, brotli, deflate); files that
-// are already compressed (attachments, evidence, XLSX, gzip dumps) are sent as they are.
+// are already compressed (attachments, evidence, XLSX, gzip dumps) are sent as they are, and the
+// static files come precompressed (serveStatic).
 var compressText = compress.New(compress.Config{
 	Level: compress.LevelBestSpeed,
 	Next: func(c *fiber.Ctx) bool {
 		p := c.Path()
-		return strings.HasPrefix(p, "/attachments/") || strings.Contains(p, "/evidence/") ||
+		return strings.HasPrefix(p, "/attachments/") || strings.HasPrefix(p, "/static/") || strings.Contains(p, "/evidence/") ||
 			strings.HasSuffix(p, ".xlsx") || strings.HasSuffix(p, ".gz") || wantsEventStream(c) // events go out at once
 	},
 })

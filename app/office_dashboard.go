@@ -2,6 +2,7 @@ package app
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -20,7 +21,9 @@ type flaggedInstitution struct {
 // officeDashboard is the data of /office.
 type officeDashboard struct {
 	Province   string
-	Editable   bool // the office of the province (admins read)
+	Editable   bool        // the office of the province (admins read)
+	Desk       models.Desk // what needs action, first on the page
+	Now        time.Time
 	Stats      models.ProvinceStats
 	Flagged    []flaggedInstitution
 	Pending    int
@@ -34,8 +37,9 @@ type thresholdForm struct {
 	Saved                bool
 }
 
-// showOfficeDashboard shows a province's counts by class and disposition, and the institutions with
-// open flags (双降 broken, reports missing, suggestions pending), each linking to its office page.
+// showOfficeDashboard shows what a province's office must act on (drafts, suggestions waiting,
+// claim windows ending within a week, late reporters), its counts by class and disposition, and the
+// institutions with open flags (双降 broken, reports missing, suggestions pending), each linking to its office page.
 func (s *Server) showOfficeDashboard(c *fiber.Ctx) error {
 	province, err := s.officeProvince(c)
 	if err != nil {
@@ -60,12 +64,17 @@ func (s *Server) showOfficeDashboard(c *fiber.Ctx) error {
 	return s.render(c, "office_dashboard", pageData{Title: "registry.title", Data: d})
 }
 
-// fillDashboard computes the counts and the flagged institutions of d.Province.
+// fillDashboard computes what needs action, the counts and the flagged institutions of d.Province.
 func (s *Server) fillDashboard(c *fiber.Ctx, d *officeDashboard) error {
 	ctx := c.UserContext()
 	if _, err := s.store.RefreshSuggestions(ctx, d.Province, s.now()); err != nil {
 		return err
 	}
+	desk, err := s.store.DeskOf(ctx, d.Province, s.now())
+	if err != nil {
+		return err
+	}
+	d.Desk, d.Now = desk, s.now()
 	stats, err := s.store.RegistryStats(ctx, d.Province, s.now())
 	if err != nil {
 		return err

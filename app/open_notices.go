@@ -1,9 +1,12 @@
 package app
 
 import (
+	"context"
+	"slices"
 	"time"
 
 	"pilu/models"
+	"pilu/search"
 )
 
 // openNotice is a notice whose claim window is open (models.Notice.AcceptsClaims), as the banner at
@@ -15,6 +18,7 @@ type openNotice struct {
 	AsOf                time.Time
 	Claims              []claimTarget // the institutions one may claim against, in the notice's order
 	OnNotice            bool          // shown on the notice's own page, which needs no link to itself
+	Named               bool          // names the institution even when it is the only one (search results)
 }
 
 // claimTarget is an institution a banner offers to claim against.
@@ -35,4 +39,38 @@ func openNoticesOf(ns []models.Notice, in models.Institution, now time.Time) []o
 // openNoticeOf is n's banner at now, offering claims against targets.
 func openNoticeOf(n models.Notice, now time.Time, targets []claimTarget) openNotice {
 	return openNotice{Notice: n, DaysLeft: n.DaysLeft(now), HoursLeft: n.HoursLeft(now), AsOf: now, Claims: targets}
+}
+
+// maxSearchBanners bounds the open-notice banners above one page of search results.
+const maxSearchBanners = 3
+
+// openNoticesOfHits returns the banners of the open notices listing an institution among hits, each
+// offering claims against those institutions only, the windows closing soonest first.
+func (s *Server) openNoticesOfHits(ctx context.Context, hits []search.Hit) ([]openNotice, error) {
+	var usccs []string
+	for _, h := range hits {
+		if h.Type == "institution" {
+			usccs = append(usccs, h.ID)
+		}
+	}
+	ns, err := s.store.OpenNoticesListing(ctx, usccs, s.now())
+	if err != nil {
+		return nil, err
+	}
+	var out []openNotice
+	for _, n := range ns {
+		var targets []claimTarget
+		for _, li := range n.Institutions {
+			if slices.Contains(usccs, li.USCC) {
+				targets = append(targets, claimTarget{USCC: li.USCC, Name: li.Name})
+			}
+		}
+		b := openNoticeOf(n, s.now(), targets)
+		b.Named = true
+		out = append(out, b)
+		if len(out) == maxSearchBanners {
+			break
+		}
+	}
+	return out, nil
 }

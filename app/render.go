@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"pilu/models"
+	"pilu/static"
 	"pilu/templates"
 )
 
@@ -26,6 +27,7 @@ var Languages = []string{"zh", "en"}
 type views struct {
 	pages    map[string]map[string]*template.Template // lang → page name → template
 	catalogs map[string]map[string]string
+	assets   *staticAssets // the static files, linked by content-hashed addresses
 }
 
 // pageData is what every page template receives; Data is the page's own.
@@ -45,6 +47,11 @@ type pageData struct {
 
 func newViews() (*views, error) {
 	v := &views{pages: map[string]map[string]*template.Template{}, catalogs: map[string]map[string]string{}}
+	assets, err := loadStaticAssets(static.FS())
+	if err != nil {
+		return nil, err
+	}
+	v.assets = assets
 	for _, lang := range Languages {
 		cat, err := loadCatalog(lang)
 		if err != nil {
@@ -132,6 +139,7 @@ func (v *views) funcs(lang string) template.FuncMap {
 			return formatDate(lang, d.End().Add(-time.Hour))
 		},
 		"province": func(code string) string { return provinceName(lang, code) },
+		"static":   v.assets.url,
 		"office": func(o models.Office) string {
 			if lang == "en" {
 				return o.NameEN()

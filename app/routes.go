@@ -4,11 +4,9 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"pilu/models"
-	"pilu/static"
 )
 
 // routes is the single route table of the portal: read it as a table of contents.
@@ -49,7 +47,7 @@ func (s *Server) routes() *fiber.App {
 	web.Use(compressText) // pages, API answers and the static files alike
 	web.Get("/healthz", s.healthz)
 	web.Get("/readyz", s.readyz)
-	web.Use("/static", filesystem.New(filesystem.Config{Root: static.HTTP(), MaxAge: 3600}))
+	web.Get("/static/*", s.serveStatic) // precompressed, content-hashed addresses cached a year
 
 	web.Use(s.loadUser)
 	form := s.checkCSRF // every browser form post carries a CSRF token

@@ -115,6 +115,7 @@ type searchPage struct {
 	Next        string // link to the page after a deep page (SearchAfter)
 	Rebuilding  int    // percent done while the index is rebuilt, -1 otherwise
 	Suggestions suggestions
+	Open        []openNotice // open zombie lists naming an institution of the results, first on the page
 }
 
 // facetView is one facet as the page shows it: each value links to the search filtered by it.
@@ -154,6 +155,10 @@ func (s *Server) showSearch(c *fiber.Ctx) error {
 		}
 		if res.Total == 0 && q.Text != "" {
 			page.Suggestions = s.suggest(c, q)
+		}
+		// The banners come from the database; while it is out the results alone answer.
+		if page.Open, err = s.openNoticesOfHits(c.UserContext(), res.Hits); err != nil {
+			s.log.Warn("search: open notices skipped", "err", err)
 		}
 	}
 	return s.render(c, "search", pageData{Title: "search.title", Data: page})

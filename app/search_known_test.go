@@ -89,3 +89,44 @@ func TestKnownItemSearch(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchOpenNoticeBanner (issue 16): a search whose results name an institution on an open
+// zombie list shows that list's banner — the notice, the last day, the days left as of the page's
+// date and 申报债权 for that institution — above the results, whose first hits are the institution
+// and then the notice; a search naming no listed institution shows none.
+func TestSearchOpenNoticeBanner(t *testing.T) {
+	ts := newTestServer(t, map[string]string{"PILU_DEMO": "1"})
+	ts.drain()
+	ctx := context.Background()
+	open, _, err := ts.store.ListNotices(ctx, models.NoticeFilter{Kind: models.NoticeZombieList, Status: models.NoticeOpen, Now: ts.now(), PerPage: 1})
+	if err != nil || len(open) == 0 {
+		t.Fatalf("no open zombie list in the demo: %v", err)
+	}
+	zn, _ := ts.store.NoticeByID(ctx, open[0].ID)
+	listed, _ := ts.store.InstitutionByUSCC(ctx, zn.Institutions[0].USCC)
+	claim := fmt.Sprintf(`href="/notices/%d/claims/new?institution=%s"`, zn.ID, listed.USCC)
+	for _, c := range []struct{ q, lang, left string }{
+		{listed.Brands[0], "zh", "距截止还有"}, {listed.USCC, "zh", "距截止还有"}, {listed.Brands[0], "en", "left"}} {
+		r := ts.get("/search?q=" + url.QueryEscape(c.q) + "&lang=" + c.lang)
+		banner, results := strings.Index(r.body, `class="banner open-notice"`), strings.Index(r.body, `<ul class="plain results">`)
+		if r.StatusCode != 200 || banner < 0 || results < banner {
+			t.Fatalf("%q: %d, banner at %d, results at %d", c.q, r.StatusCode, banner, results)
+		}
+		b := r.body[banner:results]
+		for _, want := range []string{claim, fmt.Sprintf(`href="/notices/%d"`, zn.ID), `href="/institutions/` + listed.USCC + `"`, c.left, "countdown-asof", zn.LastDay[:4]} {
+			if !strings.Contains(b, want) {
+				t.Errorf("%q (%s): the banner has no %s: %s", c.q, c.lang, want, trimTo(b, 600))
+			}
+		}
+		first := r.body[results:]
+		inst, notice := strings.Index(first, `href="/institutions/`+listed.USCC+`"`), strings.Index(first, fmt.Sprintf(`href="/notices/%d"`, zn.ID))
+		if inst < 0 || notice < inst || strings.Index(first, `href="/disclosures/`) >= 0 && strings.Index(first, `href="/disclosures/`) < notice {
+			t.Errorf("%q: the institution (%d) and its open notice (%d) are not the first results", c.q, inst, notice)
+		}
+	}
+	for _, q := range []string{"鹭汀创投", "本金兑付"} {
+		if r := ts.get("/search?q=" + url.QueryEscape(q)); r.StatusCode != 200 || strings.Contains(r.body, "open-notice") {
+			t.Errorf("%q: %d, banner shown: %v", q, r.StatusCode, strings.Contains(r.body, "open-notice"))
+		}
+	}
+}

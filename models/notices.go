@@ -445,3 +445,19 @@ func (s *Store) NoticesListing(ctx context.Context, institutionID uint64) ([]Not
 	err := PublishedQuery(s.db.WithContext(ctx)).Where("id IN (?)", sub).Order("published_at DESC").Find(&out).Error
 	return out, notFound(err, "notices listing institution")
 }
+
+// OpenNoticesListing returns the notices accepting claims at now that list any institution of
+// usccs, with their listed institutions, the windows closing soonest first: what a page showing
+// those institutions (search results) puts first.
+func (s *Store) OpenNoticesListing(ctx context.Context, usccs []string, now time.Time) ([]Notice, error) {
+	if len(usccs) == 0 {
+		return nil, nil
+	}
+	var out []Notice
+	db := s.db.WithContext(ctx)
+	sub := db.Model(&NoticeInstitution{}).Select("notice_id").Where("uscc IN ?", usccs)
+	err := StatusQuery(PublishedQuery(db.Where("id IN (?)", sub)), NoticeOpen, now).
+		Preload("Institutions", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
+		Order("deadline, id").Find(&out).Error
+	return out, notFound(err, "open notices listing institutions")
+}

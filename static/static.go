@@ -6,14 +6,10 @@ package static
 import (
 	"embed"
 	"io/fs"
-	"net/http"
 )
 
 //go:embed css js img
 var files embed.FS
 
-// HTTP serves the embedded files.
-func HTTP() http.FileSystem { return http.FS(files) }
-
-// FS is the embedded tree, for tests and page-weight checks.
+// FS is the embedded tree; the portal serves it precompressed under content-hashed names.
 func FS() fs.FS { return files }
