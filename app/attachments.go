@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -26,6 +29,8 @@ type upload struct {
 	Name string
 	Body io.Reader
 	Size int64 // -1 when unknown (multipart parts)
+	// Encrypt stores the file encrypted under a key of its own (claim evidence: personal data).
+	Encrypt bool
 }
 
 // storeUpload checks a file by its content (magic bytes, never by its name or declared type),
@@ -47,15 +52,105 @@ func (s *Server) storeUpload(ctx context.Context, u upload, limit int64) (models
 	}
 	name = nameForType(name, ctype)
 	key := blob.NewKey()
+	if u.Encrypt {
+		return s.storeEncrypted(ctx, key, name, ctype, br, u.Size, limit)
+	}
 	info, err := s.blobs.Put(ctx, key, br, blob.PutOptions{Size: u.Size, Limit: limit, ContentType: ctype})
 	if err != nil {
-		if !errors.Is(err, blob.ErrTooLarge) {
-			s.metrics.blobErrors.Inc()
-		}
-		return models.Attachment{}, fmt.Errorf("app: store %s: %w", name, err)
+		return models.Attachment{}, s.putFailed(name, err)
 	}
 	s.metrics.uploadBytes.Add(float64(info.Size))
 	return models.Attachment{Name: name, ContentType: ctype, Size: info.Size, SHA256: info.SHA256, BlobKey: key}, nil
+}
+
+// storeEncrypted streams a file into the blob store encrypted under a fresh file key (see
+// blob.EncryptReader), hashing the plain bytes on the way: the row keeps the file's own size and
+// SHA-256 and its key sealed by the portal's key; the store sees ciphertext only.
+func (s *Server) storeEncrypted(ctx context.Context, key, name, ctype string, r io.Reader, size, limit int64) (models.Attachment, error) {
+	n, sum, fileKey, err := putEncrypted(ctx, s.blobs, key, r, size, limit)
+	if err != nil {
+		return models.Attachment{}, s.putFailed(name, err)
+	}
+	s.metrics.uploadBytes.Add(float64(n))
+	return models.Attachment{Name: name, ContentType: ctype, Size: n, SHA256: sum, BlobKey: key,
+		FileKey: s.sealer().Seal(models.FileKeyPurpose, string(fileKey))}, nil
+}
+
+// putEncrypted streams r (size bytes, or -1 when unknown; at most limit when limit > 0) into
+// blobs under key, encrypted under a fresh file key, and returns the plain size and SHA-256 and
+// the file key.
+func putEncrypted(ctx context.Context, blobs blob.Store, key string, r io.Reader, size, limit int64) (int64, string, []byte, error) {
+	fileKey := blob.NewFileKey()
+	plain := newHashCounter(r)
+	er, err := blob.EncryptReader(plain, fileKey)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	opts := blob.PutOptions{Size: blob.EncryptedSize(size), ContentType: "application/octet-stream"}
+	if limit > 0 { // the encryption of limit+1 bytes is longer than that of limit bytes
+		opts.Limit = blob.EncryptedSize(limit)
+	}
+	if _, err := blobs.Put(ctx, key, er, opts); err != nil {
+		return 0, "", nil, err
+	}
+	return plain.n, plain.sum(), fileKey, nil
+}
+
+// putFailed counts a failure of the blob store (a file over its limit is the sender's) and names the file.
+func (s *Server) putFailed(name string, err error) error {
+	if !errors.Is(err, blob.ErrTooLarge) {
+		s.metrics.blobErrors.Inc()
+	}
+	return fmt.Errorf("app: store %s: %w", name, err)
+}
+
+// hashCounter passes a stream on, counting and hashing its bytes.
+type hashCounter struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func newHashCounter(r io.Reader) *hashCounter { return &hashCounter{r: r, h: sha256.New()} }
+
+func (c *hashCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	c.h.Write(p[:n])
+	return n, err
+}
+
+// sum is the hex SHA-256 of what was read.
+func (c *hashCounter) sum() string { return hex.EncodeToString(c.h.Sum(nil)) }
+
+// openAttachment opens the stored bytes of a, decrypting them while they are read when a is stored
+// encrypted. An encrypted blob whose length does not match the file's is refused at once (a
+// truncated file is never served in part); damage inside it fails the read with blob.ErrDamaged.
+func (s *Server) openAttachment(ctx context.Context, a models.Attachment) (io.ReadCloser, int64, error) {
+	rc, info, err := s.blobs.Open(ctx, a.BlobKey)
+	if err != nil {
+		return nil, 0, err
+	}
+	if a.FileKey == "" {
+		return rc, info.Size, nil
+	}
+	fileKey, err := s.sealer().Open(models.FileKeyPurpose, a.FileKey)
+	if err == nil && info.Size != blob.EncryptedSize(a.Size) {
+		err = fmt.Errorf("app: attachment %d: the stored file is %d bytes, its encryption of %d bytes would be %d: %w",
+			a.ID, info.Size, a.Size, blob.EncryptedSize(a.Size), blob.ErrDamaged)
+	}
+	var dr io.Reader
+	if err == nil {
+		dr, err = blob.DecryptReader(rc, []byte(fileKey))
+	}
+	if err != nil {
+		_ = rc.Close()
+		return nil, 0, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{dr, rc}, a.Size, nil
 }
 
 // sniff recognises the accepted types from the first bytes; Office and OpenDocument files are zip or

@@ -27,12 +27,15 @@ const (
 	invalidClaimsPerMinute = 30
 )
 
-// sealer derives the personal-data keys from PILU_SECRET.
-func (s *Server) sealer() *models.Sealer { return models.NewSealer(s.cfg.Secret) }
+// sealer derives the personal-data keys from PILU_SECRET (sealing and reading) and from
+// PILU_SECRET_PREVIOUS (reading only, until `pilu keys rotate` has re-sealed everything).
+func (s *Server) sealer() *models.Sealer {
+	return models.NewSealer(s.cfg.Secret, s.cfg.SecretPrevious...)
+}
 
 // claimUploads are the evidence limits: the same as a disclosure's attachments.
 func (s *Server) claimUploads() uploadLimits {
-	return uploadLimits{MaxFiles: s.cfg.MaxFiles, MaxFileSize: int64(s.cfg.MaxFileMB) << 20}
+	return uploadLimits{MaxFiles: s.cfg.MaxFiles, MaxFileSize: int64(s.cfg.MaxFileMB) << 20, Encrypt: true}
 }
 
 // claimJSON is the claim answer of the contract.

@@ -41,6 +41,8 @@ commands:
   export --all DIR      write every public record as NDJSON.gz with a manifest of checksums
   backup DIR            write a consistent snapshot (database, files, manifest) while the portal serves
   restore DIR           load a backup into an empty database and blob store, then verify it
+  keys rotate           re-seal personal data and evidence file keys under PILU_SECRET
+                        (former secrets in PILU_SECRET_PREVIOUS); resumable, while the portal serves
   version               print version and build information
 `
 
@@ -80,6 +82,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = runBackup(args, stdout)
 	case "restore":
 		err = runRestore(args, stdout)
+	case "keys":
+		err = runKeys(args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 	case "help", "-h", "--help":

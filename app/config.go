@@ -32,11 +32,14 @@ type Config struct {
 	S3Secure    bool
 	IndexDir    string
 	Secret      string
-	BaseURL     string
-	Demo        bool
-	MaxFileMB   int
-	MaxFiles    int
-	SearchCache int
+	// SecretPrevious are former values of Secret, kept only to open personal data sealed before
+	// `pilu keys rotate` re-sealed it under Secret.
+	SecretPrevious []string
+	BaseURL        string
+	Demo           bool
+	MaxFileMB      int
+	MaxFiles       int
+	SearchCache    int
 	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse proxies whose X-Real-IP
 	// header names the client; empty: the client is the connection's peer.
 	TrustedProxies []string
@@ -117,6 +120,19 @@ var configVars = []configVar{
 			return errors.New("must be at least 32 characters")
 		}
 		c.Secret = v
+		return nil
+	}},
+	{"PILU_SECRET_PREVIOUS", "secret-previous", "former PILU_SECRET values, comma-separated, read only: personal data sealed under them stays readable until `pilu keys rotate` re-seals it", func(*Config) string { return "" }, func(c *Config, v string) error {
+		c.SecretPrevious = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			if len(p) < 32 {
+				return errors.New("each former secret must be at least 32 characters")
+			}
+			c.SecretPrevious = append(c.SecretPrevious, p)
+		}
 		return nil
 	}},
 	{"PILU_BASE_URL", "base-url", "absolute base of links in feeds and exports", func(c *Config) string { return "http://" + c.Addr }, func(c *Config, v string) error {

@@ -208,7 +208,7 @@ func (s *Server) downloadAttachment(c *fiber.Ctx) error {
 // sendAttachment streams a stored file as a download, never inline, with its stored type and its
 // SHA-256; public files may be cached by anyone, others by no one.
 func (s *Server) sendAttachment(c *fiber.Ctx, a models.Attachment, public bool) error {
-	rc, info, err := s.blobs.Open(c.UserContext(), a.BlobKey)
+	rc, size, err := s.openAttachment(c.UserContext(), a)
 	if err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func (s *Server) sendAttachment(c *fiber.Ctx, a models.Attachment, public bool) 
 	} else {
 		c.Set("Cache-Control", "private, no-store")
 	}
-	return c.SendStream(rc, int(info.Size))
+	return c.SendStream(rc, int(size))
 }
 
 // contentDisposition names a download safely: an ASCII fallback and the UTF-8 name (RFC 6266).

@@ -49,6 +49,8 @@ func classify(err error) *apiError {
 		return &apiError{Status: 409, Code: "conflict", Message: conflictMessage(err)}
 	case errors.Is(err, blob.ErrTooLarge), errors.Is(err, errBodyTooLarge):
 		return &apiError{Status: 413, Code: "too_large"}
+	case errors.Is(err, blob.ErrDamaged):
+		return &apiError{Status: 500, Code: "damaged"}
 	case errors.Is(err, blob.ErrUnavailable), errors.Is(err, ErrRebuilding), models.Unavailable(err):
 		return &apiError{Status: 503, Code: "unavailable"}
 	case errors.As(err, &fe):

@@ -25,6 +25,8 @@ type uploadLimits struct {
 	// together (each is also at most maxFieldBytes); zero means defaultMaxFields and maxFieldBytes.
 	MaxFields     int
 	MaxFieldBytes int64
+	// Encrypt stores the files encrypted, each under its own key (claim evidence: personal data).
+	Encrypt bool
 }
 
 // defaultMaxFields is the most non-file parts a form sends unless its limits say more (the figures
@@ -123,7 +125,7 @@ func (s *Server) readMultipart(c *fiber.Ctx, lim uploadLimits) (form multipartFo
 		if _, err := body.Peek(1); part.FileName() == "" && err == io.EOF {
 			continue // a browser's file field with no file chosen
 		}
-		a, serr := s.storeUpload(ctx, upload{Name: part.FileName(), Body: body, Size: -1}, lim.MaxFileSize)
+		a, serr := s.storeUpload(ctx, upload{Name: part.FileName(), Body: body, Size: -1, Encrypt: lim.Encrypt}, lim.MaxFileSize)
 		if serr != nil && rec.err != nil {
 			return form, multipartError(rec.err) // the request failed, not the store
 		}

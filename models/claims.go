@@ -215,7 +215,8 @@ func (s *Store) FileClaim(ctx context.Context, sl *Sealer, noticeID uint64, nc N
 		Status: ClaimReceived, CreatedAt: now}
 	err = s.Tx(ctx, func(tx *gorm.DB) error {
 		var first Claim
-		if err := tx.Where("notice_institution_id = ? AND id_hash = ? AND status <> ?", listed.ID, c.IDHash, ClaimDuplicate).
+		// Under every key of the ring: during a rotation a first claim may still carry a former hash.
+		if err := tx.Where("notice_institution_id = ? AND id_hash IN ? AND status <> ?", listed.ID, sl.Hashes("claim.id_number", id), ClaimDuplicate).
 			Order("created_at, id").Limit(1).Find(&first).Error; err != nil {
 			return err
 		}

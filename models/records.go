@@ -183,17 +183,21 @@ type Tranche struct {
 
 // Attachment is a file stored in the blob store and named by a disclosure or a notice.
 type Attachment struct {
-	ID           uint64    `gorm:"primaryKey"`
-	DisclosureID *uint64   `gorm:"index"`
-	NoticeID     *uint64   `gorm:"index"`
-	ClaimID      *uint64   `gorm:"index"` // evidence of an investor's claim: never public
-	Name         string    `gorm:"size:255"`
-	ContentType  string    `gorm:"size:100"`
-	Size         int64     `gorm:""`
-	SHA256       string    `gorm:"column:sha256;size:64;index"`
-	BlobKey      string    `gorm:"size:100;uniqueIndex"`
-	Text         string    `gorm:"type:mediumtext"`
-	CreatedAt    time.Time `gorm:""`
+	ID           uint64  `gorm:"primaryKey"`
+	DisclosureID *uint64 `gorm:"index"`
+	NoticeID     *uint64 `gorm:"index"`
+	ClaimID      *uint64 `gorm:"index"` // evidence of an investor's claim: never public
+	Name         string  `gorm:"size:255"`
+	ContentType  string  `gorm:"size:100"`
+	Size         int64   `gorm:""`
+	SHA256       string  `gorm:"column:sha256;size:64;index"`
+	BlobKey      string  `gorm:"size:100;uniqueIndex"`
+	Text         string  `gorm:"type:mediumtext"`
+	// FileKey is the file's own encryption key sealed by the portal's key (Sealer, purpose
+	// FileKeyPurpose) when the blob holds the file encrypted (claim evidence); empty for a blob
+	// stored as is (public attachments). Size and SHA256 are those of the file, not of the blob.
+	FileKey   string    `gorm:"type:text"`
+	CreatedAt time.Time `gorm:""`
 }
 
 // Notice is a statutory notice of an office: a zombie list with a claim window, an exit supervision

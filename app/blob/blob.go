@@ -65,9 +65,13 @@ type PutOptions struct {
 
 // Info describes a stored blob.
 type Info struct {
-	Key         string
-	Size        int64
-	SHA256      string // lower-case hex, computed by Put
+	Key  string
+	Size int64
+	// SHA256 is the lower-case hex SHA-256 of the bytes, computed by Put while
+	// streaming. Stat and Open of the local store give it from its sidecar; the
+	// S3 store does not keep it (the caller stores what Put returned), so there
+	// it may be empty.
+	SHA256      string
 	ContentType string
 	Modified    time.Time
 }

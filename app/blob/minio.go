@@ -27,8 +27,10 @@ type MinIOConfig struct {
 }
 
 // MinIO is a Store in an S3 bucket reached through minio-go; it is tested
-// against MinIO and SeaweedFS (see package s3test). Object names are the keys;
-// the SHA-256 is kept as user metadata.
+// against MinIO and SeaweedFS (see package s3test). Object names are the keys.
+// Stat and Open give the SHA-256 only of objects that carry it as user metadata
+// (those written before Put stopped copying each object onto itself to add it);
+// the portal keeps every attachment's SHA-256 in its database row.
 type MinIO struct {
 	client   *minio.Client
 	bucket   string
@@ -138,10 +140,11 @@ func (m *MinIO) bucketMissing() error {
 }
 
 // Put implements Store. The size is passed on when known; otherwise the
-// stream goes up in parts of 16 MiB. The SHA-256 is known only at the end,
-// so it is recorded by copying the fresh object onto itself with the metadata
-// replaced (MinIO and SeaweedFS do this without moving data). On any failure the object
-// is removed (minio-go aborts an unfinished multipart upload itself).
+// stream goes up in parts of 16 MiB. The object is written once: its SHA-256
+// is known only at the end, so it is returned in the Info for the caller to
+// keep beside the object (the attachment row), not stored as object metadata
+// (that took a second, server-side copy of every object). On any failure the
+// object is removed (minio-go aborts an unfinished multipart upload itself).
 func (m *MinIO) Put(ctx context.Context, key string, r io.Reader, opts PutOptions) (Info, error) {
 	if err := checkPut(key, opts); err != nil {
 		return Info{}, err
@@ -152,7 +155,7 @@ func (m *MinIO) Put(ctx context.Context, key string, r io.Reader, opts PutOption
 	if size < 0 {
 		size = -1
 	}
-	_, err := m.client.PutObject(ctx, m.bucket, key, pr, size, minio.PutObjectOptions{
+	up, err := m.client.PutObject(ctx, m.bucket, key, pr, size, minio.PutObjectOptions{
 		ContentType: contentType,
 		PartSize:    minioPartSize,
 	})
@@ -169,31 +172,11 @@ func (m *MinIO) Put(ctx context.Context, key string, r io.Reader, opts PutOption
 		}
 		return Info{}, m.fail("put", key, err)
 	}
-
-	sum := pr.sum()
-	up, err := m.client.CopyObject(ctx,
-		minio.CopyDestOptions{
-			Bucket:          m.bucket,
-			Object:          key,
-			UserMetadata:    map[string]string{minioMetaSHA256: sum},
-			ReplaceMetadata: true,
-			ContentType:     contentType,
-		},
-		minio.CopySrcOptions{Bucket: m.bucket, Object: key},
-	)
-	if err != nil {
-		// Left in place when the server is unreachable: List shows it, so the
-		// orphan sweeper removes it later.
-		if !isNetworkError(err) {
-			m.remove(ctx, key)
-		}
-		return Info{}, m.fail("put", key, err)
-	}
 	modified := up.LastModified
 	if modified.IsZero() {
 		modified = time.Now()
 	}
-	return Info{Key: key, Size: pr.n, SHA256: sum, ContentType: contentType, Modified: modified}, nil
+	return Info{Key: key, Size: pr.n, SHA256: pr.sum(), ContentType: contentType, Modified: modified}, nil
 }
 
 // remove deletes what a failed Put may have left, even when ctx is done.
