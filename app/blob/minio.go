@@ -1,6 +1,7 @@
 package blob
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -40,9 +42,18 @@ type MinIO struct {
 var _ Store = (*MinIO)(nil)
 
 const (
-	// minioPartSize bounds the memory of an upload of unknown size: minio-go
-	// buffers one part at a time (its default would be 512 MiB).
-	minioPartSize = 16 << 20
+	// minioPartSize and minioStreams bound the memory of a large upload:
+	// minio-go reads the stream into minioStreams buffers of minioPartSize
+	// bytes (32 MiB) and sends those parts at once while it fills the next, so
+	// the stream is read while the store writes (its default part would be
+	// 512 MiB, and one part at a time leaves the sender idle while a part goes
+	// up).
+	minioPartSize = 8 << 20
+	minioStreams  = 4
+	// minioSmall is the most bytes of a stream of unknown size read ahead: a
+	// stream that ends within them (most evidence and attachments) goes up in
+	// one PUT of known size, without the part buffers.
+	minioSmall = 1 << 20
 	// minioConnectTimeout bounds NewMinIO when ctx has no deadline.
 	minioConnectTimeout = 15 * time.Second
 	// minioCleanupTimeout bounds the removal of a failed upload.
@@ -152,13 +163,22 @@ func (m *MinIO) Put(ctx context.Context, key string, r io.Reader, opts PutOption
 	contentType := normContentType(opts.ContentType)
 	pr := newPutReader(ctx, r, opts)
 	size := opts.Size
+	var body io.Reader = pr
+	var err error
 	if size < 0 {
-		size = -1
+		head := smallBuffers.Get().(*[]byte)
+		defer smallBuffers.Put(head)
+		body, size, err = readAhead(pr, *head)
 	}
-	up, err := m.client.PutObject(ctx, m.bucket, key, pr, size, minio.PutObjectOptions{
-		ContentType: contentType,
-		PartSize:    minioPartSize,
-	})
+	var up minio.UploadInfo
+	if err == nil {
+		up, err = m.client.PutObject(ctx, m.bucket, key, body, size, minio.PutObjectOptions{
+			ContentType:           contentType,
+			PartSize:              minioPartSize,
+			ConcurrentStreamParts: true,
+			NumThreads:            minioStreams,
+		})
+	}
 	if err == nil {
 		err = pr.drained()
 	}
@@ -177,6 +197,25 @@ func (m *MinIO) Put(ctx context.Context, key string, r io.Reader, opts PutOption
 		modified = time.Now()
 	}
 	return Info{Key: key, Size: pr.n, SHA256: pr.sum(), ContentType: contentType, Modified: modified}, nil
+}
+
+// smallBuffers hold the read-ahead of streams of unknown size (minioSmall bytes each).
+var smallBuffers = sync.Pool{New: func() any {
+	b := make([]byte, minioSmall)
+	return &b
+}}
+
+// readAhead reads r into buf: a stream that ends there is returned as those bytes with their
+// size; a longer one as buf followed by the rest of r, of unknown size (-1).
+func readAhead(r io.Reader, buf []byte) (io.Reader, int64, error) {
+	n, err := io.ReadFull(r, buf)
+	switch err {
+	case io.EOF, io.ErrUnexpectedEOF:
+		return bytes.NewReader(buf[:n]), int64(n), nil
+	case nil:
+		return io.MultiReader(bytes.NewReader(buf), r), -1, nil
+	}
+	return nil, 0, err
 }
 
 // remove deletes what a failed Put may have left, even when ctx is done.
