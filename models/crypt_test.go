@@ -39,3 +39,38 @@ func TestSealerSealsAndRefusesTampering(t *testing.T) {
 		t.Fatal("the lookup hash is stable under one key and differs under another")
 	}
 }
+
+// TestSealerRing: a Sealer with former secrets opens what any of them sealed, seals under the
+// current one only, tells which values still need re-sealing, and looks duplicates up under every
+// key; a ring without the old secret opens nothing sealed under it.
+func TestSealerRing(t *testing.T) {
+	oldS, newS := strings.Repeat("o", 32), strings.Repeat("n", 32)
+	old, ring, fresh := models.NewSealer(oldS), models.NewSealer(newS, oldS, ""), models.NewSealer(newS)
+	id := "110105194912310021"
+	before := old.Seal("claim.id_number", id)
+	after := ring.Seal("claim.id_number", id)
+	cases := []struct {
+		name           string
+		sealer         *models.Sealer
+		sealed         string
+		opens, current bool
+	}{
+		{"the ring opens the old key's value", ring, before, true, false},
+		{"the ring opens its own", ring, after, true, true},
+		{"the new key alone opens the ring's", fresh, after, true, true},
+		{"the new key alone cannot open the old key's", fresh, before, false, false},
+		{"the old key cannot open the ring's", old, after, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := c.sealer.Open("claim.id_number", c.sealed)
+			if c.opens != (err == nil) || (c.opens && got != id) || c.sealer.Current("claim.id_number", c.sealed) != c.current {
+				t.Fatalf("Open = %q, %v; Current = %v", got, err, c.sealer.Current("claim.id_number", c.sealed))
+			}
+		})
+	}
+	hashes := ring.Hashes("claim.id_number", id)
+	if len(hashes) != 2 || hashes[0] != fresh.Hash("claim.id_number", id) || hashes[1] != old.Hash("claim.id_number", id) || ring.Hash("claim.id_number", id) != hashes[0] {
+		t.Fatalf("Hashes = %v: want the current key's hash first, then the old key's", hashes)
+	}
+}
