@@ -40,7 +40,8 @@ var ErrRotationStopped = errors.New("models: key rotation stopped")
 // rotationBatch is how many rows RotateKeys reads and rewrites at once.
 const rotationBatch = 200
 
-// RotateKeys re-seals under sl's current key every claim field, lookup hash and file key that is
+// RotateKeys re-seals under sl's current key every claim field, lookup hash, staff authenticator
+// secret and file key that is
 // sealed under a former key of the ring, batch by batch, each batch in its own transaction. It
 // can run while the portal serves (a row is rewritten only if it still holds what was read) and
 // can be stopped at any moment: a second run skips what is already under the current key and
@@ -50,7 +51,47 @@ func (s *Store) RotateKeys(ctx context.Context, sl *Sealer, progress func(Rotati
 	if err := s.rotateClaims(ctx, sl, progress); err != nil {
 		return err
 	}
+	if err := s.rotateTOTP(ctx, sl, progress); err != nil {
+		return err
+	}
 	return s.rotateFileKeys(ctx, sl, progress)
+}
+
+// rotateTOTP re-seals staff accounts' authenticator secrets (confirmed and pending).
+func (s *Store) rotateTOTP(ctx context.Context, sl *Sealer, progress func(RotationStep) error) error {
+	step := RotationStep{Table: "users"}
+	var rows []User
+	if err := s.db.WithContext(ctx).Where("totp_secret <> '' OR totp_pending <> ''").Order("id").Find(&rows).Error; err != nil {
+		return fmt.Errorf("models: rotate keys: read users: %w", err)
+	}
+	step.Total = int64(len(rows))
+	for _, u := range rows {
+		updates := map[string]any{}
+		for col, v := range map[string]string{"totp_secret": u.TOTPSecret, "totp_pending": u.TOTPPending} {
+			if v == "" || sl.Current(totpPurpose, v) {
+				continue
+			}
+			plain, err := sl.Open(totpPurpose, v)
+			if err != nil {
+				return fmt.Errorf("models: rotate keys: user %d, %s: opens under no key given (PILU_SECRET, PILU_SECRET_PREVIOUS): %w", u.ID, col, err)
+			}
+			updates[col] = sl.Seal(totpPurpose, plain)
+		}
+		step.Seen++
+		if len(updates) == 0 {
+			step.AlreadyRotated++
+			continue
+		}
+		res := s.db.WithContext(ctx).Model(&User{}).Where("id = ? AND totp_secret = ? AND totp_pending = ?", u.ID, u.TOTPSecret, u.TOTPPending).Updates(updates)
+		if res.Error != nil {
+			return fmt.Errorf("models: rotate keys: user %d: %w", u.ID, res.Error)
+		}
+		step.Resealed += res.RowsAffected
+	}
+	if err := progress(step); err != nil {
+		return fmt.Errorf("%w: %w", ErrRotationStopped, err)
+	}
+	return nil
 }
 
 func (s *Store) rotateClaims(ctx context.Context, sl *Sealer, progress func(RotationStep) error) error {
