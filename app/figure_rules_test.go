@@ -89,8 +89,8 @@ func TestFigureRulesAreTranslated(t *testing.T) {
 	}
 	for _, r := range models.FigureRules {
 		for _, lang := range Languages {
-			if _, ok := v.catalogs[lang][modelMessageKey+r.Message()]; !ok {
-				t.Errorf("%s: no %s text for %q", r.Code, lang, modelMessageKey+r.Message())
+			if _, ok := v.catalogs[lang][problemKey+r.Code]; !ok {
+				t.Errorf("%s: no %s text for %q", r.Code, lang, problemKey+r.Code)
 			}
 		}
 	}

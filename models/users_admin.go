@@ -57,11 +57,11 @@ func (s *Store) SetUserDisabled(ctx context.Context, id uint64, disabled bool, b
 		}
 		switch {
 		case disabled && u.ID == by.ID:
-			return FieldErrors{"user": "an admin cannot disable their own account"}
+			return Invalid("user", CodeDisableSelf)
 		case disabled && u.DisabledAt != nil:
-			return fmt.Errorf("models: the account is already disabled: %w", ErrConflict)
+			return conflict(CodeAlreadyDisabled)
 		case !disabled && u.DisabledAt == nil:
-			return fmt.Errorf("models: the account is already enabled: %w", ErrConflict)
+			return conflict(CodeAlreadyEnabled)
 		}
 		var at *time.Time
 		if disabled {
@@ -108,7 +108,7 @@ func newToken(tx *gorm.DB, userID uint64, now time.Time) (APIToken, string, erro
 		return APIToken{}, "", notFound(err, fmt.Sprintf("user %d", userID))
 	}
 	if u.DisabledAt != nil {
-		return APIToken{}, "", fmt.Errorf("models: the account is disabled; enable it first: %w", ErrConflict)
+		return APIToken{}, "", conflict(CodeAccountDisabled)
 	}
 	token := "pilu_" + randomToken(24)
 	t := APIToken{UserID: userID, Hash: sha256Hex(token), CreatedAt: now.UTC().Truncate(time.Second)}
@@ -133,7 +133,7 @@ func revokeToken(tx *gorm.DB, userID, tokenID uint64, now time.Time) error {
 		return notFound(res.Error, "revoke token")
 	}
 	if res.RowsAffected != 1 {
-		return fmt.Errorf("models: the token is already revoked: %w", ErrConflict)
+		return conflict(CodeTokenRevoked)
 	}
 	return nil
 }
