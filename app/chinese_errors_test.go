@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"mime/multipart"
@@ -194,4 +195,36 @@ func (b *noticeBrowser) postMultipartFile(path, field, name, content string) res
 		req.AddCookie(c)
 	}
 	return b.ts.do(req)
+}
+
+// TestAPIErrorDetails: the API refuses a field with its English text in fields and, in details,
+// the stable code with its arguments, whatever the request's language.
+func TestAPIErrorDetails(t *testing.T) {
+	ts := newTestServer(t, nil)
+	_, _, token, err := ts.store.CreateUser(context.Background(), modelsNewOffice("gd@example.cn", "440000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ts.callAPI("POST", "/api/v1/notices", token, map[string]any{"kind": "general", "title": "", "body": "正文"})
+	var e struct {
+		Error struct {
+			Fields  map[string]string `json:"fields"`
+			Details []struct {
+				Field, Code, Message string
+				Args                 map[string]any
+			} `json:"details"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &e); err != nil || r.StatusCode != 422 {
+		t.Fatalf("%d %s", r.StatusCode, r.body)
+	}
+	found := false
+	for _, d := range e.Error.Details {
+		if d.Field == "title" {
+			found = d.Code == models.CodeRequiredMax && d.Args["max"] == float64(300) && d.Message == "Required, at most 300 characters"
+		}
+	}
+	if !found || e.Error.Fields["title"] != "Required, at most 300 characters" {
+		t.Fatalf("title refused as %+v", e.Error)
+	}
 }
