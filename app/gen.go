@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
 	"pilu/models"
 )
 
@@ -80,22 +78,7 @@ func generate(ctx context.Context, st *models.Store, n, m int, seed uint64, prog
 			batch[j] = models.Disclosure{InstitutionID: in.ID, USCC: in.USCC, Kind: kind, Title: g.title(in, kind, at),
 				Body: g.body(300 + g.r.IntN(1201)), Version: 1, PublishedAt: at, FiledBy: "gen", Demo: true}
 		}
-		err := st.Tx(ctx, func(tx *gorm.DB) error {
-			if err := tx.Omit("Figures", "Tranches", "Attachments").CreateInBatches(&batch, 100).Error; err != nil {
-				return err
-			}
-			entries := make([]models.OutboxEntry, len(batch))
-			ids := make([]uint64, len(batch))
-			for j, d := range batch {
-				ids[j] = d.ID
-				entries[j] = models.OutboxEntry{Entity: "disclosure", EntityID: d.ID}
-			}
-			if err := tx.Model(&models.Disclosure{}).Where("id IN ?", ids).Update("root_id", gorm.Expr("id")).Error; err != nil {
-				return err
-			}
-			return tx.CreateInBatches(&entries, 250).Error
-		})
-		if err != nil {
+		if err := st.InsertGeneratedDisclosures(ctx, batch); err != nil {
 			return fmt.Errorf("gen: disclosures: %w", err)
 		}
 		done += k

@@ -165,9 +165,7 @@ type officeNoticesPage struct {
 
 func (s *Server) listOfficeNotices(c *fiber.Ctx) error {
 	u := currentUser(c)
-	var items []models.Notice
-	err := s.store.DB(c.UserContext()).Where("province = ?", u.Province).
-		Order("CASE WHEN published_at IS NULL THEN 0 ELSE 1 END, id DESC").Limit(200).Find(&items).Error
+	items, err := s.store.OfficeNotices(c.UserContext(), u.Province, 200)
 	if err != nil {
 		return err
 	}
