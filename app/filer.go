@@ -117,7 +117,7 @@ func (s *Server) showFilerForm(c *fiber.Ctx, kind string, prev *models.Disclosur
 // language) next to their fields.
 func (s *Server) renderFilerForm(c *fiber.Ctx, status int, in models.Institution, prev *models.Disclosure, values, errs map[string]string) error {
 	f := filerForm{Institution: in, Kind: values["kind"], Amends: prev, Values: values, Errors: errs,
-		EventTypes: models.MajorEventTypes, Kinds: models.DisclosureKinds[1:]}
+		EventTypes: models.MajorEventTypes, Kinds: models.DocumentKinds()}
 	if f.Errors == nil {
 		f.Errors = map[string]string{}
 	}

@@ -67,7 +67,7 @@ func generate(ctx context.Context, st *models.Store, n, m int, seed uint64, prog
 		ins = append(ins, in)
 		progress(int64(i+1), total)
 	}
-	kinds := []string{"exit_announcement", "repayment_plan", "repayment_progress", "major_event", "other"}
+	kinds := models.DocumentKinds()
 	for done := 0; done < m; {
 		k := min(genBatch, m-done)
 		batch := make([]models.Disclosure, k)
@@ -166,7 +166,11 @@ func (g *corpusGen) title(in models.Institution, kind string, at time.Time) stri
 	if len(in.Brands) > 0 {
 		brand = in.Brands[0]
 	}
-	f := genTitles[kind][g.r.IntN(len(genTitles[kind]))]
+	titles := genTitles[kind]
+	if len(titles) == 0 { // a kind added since: a plain title
+		titles = []string{"%s公告"}
+	}
+	f := titles[g.r.IntN(len(titles))]
 	switch strings.Count(f, "%") {
 	case 2:
 		if strings.Contains(f, "%d") {
