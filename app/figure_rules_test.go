@@ -35,7 +35,7 @@ func TestFigureRulesOverHTTP(t *testing.T) {
 				}
 				_, got := jsonError(t, r)
 				for _, f := range fields {
-					if !strings.Contains(got["figures."+f], "(rule "+code+")") {
+					if !strings.Contains(r.body, `{"field":"figures.`+f+`","code":"`+code+`"`) {
 						t.Fatalf("figures.%s: %q, want rule %s; all %v", f, got["figures."+f], code, got)
 					}
 				}
