@@ -175,7 +175,7 @@ func (s *Server) readTokenForm(c *fiber.Ctx) (tokenForm, models.TokenOptions, er
 	if f.Expires != "" {
 		d, err := time.ParseInLocation(time.DateOnly, f.Expires, models.ChinaZone)
 		if err != nil {
-			return f, opt, models.FieldErrors{"expires_at": "a day as YYYY-MM-DD"}
+			return f, opt, models.Invalid("expires_at", models.CodeDate)
 		}
 		end := d.AddDate(0, 0, 1)
 		opt.ExpiresAt = &end
@@ -200,7 +200,7 @@ func (s *Server) createAccountToken(c *fiber.Ctx) error {
 	if !errors.As(err, &fe) {
 		return err
 	}
-	f.Errors = s.fieldMessages(s.lang(c), fe, nil)
+	f.Errors = s.fieldMessages(s.lang(c), fe)
 	return s.renderAccount(c.Status(422), accountPage{TokenForm: f})
 }
 

@@ -99,7 +99,7 @@ func (s *Server) createUserFromAdmin(c *fiber.Ctx) error {
 	var fe models.FieldErrors
 	switch {
 	case errors.As(err, &fe):
-		return s.renderAdmin(c.Status(422), adminPage{Form: f, Errors: s.fieldMessages(lang, fe, map[string]string{"institution": f.Institution})})
+		return s.renderAdmin(c.Status(422), adminPage{Form: f, Errors: s.fieldMessages(lang, fe)})
 	case errors.Is(err, models.ErrConflict):
 		return s.renderAdmin(c.Status(409), adminPage{Form: f, Errors: map[string]string{"email": s.views.t(lang, "admin.email_taken")}})
 	case err != nil:
@@ -173,7 +173,7 @@ func (s *Server) createUserToken(c *fiber.Ctx) error {
 	if !errors.As(err, &fe) {
 		return err
 	}
-	f.Errors = s.fieldMessages(s.lang(c), fe, nil)
+	f.Errors = s.fieldMessages(s.lang(c), fe)
 	return s.renderAdminUser(c.Status(422), adminUserPage{Account: u, TokenForm: f})
 }
 
@@ -266,7 +266,7 @@ func (s *Server) importCalendarUpload(c *fiber.Ctx) error {
 	switch {
 	case errors.As(err, &fe):
 		return s.renderAdmin(c.Status(422), adminPage{Form: adminUserForm{Role: models.RoleOffice},
-			CalendarError: s.fieldMessage(lang, "file", fe["file"])})
+			CalendarError: s.fieldMessages(lang, fe)["file"]})
 	case err != nil:
 		return err
 	}

@@ -39,12 +39,12 @@ type upload struct {
 func (s *Server) storeUpload(ctx context.Context, u upload, limit int64) (models.Attachment, error) {
 	name := cleanFileName(u.Name)
 	if name == "" {
-		return models.Attachment{}, models.FieldErrors{"files": "a file needs a name"}
+		return models.Attachment{}, models.Invalid("files", models.CodeFileName)
 	}
 	br := bufio.NewReaderSize(u.Body, 4096)
 	head, _ := br.Peek(512)
 	if len(head) == 0 {
-		return models.Attachment{}, models.FieldErrors{"files": name + ": the file is empty"}
+		return models.Attachment{}, models.Invalid("files", models.CodeFileEmpty, models.Args{"name": name})
 	}
 	ctype := sniff(head, name)
 	if ctype == "" {

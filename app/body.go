@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"pilu/models"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -138,7 +140,7 @@ func decodeJSON(b []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			return &apiError{Status: 422, Code: "invalid", Fields: map[string]string{typeErr.Field: "must be a " + typeErr.Type.String()}}
+			return &apiError{Status: 422, Code: "invalid", Problems: models.Invalid(typeErr.Field, models.CodeJSONType, models.Args{"type": jsonTypeName(typeErr.Type.Kind())})}
 		}
 		msg := strings.TrimPrefix(err.Error(), "json: ")
 		return &apiError{Status: 400, Code: "bad_request", Message: "malformed JSON: " + msg}
@@ -147,4 +149,19 @@ func decodeJSON(b []byte, v any) error {
 		return &apiError{Status: 400, Code: "bad_request", Message: "malformed JSON: data after the value"}
 	}
 	return nil
+}
+
+// jsonTypeName is the JSON name of the type a value of kind k is written as.
+func jsonTypeName(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	}
+	return "number"
 }

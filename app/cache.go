@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"golang.org/x/sync/singleflight"
-	"gorm.io/gorm"
 
 	"pilu/models"
 )
@@ -89,8 +87,8 @@ func (o *openData) dataVersion(c *fiber.Ctx) (uint64, time.Time, error) {
 	if v := o.version.Load(); v != nil && time.Since(v.readAt) < versionTTL {
 		return v.id, v.changed, nil
 	}
-	var row models.OutboxEntry
-	if err := o.s.store.DB(c.UserContext()).Select("id", "created_at").Order("id DESC").Limit(1).Find(&row).Error; err != nil {
+	row, err := o.s.store.NewestOutboxEntry(c.UserContext())
+	if err != nil {
 		return 0, time.Time{}, err
 	}
 	o.version.Store(&dataVersion{id: row.ID, changed: row.CreatedAt, readAt: time.Now()})
@@ -106,12 +104,7 @@ type dataVersion struct {
 // invalidateOnWrite empties the response cache after every write this process makes through GORM
 // (inserts, updates, deletes, raw statements), so that a page read after a write shows it.
 func (o *openData) invalidateOnWrite() {
-	bump := func(*gorm.DB) { o.cache.invalidate() }
-	cb := o.s.store.DB(context.Background()).Callback()
-	cb.Create().After("gorm:create").Register("pilu:invalidate_cache", bump)
-	cb.Update().After("gorm:update").Register("pilu:invalidate_cache", bump)
-	cb.Delete().After("gorm:delete").Register("pilu:invalidate_cache", bump)
-	cb.Raw().After("gorm:raw").Register("pilu:invalidate_cache", bump)
+	o.s.store.OnWrite(o.cache.invalidate)
 }
 
 // httpCache sets Cache-Control deliberately, answers conditional requests (ETag, Last-Modified →

@@ -37,7 +37,7 @@ func runCalendar(args []string, stdout io.Writer) error {
 		Actor: "pilu calendar import", Now: time.Now()})
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {
-		return fmt.Errorf("calendar %s: %s", name, fe["file"])
+		return fmt.Errorf("calendar %s: %s", name, fieldsEnglish(fe))
 	}
 	if err != nil {
 		return fmt.Errorf("calendar %s: %w", name, err)

@@ -94,7 +94,7 @@ func changesCursor(c *fiber.Ctx) (uint64, int, error) {
 		if v := strings.TrimSpace(in.v); v != "" {
 			n, err := strconv.ParseUint(v, 10, 64)
 			if err != nil {
-				return 0, 0, &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{in.name: "a whole number from 0 (a ledger seq)"}}
+				return 0, 0, &apiError{Status: 400, Code: "bad_request", Problems: models.Invalid(in.name, models.CodeSeq)}
 			}
 			after = n
 		}
@@ -103,7 +103,7 @@ func changesCursor(c *fiber.Ctx) (uint64, int, error) {
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return 0, 0, &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{"limit": fmt.Sprintf("a whole number from 1 to %d", models.MaxChangesPage)}}
+			return 0, 0, &apiError{Status: 400, Code: "bad_request", Problems: models.Invalid("limit", models.CodeLimit, models.Args{"max": models.MaxChangesPage})}
 		}
 		limit = min(n, models.MaxChangesPage)
 	}

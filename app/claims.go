@@ -94,7 +94,7 @@ func (s *Server) apiFileClaim(c *fiber.Ctx) error {
 				continue
 			}
 			if *dst, err = strconv.ParseInt(v[name], 10, 64); err != nil {
-				fe[name] = "an integer amount of fen"
+				fe.Add(name, models.CodeFen)
 			}
 		}
 		if len(fe) > 0 {
@@ -198,7 +198,7 @@ func (s *Server) fileClaim(c *fiber.Ctx) error {
 		for _, a := range mf.Files {
 			f.LostFiles = append(f.LostFiles, a.Name)
 		}
-		for k, msg := range s.fieldMessages(s.lang(c), fe, map[string]string{"id_number": f.IDNumber}) {
+		for k, msg := range s.fieldMessages(s.lang(c), fe) {
 			if _, set := f.Errors[k]; !set {
 				f.Errors[k] = msg
 			}

@@ -171,7 +171,7 @@ func (s *Server) revealOf(c *fiber.Ctx, reason string) (models.Notice, officeCla
 	}
 	reason, ok := models.CheckAccessReason(reason)
 	if !ok {
-		return n, officeClaimRow{}, models.FieldErrors{"reason": s.views.t(s.lang(c), "oclaims.reason_required")}
+		return n, officeClaimRow{}, models.Invalid("reason", models.CodeAccessReason)
 	}
 	rows, err := s.officeClaims(c, n, true)
 	if err != nil {
@@ -193,7 +193,7 @@ func (s *Server) revealClaim(c *fiber.Ctx) error {
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {
 		cid, _ := parseID(c.Params("cid"))
-		return s.renderOfficeClaims(c.Status(422), n, officeClaimsPage{RevealFor: cid, RevealErrors: fe})
+		return s.renderOfficeClaims(c.Status(422), n, officeClaimsPage{RevealFor: cid, RevealErrors: s.fieldMessages(s.lang(c), fe)})
 	}
 	if err != nil {
 		return err
@@ -298,7 +298,7 @@ func (s *Server) transferExportOf(c *fiber.Ctx, reason string) (models.Notice, [
 	}
 	reason, ok := models.CheckAccessReason(reason)
 	if !ok {
-		return n, nil, models.FieldErrors{"reason": s.views.t(s.lang(c), "oclaims.reason_required")}
+		return n, nil, models.Invalid("reason", models.CodeAccessReason)
 	}
 	rows, err := s.officeClaims(c, n, true)
 	if err != nil {
@@ -314,7 +314,7 @@ func (s *Server) exportClaimsForTransfer(c *fiber.Ctx) error {
 	n, rows, err := s.transferExportOf(c, c.FormValue("reason"))
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {
-		return s.renderOfficeClaims(c.Status(422), n, officeClaimsPage{TransferErr: fe})
+		return s.renderOfficeClaims(c.Status(422), n, officeClaimsPage{TransferErr: s.fieldMessages(s.lang(c), fe)})
 	}
 	if err != nil {
 		return err

@@ -106,8 +106,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
-// oneLine keeps an error on one readable line.
-func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+// oneLine keeps an error on one readable line; a coded refusal of the models is said in English.
+func oneLine(err error) string {
+	var r *models.Refusal
+	var fe models.FieldErrors
+	switch {
+	case errors.As(err, &r):
+		return problemEnglish(r.Code, r.Args)
+	case errors.As(err, &fe):
+		return fieldsEnglish(fe)
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
 
 func versionString() string {
 	v := "pilu " + Version
@@ -237,7 +247,7 @@ func runUsers(args []string, stdout io.Writer) error {
 	_, password, token, err := st.CreateUser(cliAudit(models.AuditUserNew, "users add", *province), models.NewUser{Role: *role, Email: *email, Province: *province, InstitutionUSCC: *inst})
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {
-		return UsageError{err}
+		return UsageError{errors.New(fieldsEnglish(fe))}
 	}
 	if err != nil {
 		return err

@@ -56,7 +56,7 @@ func acceptSuggestionInWords(t *testing.T, ts *testServer) {
 		}
 	}
 	r := ts.send("POST", "/api/v1/institutions/"+in.USCC+"/classification", token, "application/json", `{"class":"","reason":"x"}`)
-	if _, fields := jsonError(t, r); r.StatusCode != 422 || fields["class"] != "required" {
+	if _, fields := jsonError(t, r); r.StatusCode != 422 || fields["class"] != "Required" || !strings.Contains(r.body, `"code":"required"`) {
 		t.Errorf("a classification without a class: %d %s", r.StatusCode, r.body)
 	}
 	if r := ts.send("POST", "/office/institutions/"+in.USCC+"/disposition", token, "application/x-www-form-urlencoded", "disposition=&reason=x"); r.StatusCode != 422 || !strings.Contains(r.body, "请选择处置状态") {

@@ -23,32 +23,33 @@ type deadlineJSON struct {
 
 // deadlineOf computes the period asked for in from, days and unit on the calendar in force.
 func (s *Server) deadlineOf(c *fiber.Ctx) (models.Deadline, error) {
-	fe := map[string]string{}
+	fe := models.FieldErrors{}
 	from, err := models.ParseDate(c.Query("from"))
 	if err != nil {
-		fe["from"] = "a date as YYYY-MM-DD"
+		fe.Add("from", models.CodeDate)
 	}
 	days, err := strconv.Atoi(c.Query("days"))
 	if err != nil {
-		fe["days"] = "a whole number of days"
+		fe.Add("days", models.CodeWindowDays, models.Args{"max": models.MaxPeriodDays})
 	}
 	unit := models.Unit(c.Query("unit", string(models.UnitCalendar)))
 	if unit != models.UnitCalendar && unit != models.UnitWorking {
-		fe["unit"] = "calendar or working"
+		fe.Add("unit", models.CodeWindowUnit)
 	}
 	if len(fe) > 0 {
-		return models.Deadline{}, &apiError{Status: 400, Code: "bad_request", Fields: fe}
+		return models.Deadline{}, &apiError{Status: 400, Code: "bad_request", Problems: fe}
 	}
 	cal, err := s.store.Calendar(c.UserContext())
 	if err != nil {
 		return models.Deadline{}, err
 	}
 	d, err := cal.Deadline(from, days, unit)
+	var missing *models.CalendarMissingError
 	switch {
-	case errors.Is(err, models.ErrCalendarMissing):
-		return d, &apiError{Status: 422, Code: "calendar_missing", Message: err.Error(), Fields: map[string]string{"from": err.Error()}}
+	case errors.As(err, &missing):
+		return d, &apiError{Status: 422, Code: "calendar_missing", Problems: missing.FieldError("from")}
 	case errors.Is(err, models.ErrBadPeriod):
-		return d, &apiError{Status: 422, Code: "invalid", Fields: map[string]string{"days": err.Error()}}
+		return d, &apiError{Status: 422, Code: "invalid", Problems: models.Invalid("days", models.CodeWindowDays, models.Args{"max": models.MaxPeriodDays})}
 	}
 	return d, err
 }
@@ -90,12 +91,12 @@ func (s *Server) showDeadlines(c *fiber.Ctx) error {
 			lang := s.lang(c)
 			var msgs []string
 			for _, k := range []string{"from", "days", "unit"} {
-				if _, ok := ae.Fields[k]; ok && ae.Code != "calendar_missing" {
+				if ae.Problems.Has(k) && ae.Code != "calendar_missing" {
 					msgs = append(msgs, s.views.t(lang, "deadlines.bad."+k))
 				}
 			}
 			if len(msgs) == 0 {
-				msgs = []string{s.fieldMessage(lang, "from", ae.Message)}
+				msgs = []string{s.fieldMessages(lang, ae.Problems)["from"]}
 			}
 			p.Error = strings.Join(msgs, " ")
 			c.Status(ae.Status)

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
 	"pilu/models"
 )
 
@@ -57,15 +55,11 @@ func (s *Server) loadDemo(ctx context.Context, out io.Writer) error {
 	if out == nil {
 		out = os.Stdout
 	}
-	var institutions, users int64
-	db := s.store.DB(ctx)
-	if err := db.Model(&models.Institution{}).Count(&institutions).Error; err != nil {
-		return fmt.Errorf("app: demo: count institutions: %w", err)
+	empty, err := s.store.IsEmpty(ctx)
+	if err != nil {
+		return fmt.Errorf("app: demo: %w", err)
 	}
-	if err := db.Model(&models.User{}).Count(&users).Error; err != nil {
-		return fmt.Errorf("app: demo: count users: %w", err)
-	}
-	if institutions > 0 || users > 0 {
+	if !empty {
 		return nil
 	}
 	started := time.Now()
@@ -215,10 +209,7 @@ const demoNoBusinessReason = "平台已停止网络借贷信息中介业务，�
 
 // dispose moves an institution's disposition, as the office's form does.
 func (l *demoLoader) dispose(ctx context.Context, in *models.Institution, to, reason, actor string, at time.Time) error {
-	err := l.s.store.Tx(ctx, func(tx *gorm.DB) error {
-		return l.s.store.SetDisposition(ctx, tx, *in, to, reason, actor, at)
-	})
-	if err != nil {
+	if err := l.s.store.Dispose(ctx, *in, to, reason, actor, at); err != nil {
 		return fmt.Errorf("disposition %s → %s: %w", in.Disposition, to, err)
 	}
 	in.Disposition = to

@@ -70,18 +70,18 @@ func given(raw json.RawMessage) bool {
 func parseMeta(text string, present bool) (disclosureMeta, error) {
 	var m disclosureMeta
 	if !present || strings.TrimSpace(text) == "" {
-		return m, models.FieldErrors{"meta": "required: a JSON part named meta"}
+		return m, models.Invalid("meta", models.CodeMetaRequired)
 	}
 	if err := decodeJSON([]byte(text), &m); err != nil {
 		var ae *apiError
 		if errors.As(err, &ae) && ae.Status == 400 {
-			return m, models.FieldErrors{"meta": ae.Message}
+			return m, models.Invalid("meta", models.CodeMetaMalformed)
 		}
 		return m, err
 	}
 	if m.Keep != nil {
 		if m.KeepAttachments != nil {
-			return m, models.FieldErrors{"keep": "give keep_attachments only (keep is its older name)"}
+			return m, models.Invalid("keep", models.CodeKeepRenamed)
 		}
 		m.KeepAttachments, m.Keep = m.Keep, nil
 	}
@@ -98,16 +98,16 @@ func (m disclosureMeta) newDisclosure() (models.NewDisclosure, models.FieldError
 		for name, raw := range m.Figures {
 			n, err := strictInt(raw)
 			if err != nil {
-				fe["figures."+name] = err.Error()
+				fe.Add("figures."+name, models.CodeWholeNumber)
 				continue
 			}
 			if !nd.Figures.SetValue(name, n) {
-				fe["figures."+name] = "not a figure of the monthly data"
+				fe.Add("figures."+name, models.CodeUnknownFigure)
 			}
 		}
 		for _, name := range models.FigureNames {
 			if _, ok := m.Figures[name]; !ok {
-				fe["figures."+name] = "required"
+				fe.Add("figures."+name, models.CodeRequired)
 			}
 		}
 	}
@@ -115,21 +115,21 @@ func (m disclosureMeta) newDisclosure() (models.NewDisclosure, models.FieldError
 		key := fmt.Sprintf("tranches.%d.", i)
 		amount, err := strictInt(t.Amount)
 		if err != nil {
-			fe[key+"amount"] = err.Error()
+			fe.Add(key+"amount", models.CodeWholeNumber)
 		}
 		share, err := strictInt(t.ShareBP)
 		if err != nil || share > 10000 || share < -10000 {
-			fe[key+"share_bp"] = "a whole number of basis points from 0 to 10000"
+			fe.Add(key+"share_bp", models.CodeShareBP)
 		}
 		nd.Tranches = append(nd.Tranches, models.Tranche{Date: strings.TrimSpace(t.Date), AmountFen: amount, ShareBP: int(share)})
 	}
 	if base, err := strictInt(m.BaseAmount); err != nil {
-		fe["base_amount"] = err.Error()
+		fe.Add("base_amount", models.CodeWholeNumber)
 	} else if given(m.BaseAmount) {
 		nd.BaseFen = &base
 	}
 	if plan, err := strictInt(m.Plan); err != nil || plan < 0 || (given(m.Plan) && plan == 0) {
-		fe["plan"] = "the id of a repayment plan of the institution"
+		fe.Add("plan", models.CodePlanID)
 	} else if given(m.Plan) {
 		id := uint64(plan)
 		nd.PlanID = &id
@@ -137,7 +137,7 @@ func (m disclosureMeta) newDisclosure() (models.NewDisclosure, models.FieldError
 	if m.EventAt != "" {
 		at, err := time.Parse(time.RFC3339, strings.TrimSpace(m.EventAt))
 		if err != nil {
-			fe["event_at"] = "a time in RFC 3339, e.g. 2026-11-23T09:30:00+08:00"
+			fe.Add("event_at", models.CodeDateTime)
 		} else {
 			nd.EventAt = &at
 		}
@@ -178,10 +178,10 @@ func (s *Server) publish(ctx context.Context, f filing) (d models.Disclosure, er
 	nd, fe := f.Meta.newDisclosure()
 	if f.Amends == nil {
 		if f.Meta.Reason != "" {
-			fe["reason"] = "a reason is given only with an amendment"
+			fe.Add("reason", models.CodeReasonOnlyAmend)
 		}
 		if f.Meta.KeepAttachments != nil {
-			fe["keep_attachments"] = "only an amendment keeps attachments"
+			fe.Add("keep_attachments", models.CodeKeepOnlyAmend)
 		}
 	}
 	if len(fe) > 0 {
@@ -196,7 +196,7 @@ func (s *Server) publish(ctx context.Context, f filing) (d models.Disclosure, er
 		nd.Attachments = kept
 	}
 	if len(nd.Attachments)+len(f.Files) > s.uploadLimits().MaxFiles {
-		return d, &apiError{Status: 413, Code: "too_large", Fields: map[string]string{"files": fmt.Sprintf("at most %d files", s.uploadLimits().MaxFiles)}}
+		return d, &apiError{Status: 413, Code: "too_large", Problems: models.Invalid("files", models.CodeTooManyFiles, models.Args{"max": s.uploadLimits().MaxFiles})}
 	}
 	nd.Attachments = append(nd.Attachments, s.extractTexts(ctx, f.Files)...)
 	if f.Amends == nil {
@@ -233,7 +233,7 @@ func (s *Server) keepAttachments(ctx context.Context, prev models.Disclosure, ke
 		out = append(out, c)
 	}
 	for id := range want {
-		return out, models.FieldErrors{"keep_attachments": fmt.Sprintf("%d is not an attachment of the amended version", id)}
+		return out, models.Invalid("keep_attachments", models.CodeNotAmendedAttachment, models.Args{"id": id})
 	}
 	return out, nil
 }

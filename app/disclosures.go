@@ -195,8 +195,8 @@ func (s *Server) downloadAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var a models.Attachment
-	if err := s.store.DB(c.UserContext()).Take(&a, id).Error; err != nil {
+	a, err := s.store.AttachmentByID(c.UserContext(), id)
+	if err != nil {
 		return fiber.ErrNotFound
 	}
 	if !s.attachmentVisible(c, a) {
@@ -267,10 +267,6 @@ func (s *Server) attachmentVisible(c *fiber.Ctx, a models.Attachment) bool {
 		n, err := s.store.NoticeByID(ctx, *a.NoticeID)
 		return err == nil && (!n.IsDraft() || mayKeepProvince(u, n.Province))
 	}
-	var province string
-	err := s.store.DB(ctx).Model(&models.Institution{}).Select("institutions.province").
-		Joins("JOIN decisions ON decisions.institution_id = institutions.id").
-		Joins("JOIN decision_attachments ON decision_attachments.decision_id = decisions.id").
-		Where("decision_attachments.attachment_id = ?", a.ID).Limit(1).Scan(&province).Error
+	province, err := s.store.DecisionAttachmentProvince(ctx, a.ID)
 	return err == nil && province != "" && mayReadProvince(u, province)
 }

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"gorm.io/gorm"
-
 	"pilu/models"
 	"pilu/search"
 )
@@ -123,11 +121,10 @@ func feedAll(ctx context.Context, st *models.Store, add func(search.Doc) error, 
 
 // feedPaged is feedAll with pages of page records (tests use small pages).
 func feedPaged(ctx context.Context, st *models.Store, page int, add func(search.Doc) error, progress func(done, total int64)) error {
-	db := st.DB(ctx)
-	var nIn, nDi, nNo int64
-	db.Model(&models.Institution{}).Count(&nIn)
-	db.Model(&models.Disclosure{}).Distinct("root_id").Count(&nDi)
-	models.PublishedQuery(db.Model(&models.Notice{})).Count(&nNo)
+	nIn, nDi, nNo, err := st.SearchCounts(ctx)
+	if err != nil {
+		return err
+	}
 	total, done := nIn+nDi+nNo, int64(0)
 	send := func(doc search.Doc) error {
 		if err := add(doc); err != nil {
@@ -143,8 +140,8 @@ func feedPaged(ctx context.Context, st *models.Store, page int, add func(search.
 	institutions := map[uint64]models.Institution{}
 	var lastID uint64
 	for {
-		var batch []models.Institution
-		if err := db.Where("id > ?", lastID).Order("id").Limit(page).Find(&batch).Error; err != nil {
+		batch, err := st.InstitutionsAfter(ctx, lastID, page)
+		if err != nil {
 			return err
 		}
 		if len(batch) == 0 {
@@ -159,28 +156,15 @@ func feedPaged(ctx context.Context, st *models.Store, page int, add func(search.
 		lastID = batch[len(batch)-1].ID
 	}
 
-	// A disclosure's search document is its latest version: the highest id of its root. Roots
-	// are paged in order on the root_id index, so each page reads only its own rows.
+	// A disclosure's search document is its latest version: the highest id of its root.
 	var lastRoot uint64
 	for {
-		var latest []struct{ RootID, ID uint64 }
-		q := db.Model(&models.Disclosure{}).Select("root_id, MAX(id) AS id").Where("root_id > ?", lastRoot).
-			Group("root_id").Order("root_id").Limit(page)
-		if err := q.Scan(&latest).Error; err != nil {
-			return err
-		}
-		if len(latest) == 0 {
-			break
-		}
-		ids := make([]uint64, len(latest))
-		for i, l := range latest {
-			ids[i] = l.ID
-		}
-		var batch []models.Disclosure
-		err := db.Where("id IN ?", ids).Order("id").
-			Preload("Attachments", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).Find(&batch).Error
+		batch, last, err := st.LatestDisclosuresAfter(ctx, lastRoot, page)
 		if err != nil {
 			return err
+		}
+		if len(batch) == 0 {
+			break
 		}
 		for _, d := range batch {
 			in, ok := institutions[d.InstitutionID]
@@ -191,14 +175,12 @@ func feedPaged(ctx context.Context, st *models.Store, page int, add func(search.
 				return err
 			}
 		}
-		lastRoot = latest[len(latest)-1].RootID
+		lastRoot = last
 	}
 
 	lastID = 0
 	for {
-		var batch []models.Notice
-		err := models.PublishedQuery(db).Where("id > ?", lastID).Order("id").Limit(page).
-			Preload("Institutions", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).Find(&batch).Error
+		batch, err := st.PublishedNoticesAfter(ctx, lastID, page)
 		if err != nil {
 			return err
 		}

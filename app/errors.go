@@ -17,7 +17,13 @@ type apiError struct {
 	Status  int               `json:"-"`
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
+	Fields  map[string]string `json:"fields,omitempty"` // Problems said in a language, by field
+	// Details are Problems one by one with their codes, arguments and English text (the API's).
+	Details []fieldDetail `json:"details,omitempty"`
+	// Problems are the refused fields with their codes; handleError says them (Fields, Details).
+	Problems models.FieldErrors `json:"-"`
+	// Refusal is the models' coded reason of a refused action; handleError says it (Message).
+	Refusal *models.Refusal `json:"-"`
 	// RequestID is the request's id (X-Request-Id), shown so a complaint can be matched to the log.
 	RequestID string `json:"request_id,omitempty"`
 }
@@ -36,17 +42,20 @@ func classify(err error) *apiError {
 	var fe *fiber.Error
 	var fields models.FieldErrors
 	var throttled models.ErrThrottled
+	var refusal *models.Refusal
 	switch {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &fields):
-		return &apiError{Status: 422, Code: "invalid", Fields: fields}
+		return &apiError{Status: 422, Code: "invalid", Problems: fields}
+	case errors.As(err, &refusal) && errors.Is(err, models.ErrConflict):
+		return &apiError{Status: 409, Code: "conflict", Refusal: refusal}
 	case errors.As(err, &throttled):
 		return &apiError{Status: 429, Code: "too_many_requests"}
 	case errors.Is(err, models.ErrNotFound):
 		return &apiError{Status: 404, Code: "not_found"}
 	case errors.Is(err, models.ErrConflict):
-		return &apiError{Status: 409, Code: "conflict", Message: conflictMessage(err)}
+		return &apiError{Status: 409, Code: "conflict"}
 	case errors.Is(err, blob.ErrTooLarge), errors.Is(err, errBodyTooLarge):
 		return &apiError{Status: 413, Code: "too_large"}
 	case errors.Is(err, blob.ErrDamaged):
@@ -57,18 +66,6 @@ func classify(err error) *apiError {
 		return &apiError{Status: fe.Code, Code: codeFor(fe.Code)}
 	}
 	return &apiError{Status: 500, Code: "internal"}
-}
-
-// conflictMessage keeps the models' explanation of a conflict, which names no internals: the text
-// after the last "models: " once ErrConflict's own text is cut off; "" when there is none (a bare
-// ErrConflict, a wrapping that is not the models').
-func conflictMessage(err error) string {
-	msg := strings.TrimSuffix(err.Error(), ": "+models.ErrConflict.Error())
-	i := strings.LastIndex(msg, "models: ")
-	if i < 0 || msg == models.ErrConflict.Error() {
-		return ""
-	}
-	return msg[i+len("models: "):]
 }
 
 func codeFor(status int) string {
@@ -103,6 +100,23 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		e = &page
 	}
 	lang := s.lang(c)
+	said := lang // the language of the reasons: the API gives codes with English text
+	if isAPI(c) {
+		said = "en"
+	}
+	if e.Refusal != nil && e.Message == "" {
+		page := *e
+		page.Message = s.problemText(said, e.Refusal.Code, e.Refusal.Args)
+		e = &page
+	}
+	if len(e.Problems) > 0 {
+		page := *e
+		page.Fields = s.fieldMessages(said, e.Problems)
+		if isAPI(c) {
+			page.Details = s.fieldDetails(e.Problems)
+		}
+		e = &page
+	}
 	if e.Message == "" {
 		e.Message = s.views.t(lang, "error."+e.Code)
 	}
@@ -121,17 +135,6 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	if isAPI(c) {
 		return c.Status(e.Status).JSON(fiber.Map{"error": e})
-	}
-	// The API keeps the models' English; a page speaks the reader's language.
-	if len(e.Fields) > 0 {
-		page := *e
-		page.Fields = s.fieldMessages(lang, e.Fields, nil)
-		e = &page
-	}
-	if e.Code == "conflict" {
-		page := *e
-		page.Message = s.fieldMessage(lang, "", e.Message)
-		e = &page
 	}
 	return s.render(c.Status(e.Status), "error", pageData{Title: "error.title", Data: e})
 }

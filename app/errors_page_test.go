@@ -7,21 +7,26 @@ import (
 	"pilu/models"
 )
 
-// TestConflictMessage keeps the models' explanation, wrapped or not, and gives none for a bare
-// conflict (the catalog's general text is shown then).
-func TestConflictMessage(t *testing.T) {
+// TestConflictRefusal: a coded refusal of the models, wrapped or not, is a 409 carrying its code;
+// a bare conflict carries none (the catalog's general text is shown then).
+func TestConflictRefusal(t *testing.T) {
 	cases := []struct {
 		err  error
 		want string
 	}{
-		{fmt.Errorf("models: figures for %s are already filed; file an amendment: %w", "2026-10", models.ErrConflict), "figures for 2026-10 are already filed; file an amendment"},
-		{fmt.Errorf("app: notice 3: %w", errPublished), "a published notice never changes; publish a correction"},
+		{fmt.Errorf("app: notice 3: %w", errPublished), models.CodeNoticeNeverChanges},
+		{&models.Refusal{Code: models.CodeFiguresFiled, Args: models.Args{"period": "2026-10"}, Err: models.ErrConflict}, models.CodeFiguresFiled},
 		{models.ErrConflict, ""},
 		{fmt.Errorf("app: save: %w", models.ErrConflict), ""},
 	}
 	for _, c := range cases {
-		if got := conflictMessage(c.err); got != c.want {
-			t.Errorf("conflictMessage(%q) = %q, want %q", c.err, got, c.want)
+		e := classify(c.err)
+		got := ""
+		if e.Refusal != nil {
+			got = e.Refusal.Code
+		}
+		if e.Status != 409 || got != c.want {
+			t.Errorf("classify(%q) = %d %q, want 409 %q", c.err, e.Status, got, c.want)
 		}
 	}
 }

@@ -14,8 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"pilu/models"
 )
 
 // manifest describes a full dump: each file with its SHA-256, size and number of records, and the
@@ -154,16 +152,16 @@ func writeAtomically(path string, write func(io.Writer) error) error {
 func (s *Server) dumpInstitutions(emit func(any) error) error {
 	ctx := context.Background()
 	for after := uint64(0); ; {
-		var rows []models.Institution
-		if err := s.store.DB(ctx).Where("id > ?", after).Order("id").Limit(500).Find(&rows).Error; err != nil {
+		rows, err := s.store.InstitutionsAfter(ctx, after, 500)
+		if err != nil {
 			return err
 		}
 		if len(rows) == 0 {
 			return nil
 		}
 		for _, in := range rows {
-			var history []models.Decision
-			if err := s.store.DB(ctx).Where("institution_id = ?", in.ID).Order("decided_at, id").Find(&history).Error; err != nil {
+			history, err := s.store.ClassHistory(ctx, in.ID)
+			if err != nil {
 				return err
 			}
 			out, err := s.dumpInstitution(ctx, in, history)
@@ -182,8 +180,8 @@ func (s *Server) dumpInstitutions(emit func(any) error) error {
 func (s *Server) dumpDisclosures(emit func(any) error) error {
 	ctx := context.Background()
 	for after := uint64(0); ; {
-		var ids []uint64
-		if err := s.store.DB(ctx).Model(&models.Disclosure{}).Where("id > ?", after).Order("id").Limit(500).Pluck("id", &ids).Error; err != nil {
+		ids, err := s.store.DisclosureIDsAfter(ctx, after, 500)
+		if err != nil {
 			return err
 		}
 		if len(ids) == 0 {
@@ -210,8 +208,8 @@ func (s *Server) dumpDisclosures(emit func(any) error) error {
 func (s *Server) dumpNotices(emit func(any) error) error {
 	ctx := context.Background()
 	for after := uint64(0); ; {
-		var ids []uint64
-		if err := models.PublishedQuery(s.store.DB(ctx).Model(&models.Notice{})).Where("id > ?", after).Order("id").Limit(500).Pluck("id", &ids).Error; err != nil {
+		ids, err := s.store.PublishedNoticeIDsAfter(ctx, after, 500)
+		if err != nil {
 			return err
 		}
 		if len(ids) == 0 {
@@ -237,8 +235,8 @@ func (s *Server) dumpNotices(emit func(any) error) error {
 // dumpLedger emits the ledger up to entry upTo, oldest first.
 func (s *Server) dumpLedger(ctx context.Context, upTo uint64, emit func(any) error) error {
 	for after := uint64(0); after < upTo; {
-		var rows []models.LedgerEntry
-		if err := s.store.DB(ctx).Where("seq > ? AND seq <= ?", after, upTo).Order("seq").Limit(500).Find(&rows).Error; err != nil {
+		rows, err := s.store.LedgerRange(ctx, after, upTo, 500)
+		if err != nil {
 			return err
 		}
 		if len(rows) == 0 {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"gorm.io/gorm"
 
 	"pilu/models"
 )
@@ -61,8 +60,8 @@ func (s *Server) sendExport(c *fiber.Ctx) error {
 
 // institutionRecords is every institution on the lists, by province and name.
 func (s *Server) institutionRecords(ctx context.Context) ([][]string, error) {
-	var all []models.Institution
-	if err := s.store.DB(ctx).Order("province, name, id").Find(&all).Error; err != nil {
+	all, err := s.store.AllInstitutions(ctx)
+	if err != nil {
 		return nil, err
 	}
 	out := [][]string{{"统一社会信用代码 uscc", "机构名称 name", "平台名称 brands", "曾用名 former_names", "网站 websites",
@@ -78,9 +77,8 @@ func (s *Server) institutionRecords(ctx context.Context) ([][]string, error) {
 // zombieRecords is every institution listed on a published zombie list, with the notice, its
 // window, the public claim count and the outcome.
 func (s *Server) zombieRecords(ctx context.Context) ([][]string, error) {
-	var notices []models.Notice
-	if err := s.store.DB(ctx).Preload("Institutions", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
-		Scopes(models.PublishedQuery).Where("kind = ?", models.NoticeZombieList).Order("published_at, id").Find(&notices).Error; err != nil {
+	notices, err := s.store.PublishedZombieLists(ctx)
+	if err != nil {
 		return nil, err
 	}
 	ids := make([]uint64, len(notices))

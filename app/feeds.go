@@ -84,7 +84,7 @@ func (s *Server) feedFilterOf(c *fiber.Ctx, kinds []string) (feedFilter, error) 
 	if raw := strings.TrimSpace(c.Query("institution")); raw != "" {
 		uscc, _, perr := models.ParseUSCC(raw)
 		if perr != nil {
-			return f, &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{"institution": "a unified social credit code (18 characters)"}}
+			return f, &apiError{Status: 400, Code: "bad_request", Problems: models.Invalid("institution", models.CodeUSCCParam)}
 		}
 		in, err := s.store.InstitutionByUSCC(c.UserContext(), uscc)
 		if err != nil {

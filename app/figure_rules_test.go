@@ -35,7 +35,7 @@ func TestFigureRulesOverHTTP(t *testing.T) {
 				}
 				_, got := jsonError(t, r)
 				for _, f := range fields {
-					if !strings.Contains(got["figures."+f], "(rule "+code+")") {
+					if !strings.Contains(r.body, `{"field":"figures.`+f+`","code":"`+code+`"`) {
 						t.Fatalf("figures.%s: %q, want rule %s; all %v", f, got["figures."+f], code, got)
 					}
 				}
@@ -89,8 +89,8 @@ func TestFigureRulesAreTranslated(t *testing.T) {
 	}
 	for _, r := range models.FigureRules {
 		for _, lang := range Languages {
-			if _, ok := v.catalogs[lang][modelMessageKey+r.Message()]; !ok {
-				t.Errorf("%s: no %s text for %q", r.Code, lang, modelMessageKey+r.Message())
+			if _, ok := v.catalogs[lang][problemKey+r.Code]; !ok {
+				t.Errorf("%s: no %s text for %q", r.Code, lang, problemKey+r.Code)
 			}
 		}
 	}

@@ -113,25 +113,19 @@ func (s *Server) showFilerForm(c *fiber.Ctx, kind string, prev *models.Disclosur
 	return s.renderFilerForm(c, 200, in, prev, values, nil)
 }
 
-// renderFilerForm shows the form with what the filer typed and the errors next to their fields.
+// renderFilerForm shows the form with what the filer typed and the errors (said in the page's
+// language) next to their fields.
 func (s *Server) renderFilerForm(c *fiber.Ctx, status int, in models.Institution, prev *models.Disclosure, values, errs map[string]string) error {
 	f := filerForm{Institution: in, Kind: values["kind"], Amends: prev, Values: values, Errors: errs,
-		EventTypes: models.MajorEventTypes, Kinds: models.DisclosureKinds[1:]}
-	f.Errors = map[string]string{}
+		EventTypes: models.MajorEventTypes, Kinds: models.DocumentKinds()}
+	if f.Errors == nil {
+		f.Errors = map[string]string{}
+	}
 	plans, err := s.store.InstitutionPlans(c.UserContext(), in.ID)
 	if err != nil {
 		return err
 	}
 	f.Plans = plans
-	lang := s.lang(c)
-	for k, v := range errs {
-		// The form's own checks give a code with a message in the catalogs; the models' are sentences.
-		if msg := s.views.t(lang, "ferr."+v); msg != "ferr."+v {
-			f.Errors[k] = msg
-			continue
-		}
-		f.Errors[k] = s.fieldMessage(lang, k, v)
-	}
 	f.Action = "/filer/disclosures?" + csrfField + "=" + s.csrfToken(c)
 	title := "filer.new"
 	if prev != nil {
@@ -181,7 +175,7 @@ func (s *Server) publishForm(c *fiber.Ctx, in models.Institution, prev *models.D
 	meta, fe := metaOfForm(form.Fields, prev)
 	if len(fe) > 0 {
 		s.deleteBlobs(form.Files)
-		return s.renderFilerForm(c, 422, in, prev, form.Fields, fe)
+		return s.renderFilerForm(c, 422, in, prev, form.Fields, s.fieldMessages(s.lang(c), fe))
 	}
 	d, err := s.publish(c.UserContext(), filing{Institution: in, Amends: prev, Meta: meta, Files: form.Files, Actor: currentUser(c).Email})
 	if err != nil {
@@ -198,12 +192,13 @@ func (s *Server) formError(c *fiber.Ctx, in models.Institution, prev *models.Dis
 	default:
 		return err
 	}
-	errs := map[string]string{}
-	for k, v := range e.Fields {
-		errs[k] = v
-	}
+	lang := s.lang(c)
+	errs := s.fieldMessages(lang, e.Problems)
 	if len(errs) == 0 {
 		msg := e.Message
+		if text, ok := s.refusalText(lang, err); ok {
+			msg = text
+		}
 		if msg == "" {
 			msg = s.views.t(s.lang(c), "error."+codeOrInternal(e))
 		}
@@ -246,7 +241,7 @@ func metaOfForm(v map[string]string, prev *models.Disclosure) (disclosureMeta, m
 				n, ok = countOf(text)
 			}
 			if !ok {
-				fe["figures."+name] = "figure"
+				fe.Add("figures."+name, models.CodeFigureValue)
 				continue
 			}
 			m.Figures[name] = json.RawMessage(strconv.FormatInt(n, 10))
@@ -255,7 +250,7 @@ func metaOfForm(v map[string]string, prev *models.Disclosure) (disclosureMeta, m
 	if at := strings.TrimSpace(v["event_at"]); at != "" {
 		t, err := time.ParseInLocation("2006-01-02T15:04", at, models.ChinaZone)
 		if err != nil {
-			fe["event_at"] = "event_at"
+			fe.Add("event_at", models.CodeDateTime)
 		} else {
 			m.EventAt = t.Format(time.RFC3339)
 		}
@@ -263,13 +258,13 @@ func metaOfForm(v map[string]string, prev *models.Disclosure) (disclosureMeta, m
 	if base := strings.TrimSpace(v["base_amount"]); base != "" {
 		fen, ok := fenOfYuan(base)
 		if !ok {
-			fe["base_amount"] = "yuan"
+			fe.Add("base_amount", models.CodeYuan)
 		}
 		m.BaseAmount = json.RawMessage(strconv.FormatInt(fen, 10))
 	}
 	if plan := strings.TrimSpace(v["plan"]); plan != "" {
 		if _, err := strconv.ParseUint(plan, 10, 64); err != nil {
-			fe["plan"] = "plan"
+			fe.Add("plan", models.CodePlanID)
 		}
 		m.Plan = json.RawMessage(plan)
 	}
@@ -283,14 +278,14 @@ func metaOfForm(v map[string]string, prev *models.Disclosure) (disclosureMeta, m
 		if amount != "" {
 			fen, ok := fenOfYuan(amount)
 			if !ok {
-				fe[fmt.Sprintf("tranches.%d.amount", len(m.Tranches))] = "yuan"
+				fe.Add(fmt.Sprintf("tranches.%d.amount", len(m.Tranches)), models.CodeYuan)
 			}
 			t.Amount = json.RawMessage(strconv.FormatInt(fen, 10))
 		}
 		if share != "" {
 			bp, ok := fenOfYuan(share) // percent with two decimals is basis points, like yuan is fen
 			if !ok || !percentText.MatchString(share) || bp > 10000 {
-				fe[fmt.Sprintf("tranches.%d.share_bp", len(m.Tranches))] = "percent"
+				fe.Add(fmt.Sprintf("tranches.%d.share_bp", len(m.Tranches)), models.CodePercent)
 			}
 			t.ShareBP = json.RawMessage(strconv.FormatInt(bp, 10))
 		}

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
 	"pilu/models"
 )
 
@@ -69,7 +67,7 @@ func generate(ctx context.Context, st *models.Store, n, m int, seed uint64, prog
 		ins = append(ins, in)
 		progress(int64(i+1), total)
 	}
-	kinds := []string{"exit_announcement", "repayment_plan", "repayment_progress", "major_event", "other"}
+	kinds := models.DocumentKinds()
 	for done := 0; done < m; {
 		k := min(genBatch, m-done)
 		batch := make([]models.Disclosure, k)
@@ -80,22 +78,7 @@ func generate(ctx context.Context, st *models.Store, n, m int, seed uint64, prog
 			batch[j] = models.Disclosure{InstitutionID: in.ID, USCC: in.USCC, Kind: kind, Title: g.title(in, kind, at),
 				Body: g.body(300 + g.r.IntN(1201)), Version: 1, PublishedAt: at, FiledBy: "gen", Demo: true}
 		}
-		err := st.Tx(ctx, func(tx *gorm.DB) error {
-			if err := tx.Omit("Figures", "Tranches", "Attachments").CreateInBatches(&batch, 100).Error; err != nil {
-				return err
-			}
-			entries := make([]models.OutboxEntry, len(batch))
-			ids := make([]uint64, len(batch))
-			for j, d := range batch {
-				ids[j] = d.ID
-				entries[j] = models.OutboxEntry{Entity: "disclosure", EntityID: d.ID}
-			}
-			if err := tx.Model(&models.Disclosure{}).Where("id IN ?", ids).Update("root_id", gorm.Expr("id")).Error; err != nil {
-				return err
-			}
-			return tx.CreateInBatches(&entries, 250).Error
-		})
-		if err != nil {
+		if err := st.InsertGeneratedDisclosures(ctx, batch); err != nil {
 			return fmt.Errorf("gen: disclosures: %w", err)
 		}
 		done += k
@@ -183,7 +166,11 @@ func (g *corpusGen) title(in models.Institution, kind string, at time.Time) stri
 	if len(in.Brands) > 0 {
 		brand = in.Brands[0]
 	}
-	f := genTitles[kind][g.r.IntN(len(genTitles[kind]))]
+	titles := genTitles[kind]
+	if len(titles) == 0 { // a kind added since: a plain title
+		titles = []string{"%s公告"}
+	}
+	f := titles[g.r.IntN(len(titles))]
 	switch strings.Count(f, "%") {
 	case 2:
 		if strings.Contains(f, "%d") {

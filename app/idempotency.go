@@ -34,7 +34,7 @@ func (s *Server) idempotent(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if len(key) > models.MaxIdempotencyKey {
-		return &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{headerIdempotencyKey: "at most 255 characters"}}
+		return &apiError{Status: 400, Code: "bad_request", Problems: models.Invalid(headerIdempotencyKey, models.CodeTooLong, models.Args{"max": 255})}
 	}
 	h := sha256.New()
 	io.WriteString(h, c.Method()+" "+c.Path()+"?"+string(c.Request().URI().QueryString())+"\n")

@@ -37,10 +37,13 @@ var importColumns = []struct{ Header, Field string }{
 var importExample = []string{"示例网络借贷信息中介服务有限公司", models.SampleUSCC, "示例贷、示例宝", "示例金融信息服务有限公司",
 	"https://www.example.cn", "示例贷App", "福州市鼓楼区", "示例银行福州分行", "福州市鼓楼区示例路1号"}
 
-// importFileError is a file that cannot be read at all: its status (415 or 422) and a message.
+// importFileError is a file that cannot be read at all: its status (415 or 422), the reason in
+// English (for the command line) and for pages its catalog key with the values it names.
 type importFileError struct {
 	Status int
 	Reason string
+	Key    string
+	Args   []any
 }
 
 func (e *importFileError) Error() string { return e.Reason }
@@ -65,16 +68,16 @@ func readImportFile(path, name string) (importFile, error) {
 		return importFile{}, err
 	}
 	if info.Size() == 0 {
-		return importFile{}, &importFileError{422, "the file is empty"}
+		return importFile{}, &importFileError{422, "the file is empty", "import.err.empty", nil}
 	}
 	if info.Size() > MaxImportFile {
-		return importFile{}, &importFileError{413, fmt.Sprintf("the file is over %d MiB", MaxImportFile>>20)}
+		return importFile{}, &importFileError{413, fmt.Sprintf("the file is over %d MiB", MaxImportFile>>20), "import.err.too_large", []any{MaxImportFile >> 20}}
 	}
 	head := make([]byte, 4)
 	n, _ := io.ReadFull(f, head)
 	isZip := bytes.Equal(head[:n], []byte("PK\x03\x04"))
 	if strings.HasSuffix(strings.ToLower(name), ".xlsx") && !isZip {
-		return importFile{}, &importFileError{415, "the file is named .xlsx but is not an Excel workbook (XLSX is a zip container); save it again as .xlsx or .csv"}
+		return importFile{}, &importFileError{415, "the file is named .xlsx but is not an Excel workbook (XLSX is a zip container); save it again as .xlsx or .csv", "import.err.not_xlsx", nil}
 	}
 	if isZip {
 		return readXLSX(f, info.Size())
@@ -93,7 +96,7 @@ func readImportFile(path, name string) (importFile, error) {
 func readXLSX(f *os.File, size int64) (importFile, error) {
 	zr, err := zip.NewReader(f, size)
 	if err != nil {
-		return importFile{}, &importFileError{422, "the file is not a readable XLSX workbook"}
+		return importFile{}, &importFileError{422, "the file is not a readable XLSX workbook", "import.err.bad_xlsx", nil}
 	}
 	var total uint64
 	workbook := false
@@ -102,38 +105,38 @@ func readXLSX(f *os.File, size int64) (importFile, error) {
 		workbook = workbook || zf.Name == "xl/workbook.xml"
 	}
 	if total > MaxImportUnzipped {
-		return importFile{}, &importFileError{422, fmt.Sprintf("the workbook would unpack to more than %d MiB; split it into smaller files", MaxImportUnzipped>>20)}
+		return importFile{}, &importFileError{422, fmt.Sprintf("the workbook would unpack to more than %d MiB; split it into smaller files", MaxImportUnzipped>>20), "import.err.bomb", []any{MaxImportUnzipped >> 20}}
 	}
 	if !workbook {
-		return importFile{}, &importFileError{415, "the zip file is not an Excel workbook"}
+		return importFile{}, &importFileError{415, "the zip file is not an Excel workbook", "import.err.bad_xlsx", nil}
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return importFile{}, err
 	}
 	x, err := excelize.OpenReader(f, excelize.Options{UnzipSizeLimit: MaxImportUnzipped, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
-		return importFile{}, &importFileError{422, "the file is not a readable XLSX workbook"}
+		return importFile{}, &importFileError{422, "the file is not a readable XLSX workbook", "import.err.bad_xlsx", nil}
 	}
 	defer x.Close()
 	sheets := x.GetSheetList()
 	if len(sheets) == 0 {
-		return importFile{}, &importFileError{422, "the workbook has no sheet"}
+		return importFile{}, &importFileError{422, "the workbook has no sheet", "import.err.no_sheet", nil}
 	}
 	it, err := x.Rows(sheets[0])
 	if err != nil {
-		return importFile{}, &importFileError{422, "the first sheet cannot be read"}
+		return importFile{}, &importFileError{422, "the first sheet cannot be read", "import.err.sheet_unreadable", nil}
 	}
 	defer it.Close()
 	var records [][]string
 	for it.Next() {
 		cols, err := it.Columns()
 		if err != nil {
-			return importFile{}, &importFileError{422, "the first sheet cannot be read"}
+			return importFile{}, &importFileError{422, "the first sheet cannot be read", "import.err.sheet_unreadable", nil}
 		}
 		records = append(records, cols)
 	}
 	if it.Error() != nil {
-		return importFile{}, &importFileError{422, "the first sheet cannot be read"}
+		return importFile{}, &importFileError{422, "the first sheet cannot be read", "import.err.sheet_unreadable", nil}
 	}
 	rows, err := importRecords(records)
 	return importFile{Rows: rows}, err
@@ -147,7 +150,7 @@ func readCSV(b []byte) (importFile, error) {
 	if !utf8.Valid(b) {
 		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
 		if err != nil || !utf8.Valid(dec) || bytes.ContainsRune(dec, utf8.RuneError) {
-			return out, &importFileError{422, "the file is neither UTF-8 nor GBK text; save it as CSV UTF-8 or as .xlsx"}
+			return out, &importFileError{422, "the file is neither UTF-8 nor GBK text; save it as CSV UTF-8 or as .xlsx", "import.err.encoding", nil}
 		}
 		b = dec
 		out.Notes = append(out.Notes, "import.note_gbk")
@@ -159,9 +162,9 @@ func readCSV(b []byte) (importFile, error) {
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return out, &importFileError{422, fmt.Sprintf("row %d is not valid CSV", pe.StartLine)}
+			return out, &importFileError{422, fmt.Sprintf("row %d is not valid CSV", pe.StartLine), "import.err.bad_csv_row", []any{pe.StartLine}}
 		}
-		return out, &importFileError{422, "the file is not valid CSV"}
+		return out, &importFileError{422, "the file is not valid CSV", "import.err.bad_csv", nil}
 	}
 	out.Rows, err = importRecords(records)
 	return out, err
@@ -171,7 +174,7 @@ func readCSV(b []byte) (importFile, error) {
 // and turns every following non-empty row into an ImportRow numbered as in the file.
 func importRecords(records [][]string) ([]models.ImportRow, error) {
 	if len(records) == 0 {
-		return nil, &importFileError{422, "the file is empty"}
+		return nil, &importFileError{422, "the file is empty", "import.err.empty", nil}
 	}
 	index := map[string]int{}
 	for i, h := range records[0] {
@@ -184,7 +187,7 @@ func importRecords(records [][]string) ([]models.ImportRow, error) {
 	}
 	for _, required := range []string{"name", "uscc"} {
 		if _, ok := index[required]; !ok {
-			return nil, &importFileError{422, "the first row must name the columns, 机构名称 and 统一社会信用代码 at least; download the template"}
+			return nil, &importFileError{422, "the first row must name the columns, 机构名称 and 统一社会信用代码 at least; download the template", "import.err.header", nil}
 		}
 	}
 	var rows []models.ImportRow
@@ -204,7 +207,7 @@ func importRecords(records [][]string) ([]models.ImportRow, error) {
 			DepositoryBank: cell("depository_bank"), RegisteredAddress: cell("registered_address")}})
 	}
 	if len(rows) == 0 {
-		return nil, &importFileError{422, "the file has a header row but no institutions"}
+		return nil, &importFileError{422, "the file has a header row but no institutions", "import.err.no_rows", nil}
 	}
 	return rows, nil
 }

@@ -59,7 +59,7 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	for _, p := range rep.Problems {
-		fmt.Fprintf(stdout, "row %d, %s: %s\n", p.Row, columnHeader(p.Column), p.Reason)
+		fmt.Fprintf(stdout, "row %d, %s: %s\n", p.Row, columnHeader(p.Column), problemEnglish(p.Code, p.Args))
 	}
 	if !rep.Imported && len(rep.Problems) > 0 {
 		return fmt.Errorf("%d problem(s) in %d rows: nothing imported (fix them, or pass --skip-invalid)", len(rep.Problems), rep.Rows)

@@ -7,7 +7,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"os"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -51,7 +50,7 @@ func (s *Server) importUpload(c *fiber.Ctx) error {
 		if !errors.As(err, &fe) {
 			return err
 		}
-		page.Error = s.importReason(lang, fe.Reason)
+		page.Error = s.importReason(lang, fe)
 		return s.render(c.Status(fe.Status), "office_import", pageData{Title: "import.title", Data: page})
 	}
 	file, err := readImportFile(path, name)
@@ -60,7 +59,7 @@ func (s *Server) importUpload(c *fiber.Ctx) error {
 		if !errors.As(err, &fe) {
 			return err
 		}
-		page.Error = s.importReason(lang, fe.Reason)
+		page.Error = s.importReason(lang, fe)
 		return s.render(c.Status(fe.Status), "office_import", pageData{Title: "import.title", Data: page})
 	}
 	for _, n := range file.Notes {
@@ -74,6 +73,7 @@ func (s *Server) importUpload(c *fiber.Ctx) error {
 	if rep.Imported {
 		s.indexer.Poke()
 	}
+	s.importReasons(&rep)
 	page.Report = &rep
 	for _, p := range rep.Problems {
 		page.Problems = append(page.Problems, importProblemRow{Row: p.Row, Column: columnHeader(p.Column), Reason: s.importProblemText(lang, p)})
@@ -96,7 +96,7 @@ func (s *Server) spoolImport(c *fiber.Ctx) (path, name string, fields map[string
 	lim := uploadLimits{MaxFiles: 1, MaxFileSize: MaxImportFile}
 	body, err := uploadBody(c, lim.maxBody())
 	if err != nil {
-		return "", "", fields, &importFileError{413, fmt.Sprintf("the file is over %d MiB", MaxImportFile>>20)}
+		return "", "", fields, &importFileError{413, fmt.Sprintf("the file is over %d MiB", MaxImportFile>>20), "import.err.too_large", []any{MaxImportFile >> 20}}
 	}
 	mr := multipart.NewReader(body, params["boundary"])
 	for {
@@ -136,59 +136,30 @@ func (s *Server) spoolImport(c *fiber.Ctx) (path, name string, fields map[string
 			return path, name, fields, multipartError(cerr)
 		}
 		if n > MaxImportFile || cerr != nil {
-			return path, name, fields, &importFileError{413, fmt.Sprintf("the file is over %d MiB", MaxImportFile>>20)}
+			return path, name, fields, &importFileError{413, fmt.Sprintf("the file is over %d MiB", MaxImportFile>>20), "import.err.too_large", []any{MaxImportFile >> 20}}
 		}
 	}
 	if path == "" {
-		return "", "", fields, &importFileError{422, "choose a file"}
+		return "", "", fields, &importFileError{422, "choose a file", "import.err.choose", nil}
 	}
 	return path, name, fields, nil
 }
 
 // importReason says a file-level import problem in the page's language.
-func (s *Server) importReason(lang, reason string) string {
-	key := map[string]string{
-		"the file is empty":                             "import.err.empty",
-		"the file has a header row but no institutions": "import.err.no_rows",
-		"the file is not a readable XLSX workbook":      "import.err.bad_xlsx",
-		"the zip file is not an Excel workbook":         "import.err.bad_xlsx",
-		"choose a file":                                 "import.err.choose",
-	}[reason]
-	switch {
-	case key != "":
-		return s.views.t(lang, key)
-	case strings.Contains(reason, "is named .xlsx but is not"):
-		return s.views.t(lang, "import.err.not_xlsx")
-	case strings.Contains(reason, "would unpack"):
-		return s.views.t(lang, "import.err.bomb", MaxImportUnzipped>>20)
-	case strings.Contains(reason, "neither UTF-8 nor GBK"):
-		return s.views.t(lang, "import.err.encoding")
-	case strings.Contains(reason, "must name the columns"):
-		return s.views.t(lang, "import.err.header")
-	case strings.Contains(reason, "is over"):
-		return s.views.t(lang, "import.err.too_large", MaxImportFile>>20)
-	}
-	return reason
+func (s *Server) importReason(lang string, fe *importFileError) string {
+	return s.views.t(lang, fe.Key, fe.Args...)
 }
 
 // importProblemText says a row's problem in the page's language.
 func (s *Server) importProblemText(lang string, p models.ImportProblem) string {
-	var row int
-	var province string
-	switch {
-	case fmtScan(p.Reason, "the same code as row %d", &row):
-		return s.views.t(lang, "import.err.duplicate", row)
-	case strings.HasPrefix(p.Reason, "already on the list of province "):
-		province = strings.TrimPrefix(p.Reason, "already on the list of province ")
-		return s.views.t(lang, "import.err.other_province", provinceName(lang, province))
-	}
-	return s.typedFieldMessage(lang, p.Column, p.Reason, p.Value)
+	return s.problemText(lang, p.Code, p.Args)
 }
 
-// fmtScan reports whether s matches format, filling the value.
-func fmtScan(s, format string, v *int) bool {
-	n, err := fmt.Sscanf(s, format, v)
-	return err == nil && n == 1
+// importReasons fills in the English reason of every problem of rep, for the API and the command line.
+func (s *Server) importReasons(rep *models.ImportReport) {
+	for i, p := range rep.Problems {
+		rep.Problems[i].Reason = s.problemText("en", p.Code, p.Args)
+	}
 }
 
 // sendImportTemplate answers the import template as CSV or XLSX (".csv" or ".xlsx" in the route).

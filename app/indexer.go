@@ -176,7 +176,7 @@ func (x *Indexer) Status(ctx context.Context) (docs uint64, lag int64, rebuildin
 	if docs, err = ix.Count(); err != nil {
 		return 0, 0, -1, err
 	}
-	err = x.store.DB(ctx).Model(&models.OutboxEntry{}).Where("id > ?", cursor).Count(&lag).Error
+	lag, err = x.store.OutboxLag(ctx, cursor)
 	return docs, lag, -1, err
 }
 
@@ -195,8 +195,8 @@ func (x *Indexer) Drain(ctx context.Context) (int, error) {
 		if err != nil {
 			return applied, err
 		}
-		var rows []models.OutboxEntry
-		if err := x.store.DB(ctx).Where("id > ?", cursor).Order("id").Limit(500).Find(&rows).Error; err != nil {
+		rows, err := x.store.OutboxAfter(ctx, cursor, 500)
+		if err != nil {
 			return applied, err
 		}
 		if len(rows) == 0 {

@@ -27,7 +27,6 @@ const ledgerRootKey = "ledger_root"
 // recordURLs gives the public page of each entry's record: a notice, a disclosure, the institution
 // of a class decision, the notice of an outcome, the calendar years on /deadlines.
 func (s *Server) ledgerJSON(c *fiber.Ctx, items []models.LedgerEntry) ([]ledgerEntryJSON, error) {
-	db := s.store.DB(c.UserContext())
 	out := make([]ledgerEntryJSON, len(items))
 	for i, e := range items {
 		out[i].LedgerEntry = e
@@ -37,15 +36,14 @@ func (s *Server) ledgerJSON(c *fiber.Ctx, items []models.LedgerEntry) ([]ledgerE
 		case models.LedgerDisclosure:
 			out[i].URL = fmt.Sprintf("/disclosures/%d", e.RecordID)
 		case models.LedgerDecision:
-			var uscc string
-			if err := db.Table("decisions").Joins("JOIN institutions ON institutions.id = decisions.institution_id").
-				Where("decisions.id = ?", e.RecordID).Limit(1).Pluck("institutions.uscc", &uscc).Error; err != nil {
+			uscc, err := s.store.DecisionUSCC(c.UserContext(), e.RecordID)
+			if err != nil {
 				return nil, err
 			}
 			out[i].URL = "/institutions/" + uscc
 		case models.LedgerOutcome:
-			var notice uint64
-			if err := db.Model(&models.NoticeInstitution{}).Where("id = ?", e.RecordID).Limit(1).Pluck("notice_id", &notice).Error; err != nil {
+			notice, err := s.store.ListedNoticeID(c.UserContext(), e.RecordID)
+			if err != nil {
 				return nil, err
 			}
 			out[i].URL = fmt.Sprintf("/notices/%d", notice)

@@ -2,123 +2,95 @@ package app
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
 	"pilu/models"
 )
 
-// The models explain rejected input in English (models.FieldErrors). Pages say those messages in
-// the reader's language through one catalog, templates/i18n/{zh,en}/messages.json: its keys are
-// modelMessageKey followed by a model message as the models write it, with a fmt verb (%d, %s, %q,
-// %c) where the message carries a value; its texts name those values {1}, {2}, … in order, or
-// {1:disposition} to show the value by its catalog label (disposition.<value>, each of a list
-// separated by ", "; {1:class|disposition} tries each vocabulary; {1:division} shows a province's or
-// plan city's code by its name). The JSON API keeps the models'
-// English.
+// The models refuse input with codes and arguments (models.FieldErrors, models.Refusal,
+// models.ImportProblem), never with sentences. Pages and the API say a code in a language through
+// one catalog, templates/i18n/{zh,en}/messages.json: the key is problemKey followed by the code
+// (every one of models.Codes has a text in both languages, a test checks it); the text names the
+// arguments {name}, or {name:vocabulary} to show a value (or each value of a list) by its catalog
+// label: {values:label} takes the vocabulary from the argument "vocabulary", {x:division} shows a
+// province's or plan city's code by its name. The API gives the code, the arguments and the
+// English text.
 
-// modelMessageKey starts every key of the model-message catalog.
-const modelMessageKey = "model: "
+// problemKey starts every key of the catalog's texts of codes.
+const problemKey = "problem."
 
-// messagePattern is one message of the catalog with parameters, as a regular expression.
-type messagePattern struct {
-	key string
-	re  *regexp.Regexp
+// problemParam is an argument's place in a text: {name} or {name:vocabulary}.
+var problemParam = regexp.MustCompile(`\{([a-z_0-9]+)(?::([a-z_|]+))?\}`)
+
+// vocabularyPrefix is the catalog key prefix of each vocabulary's labels.
+var vocabularyPrefix = map[string]string{
+	"class": "class.", "disposition": "disposition.", "disclosure_kind": "disclosure_kind.",
+	"notice_kind": "notice_kind.", "event_type": "event_type.", "outcome": "outcome.", "status": "status.",
+	"role": "admin.role.", "claim_status": "claim.status_",
 }
 
-// messageVerb is a fmt verb in a catalog key: a value of the message.
-var messageVerb = regexp.MustCompile(`%[dsqcv]`)
-
-// messageParam is a value's place in a translation: {1} or {1:vocabulary}.
-var messageParam = regexp.MustCompile(`\{(\d)(?::([a-z_|]+))?\}`)
-
-// modelPatterns are the catalog's messages with parameters, the most literal first, compiled once.
-var modelPatterns = sync.OnceValue(func() []messagePattern {
-	cat, err := loadCatalog(Languages[0])
-	if err != nil {
-		return nil
+// problemText says code with its arguments in lang; a code the catalog lacks is said as itself
+// (the catalog test keeps that from happening).
+func (s *Server) problemText(lang, code string, args models.Args) string {
+	cat := s.views.catalogs[lang]
+	if _, ok := cat[problemKey+code]; !ok {
+		cat = s.views.catalogs[Languages[0]]
 	}
-	var out []messagePattern
-	for key := range cat {
-		pattern, ok := strings.CutPrefix(key, modelMessageKey)
-		if !ok || !messageVerb.MatchString(pattern) {
-			continue
-		}
-		var re strings.Builder
-		re.WriteString("^")
-		last := 0
-		for _, loc := range messageVerb.FindAllStringIndex(pattern, -1) {
-			re.WriteString(regexp.QuoteMeta(pattern[last:loc[0]]))
-			if pattern[loc[0]+1] == 'd' {
-				re.WriteString(`(-?[0-9]+)`)
-			} else {
-				re.WriteString(`(.+?)`)
-			}
-			last = loc[1]
-		}
-		re.WriteString(regexp.QuoteMeta(pattern[last:]) + "$")
-		out = append(out, messagePattern{key: key, re: regexp.MustCompile(re.String())})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		li, lj := len(messageVerb.ReplaceAllString(out[i].key, "")), len(messageVerb.ReplaceAllString(out[j].key, ""))
-		if li != lj {
-			return li > lj
-		}
-		return out[i].key < out[j].key
-	})
-	return out
+	return sayProblem(cat, lang, code, args)
+}
+
+// englishCatalog is the English catalog, for the command line (which has no Server).
+var englishCatalog = sync.OnceValue(func() map[string]string {
+	cat, _ := loadCatalog("en")
+	return cat
 })
 
-// fieldMessage says a model's message about field in lang: an exact message of the catalog, or a
-// message with values (kept, or shown by their labels); a message the catalog lacks stays as it is.
-// Several messages about one field (a figure that breaks several rules) are said one by one.
-// The catalog says a message alike for every field; field is what the message is about.
-func (s *Server) fieldMessage(lang, field, msg string) string {
-	if parts := strings.Split(msg, models.FigureMessageSeparator); len(parts) > 1 {
-		for i, p := range parts {
-			parts[i] = s.fieldMessage(lang, field, p)
-		}
-		if lang == "zh" {
-			return strings.Join(parts, "；")
-		}
-		return strings.Join(parts, "; ")
-	}
-	if text, ok := s.views.catalogs[lang][modelMessageKey+msg]; ok {
-		return text
-	}
-	for _, p := range modelPatterns() {
-		m := p.re.FindStringSubmatch(msg)
-		if m == nil {
-			continue
-		}
-		text, ok := s.views.catalogs[lang][p.key]
-		if !ok {
-			return msg
-		}
-		return messageParam.ReplaceAllStringFunc(text, func(place string) string {
-			sub := messageParam.FindStringSubmatch(place)
-			i, _ := strconv.Atoi(sub[1])
-			if i < 1 || i >= len(m) {
-				return place
-			}
-			return s.labelOf(lang, sub[2], m[i])
-		})
-	}
-	return msg
+// problemEnglish says code with its arguments in English, for the command line.
+func problemEnglish(code string, args models.Args) string {
+	return sayProblem(englishCatalog(), "en", code, args)
 }
 
-// labelOf shows value by its label in the first of the vocabularies (separated by "|") that has
-// one, each entry of a list separated by ", " on its own; a value without a label stays as it is.
-func (s *Server) labelOf(lang, vocabularies, value string) string {
-	if vocabularies == "" {
-		return value
+// sayProblem says code with its arguments from the catalog cat of lang.
+func sayProblem(cat map[string]string, lang, code string, args models.Args) string {
+	text, ok := cat[problemKey+code]
+	if !ok {
+		return code
 	}
-	parts := strings.Split(value, ", ")
+	return problemParam.ReplaceAllStringFunc(text, func(place string) string {
+		sub := problemParam.FindStringSubmatch(place)
+		v, ok := args[sub[1]]
+		if !ok {
+			return place
+		}
+		vocabulary := sub[2]
+		if vocabulary == "label" {
+			vocabulary, _ = args["vocabulary"].(string)
+		}
+		return labelOf(cat, lang, vocabulary, v)
+	})
+}
+
+// labelOf shows value (a string, a list of strings, or a number) by its label in cat in the first
+// of the vocabularies (separated by "|") that has one, each entry of a list on its own; a value
+// without a label is shown as it is.
+func labelOf(cat map[string]string, lang, vocabularies string, value any) string {
+	var parts []string
+	if rv := reflect.ValueOf(value); rv.Kind() == reflect.Slice {
+		for i := range rv.Len() {
+			parts = append(parts, fmt.Sprint(rv.Index(i).Interface()))
+		}
+	} else {
+		parts = []string{fmt.Sprint(value)}
+	}
 	for i, p := range parts {
 		for _, v := range strings.Split(vocabularies, "|") {
+			if v == "" {
+				continue
+			}
 			if v == "division" { // a province or plan city by its code: its name
 				if _, ok := models.LookupDivision(p); ok {
 					parts[i] = provinceName(lang, p)
@@ -126,7 +98,11 @@ func (s *Server) labelOf(lang, vocabularies, value string) string {
 				}
 				continue
 			}
-			if label, ok := s.views.catalogs[lang][v+"."+p]; ok {
+			prefix, ok := vocabularyPrefix[v]
+			if !ok {
+				prefix = v + "."
+			}
+			if label, ok := cat[prefix+p]; ok {
 				parts[i] = label
 				break
 			}
@@ -139,50 +115,57 @@ func (s *Server) labelOf(lang, vocabularies, value string) string {
 	return strings.Join(parts, sep)
 }
 
-// fieldMessages translates every message of fe for a page. values are what the user typed, by
-// field: a credit code or an ID number that the models refused is read again for the reason in
-// the page's language (models.USCCError, models.ResidentIDError), which never repeats the number.
-func (s *Server) fieldMessages(lang string, fe models.FieldErrors, values map[string]string) map[string]string {
+// fieldMessages says every reason of fe in lang, by field; several reasons about one field are
+// said one after the other.
+func (s *Server) fieldMessages(lang string, fe models.FieldErrors) map[string]string {
 	out := make(map[string]string, len(fe))
-	for field, msg := range fe {
-		out[field] = s.typedFieldMessage(lang, field, msg, values[field])
+	sep := "; "
+	if lang == "zh" {
+		sep = "；"
+	}
+	for field, list := range fe {
+		texts := make([]string, 0, len(list))
+		for _, e := range list {
+			texts = append(texts, s.problemText(lang, e.Code, e.Args))
+		}
+		out[field] = strings.Join(texts, sep)
 	}
 	return out
 }
 
-// typedFieldMessage is fieldMessage for a field whose typed value is known: a refused credit code
-// or ID number gets its precise reason.
-func (s *Server) typedFieldMessage(lang, field, msg, typed string) string {
-	if reason, ok := codeReason(lang, field, msg, typed); ok {
-		return reason
-	}
-	return s.fieldMessage(lang, field, msg)
-}
-
-// codeReason gives the reason in lang why value is not an ID number (field id_number) or a credit
-// code (any other field), when msg is the models' English for that reason.
-func codeReason(lang, field, msg, value string) (string, bool) {
-	if field == "id_number" {
-		if strings.TrimSpace(value) == "" {
-			return "", false
-		}
-		var ie *models.ResidentIDError
-		if _, err := models.ParseResidentID(value); errors.As(err, &ie) && strings.HasSuffix(msg, ie.Reason) {
-			return pick(lang, ie.Reason, ie.ReasonZH), true
-		}
+// refusalText says a refused action (a *models.Refusal inside err) in lang; false when err carries
+// none.
+func (s *Server) refusalText(lang string, err error) (string, bool) {
+	var r *models.Refusal
+	if !errors.As(err, &r) {
 		return "", false
 	}
-	var ue *models.USCCError
-	if _, _, err := models.ParseUSCC(value); errors.As(err, &ue) && strings.HasSuffix(msg, ue.Reason) {
-		return pick(lang, ue.Reason, ue.ReasonZH), true
-	}
-	return "", false
+	return s.problemText(lang, r.Code, r.Args), true
 }
 
-// pick returns zh for Chinese pages and en for the others.
-func pick(lang, en, zh string) string {
-	if lang == "zh" {
-		return zh
+// fieldDetail is one reason of a refused field as the API gives it: the field, the stable code,
+// its arguments and its English text.
+type fieldDetail struct {
+	Field   string      `json:"field"`
+	Code    string      `json:"code"`
+	Args    models.Args `json:"args,omitempty"`
+	Message string      `json:"message"`
+}
+
+// fieldDetails lists every reason of fe for the API, by field, in English.
+func (s *Server) fieldDetails(fe models.FieldErrors) []fieldDetail {
+	var out []fieldDetail
+	for _, e := range fe.List() {
+		out = append(out, fieldDetail{Field: e.Field, Code: e.Code, Args: e.Args, Message: s.problemText("en", e.Code, e.Args)})
 	}
-	return en
+	return out
+}
+
+// fieldsEnglish says every reason of fe in English on one line, for the command line.
+func fieldsEnglish(fe models.FieldErrors) string {
+	var parts []string
+	for _, e := range fe.List() {
+		parts = append(parts, e.Field+": "+problemEnglish(e.Code, e.Args))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -115,10 +115,10 @@ func (s *Server) readMultipart(c *fiber.Ctx, lim uploadLimits) (form multipartFo
 			continue
 		}
 		if name != "files" {
-			return form, &apiError{Status: 422, Code: "invalid", Fields: map[string]string{name: "files are sent as parts named files"}}
+			return form, &apiError{Status: 422, Code: "invalid", Problems: models.Invalid(name, models.CodeFilesPart)}
 		}
 		if len(form.Files) >= lim.MaxFiles {
-			return form, &apiError{Status: 413, Code: "too_large", Fields: map[string]string{"files": fmt.Sprintf("at most %d files", lim.MaxFiles)}}
+			return form, &apiError{Status: 413, Code: "too_large", Problems: models.Invalid("files", models.CodeTooManyFiles, models.Args{"max": lim.MaxFiles})}
 		}
 		rec := &readRecorder{r: part}
 		body := bufio.NewReader(rec)
@@ -181,7 +181,7 @@ func uploadError(name string, err error, lim uploadLimits) error {
 	e := classify(err)
 	switch e.Status {
 	case 413:
-		return &apiError{Status: 413, Code: "too_large", Fields: map[string]string{"files": fmt.Sprintf("%s: over %d MiB", cleanFileName(name), lim.MaxFileSize>>20)}}
+		return &apiError{Status: 413, Code: "too_large", Problems: models.Invalid("files", models.CodeFileTooLarge, models.Args{"name": cleanFileName(name), "max_mib": lim.MaxFileSize >> 20})}
 	case 500:
 		if errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "multipart") {
 			return &apiError{Status: 400, Code: "bad_request", Message: "the upload was interrupted"}

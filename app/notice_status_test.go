@@ -97,7 +97,7 @@ func TestZombieListNamesInstitutions(t *testing.T) {
 			body := map[string]any{"kind": "zombie_list", "title": "关于僵尸类机构名单的公告", "body": "现予公告。",
 				"window": map[string]any{"days": 15, "unit": "calendar"}}
 			r := ts.callAPI("POST", "/api/v1/notices", token, body)
-			wantAnswer(t, r, 422, `"institutions":"a zombie list names at least one institution"`)
+			wantAnswer(t, r, 422, `"institutions":"A zombie list names at least one institution"`)
 
 			office := ts.newNoticeBrowser(&gd)
 			fields := map[string]string{"kind": "zombie_list", "title": "关于僵尸类机构名单的公告", "body": "现予公告。",

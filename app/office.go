@@ -47,14 +47,14 @@ func (s *Server) institutionToRead(c *fiber.Ctx) (models.Institution, error) {
 	return in, nil
 }
 
-// fieldErrorsOf returns the field errors of err translated for the page (values are what the user
-// typed), or nil when err is another kind of error.
-func (s *Server) fieldErrorsOf(lang string, err error, values map[string]string) map[string]string {
+// fieldErrorsOf returns the field errors of err said in lang for the page, or nil when err is
+// another kind of error.
+func (s *Server) fieldErrorsOf(lang string, err error) map[string]string {
 	var fe models.FieldErrors
 	if !errors.As(err, &fe) {
 		return nil
 	}
-	return s.fieldMessages(lang, fe, values)
+	return s.fieldMessages(lang, fe)
 }
 
 // splitList reads a list typed one entry a line (or separated by 、 , ；).

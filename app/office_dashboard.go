@@ -141,7 +141,7 @@ func (s *Server) setThresholds(c *fiber.Ctx) error {
 		if err == nil {
 			return c.Redirect("/office?saved=thresholds", fiber.StatusSeeOther)
 		}
-		if form.Errors = s.fieldErrorsOf(lang, err, nil); form.Errors == nil {
+		if form.Errors = s.fieldErrorsOf(lang, err); form.Errors == nil {
 			return err
 		}
 	}

@@ -74,7 +74,7 @@ func (s *Server) createInstitution(c *fiber.Ctx) error {
 func (s *Server) institutionFormFailed(c *fiber.Ctx, form institutionForm, err error) error {
 	lang := s.lang(c)
 	status := 422
-	if form.Errors = s.fieldErrorsOf(lang, err, form.Values); form.Errors == nil {
+	if form.Errors = s.fieldErrorsOf(lang, err); form.Errors == nil {
 		if !isConflict(err) {
 			return err
 		}

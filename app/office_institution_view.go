@@ -108,7 +108,7 @@ func (s *Server) classifyInstitution(c *fiber.Ctx) error {
 		Criteria: splitList(form.Criteria), Evidence: mf.Files}, u.Email, s.now())
 	if err != nil {
 		s.deleteBlobs(mf.Files)
-		if form.Errors = s.fieldErrorsOf(s.lang(c), err, nil); form.Errors == nil {
+		if form.Errors = s.fieldErrorsOf(s.lang(c), err); form.Errors == nil {
 			return err
 		}
 		return s.renderOfficeInstitution(c, 422, officeInstitution{Institution: in, Classify: form})
@@ -127,7 +127,7 @@ func (s *Server) disposeInstitution(c *fiber.Ctx) error {
 	form := disposeForm{Disposition: c.FormValue("disposition"), Reason: c.FormValue("reason")}
 	err = s.store.Dispose(c.UserContext(), in, form.Disposition, form.Reason, currentUser(c).Email, s.now())
 	if err != nil {
-		if form.Errors = s.fieldErrorsOf(s.lang(c), err, nil); form.Errors == nil {
+		if form.Errors = s.fieldErrorsOf(s.lang(c), err); form.Errors == nil {
 			return err
 		}
 		return s.renderOfficeInstitution(c, 422, officeInstitution{Institution: in, Dispose: form})
@@ -181,7 +181,7 @@ func (s *Server) dismissSuggestion(c *fiber.Ctx) error {
 	}
 	err = s.store.DismissSuggestion(c.UserContext(), sg, c.FormValue("reason"), currentUser(c).Email, s.now())
 	if err != nil {
-		fe := s.fieldErrorsOf(s.lang(c), err, nil)
+		fe := s.fieldErrorsOf(s.lang(c), err)
 		if fe == nil {
 			return err
 		}

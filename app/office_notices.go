@@ -134,7 +134,7 @@ func (s *Server) apiCorrectNotice(c *fiber.Ctx) error {
 		return err
 	}
 	if r.Corrects != nil && *r.Corrects != n.ID {
-		return models.FieldErrors{"corrects": fmt.Sprintf("this request corrects notice %d", n.ID)}
+		return models.Invalid("corrects", models.CodeCorrectsMismatch, models.Args{"notice": n.ID})
 	}
 	nn, err := s.newNotice(c, r, n.Province)
 	if err != nil {
@@ -165,9 +165,7 @@ type officeNoticesPage struct {
 
 func (s *Server) listOfficeNotices(c *fiber.Ctx) error {
 	u := currentUser(c)
-	var items []models.Notice
-	err := s.store.DB(c.UserContext()).Where("province = ?", u.Province).
-		Order("CASE WHEN published_at IS NULL THEN 0 ELSE 1 END, id DESC").Limit(200).Find(&items).Error
+	items, err := s.store.OfficeNotices(c.UserContext(), u.Province, 200)
 	if err != nil {
 		return err
 	}
@@ -267,7 +265,7 @@ func (s *Server) editNoticeForm(c *fiber.Ctx) error {
 }
 
 // errPublished refuses to edit a published notice.
-var errPublished = fmt.Errorf("models: a published notice never changes; publish a correction: %w", models.ErrConflict)
+var errPublished error = &models.Refusal{Code: models.CodeNoticeNeverChanges, Err: models.ErrConflict}
 
 // usccToken finds the USCC in one pasted row; the rest of the row is the name.
 var usccToken = regexp.MustCompile(`(?i)\b[0-9A-Z]{18}\b`)
@@ -334,12 +332,8 @@ func (s *Server) showFormErrors(c *fiber.Ctx, f noticeForm, labels, usccs []stri
 	if !errors.As(err, &fe) {
 		return err
 	}
-	typed := map[string]string{}
-	for i, uscc := range usccs {
-		typed[fmt.Sprintf("institutions[%d]", i)] = uscc
-	}
 	f.Errors = map[string]string{}
-	for k, msg := range s.fieldMessages(s.lang(c), fe, typed) {
+	for k, msg := range s.fieldMessages(s.lang(c), fe) {
 		var i int
 		if _, serr := fmt.Sscanf(k, "institutions[%d]", &i); serr == nil && i < len(labels) {
 			f.RowErrors = append(f.RowErrors, labels[i]+": "+msg)
@@ -442,10 +436,11 @@ func (s *Server) renderOfficeNotice(c *fiber.Ctx, n models.Notice, problem strin
 			}
 			d, err := cal.Deadline(models.DateOf(now), n.WindowDays, models.Unit(n.WindowUnit))
 			if err != nil {
-				p.PreviewError = err.Error()
-				if errors.Is(err, models.ErrCalendarMissing) {
-					p.PreviewError = s.fieldMessage(s.lang(c), "window", err.Error())
+				var missing *models.CalendarMissingError
+				if !errors.As(err, &missing) {
+					return err
 				}
+				p.PreviewError = s.fieldMessages(s.lang(c), missing.FieldError("window"))["window"]
 			} else {
 				p.Preview = &d
 			}
@@ -484,7 +479,7 @@ func (s *Server) publishNotice(c *fiber.Ctx) error {
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {
 		msgs := []string{}
-		for _, m := range s.fieldMessages(s.lang(c), fe, nil) {
+		for _, m := range s.fieldMessages(s.lang(c), fe) {
 			msgs = append(msgs, m)
 		}
 		sort.Strings(msgs)

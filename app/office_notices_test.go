@@ -183,7 +183,7 @@ func TestZombieListLifecycle(t *testing.T) {
 
 			wantAnswer(t, office.post(fmt.Sprintf("/office/notices/%d/publish", id), url.Values{}), 303)
 			wantAnswer(t, office.post(fmt.Sprintf("/office/notices/%d/publish", id), url.Values{}), 409, fmt.Sprintf("公告 %d 已经发布", id))
-			wantAnswer(t, ts.callAPI("POST", fmt.Sprintf("/api/v1/notices/%d/publish", id), gdToken, nil), 409, fmt.Sprintf("notice %d is already published", id))
+			wantAnswer(t, ts.callAPI("POST", fmt.Sprintf("/api/v1/notices/%d/publish", id), gdToken, nil), 409, fmt.Sprintf("Notice %d is already published", id))
 			wantAnswer(t, ts.callAPI("PUT", fmt.Sprintf("/api/v1/notices/%d", id), gdToken, map[string]any{"kind": "general", "title": "x", "body": "y"}), 409, "publish a correction")
 			wantAnswer(t, office.postMultipart(fmt.Sprintf("/office/notices/%d", id), fields("15", ""), nil), 409, "已发布的公告不能修改")
 
@@ -284,7 +284,7 @@ func TestZombieListLifecycle(t *testing.T) {
 			// Invalid claims do not use the budget of 10 per client: they have their own of 30, and
 			// past it the client waits (429).
 			wantAnswer(t, ts.callAPI("POST", "/api/v1"+path, "", map[string]any{"institution": other.USCC, "name": "张三", "id_number": idA, "phone": "13812345678", "principal": 100}), 422, "institution")
-			wantAnswer(t, ts.callAPI("POST", "/api/v1"+path, "", map[string]any{"institution": ins[1].USCC, "name": "张三", "id_number": idA, "phone": "13812345678", "principal": -1}), 422, `"principal":"more than zero"`) // the API keeps the models' English
+			wantAnswer(t, ts.callAPI("POST", "/api/v1"+path, "", map[string]any{"institution": ins[1].USCC, "name": "张三", "id_number": idA, "phone": "13812345678", "principal": -1}), 422, `"principal":"More than zero"`, `"code":"positive"`) // the API says the code in English
 			r = ts.callAPI("POST", "/api/v1"+path, "", map[string]any{"institution": ins[1].USCC, "name": "张三", "id_number": idA, "phone": "13812345678", "principal": 100, "interest": 0})
 			wantAnswer(t, r, 201, `"status":"received"`)
 			for range 1000 {
@@ -368,7 +368,7 @@ func TestZombieListLifecycle(t *testing.T) {
 				return ts.callAPI("POST", fmt.Sprintf("/api/v1/notices/%d/outcomes", id), gdToken, map[string]any{"uscc": uscc, "outcome": what, "note": "依法处理"})
 			}
 			wantAnswer(t, outcome(ins[0].USCC, "no_claim"), 422, "claims stand")
-			wantAnswer(t, outcome(ins[3].USCC, "reclassified"), 422, "no claim stands")
+			wantAnswer(t, outcome(ins[3].USCC, "reclassified"), 422, "No claim stands")
 			wantAnswer(t, outcome(ins[0].USCC, "reclassified"), 200)
 			wantAnswer(t, outcome(ins[0].USCC, "reclassified"), 409)
 			wantAnswer(t, outcome(ins[1].USCC, "claims_received"), 200)

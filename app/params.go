@@ -19,7 +19,7 @@ func pagingOf(c *fiber.Ctx) (listParams, error) {
 		if v := c.Query(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > 1_000_000 {
-				return p, &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{name: "a whole number from 1"}}
+				return p, &apiError{Status: 400, Code: "bad_request", Problems: models.Invalid(name, models.CodeWholeFrom1)}
 			}
 			*dst = n
 		}
@@ -34,7 +34,7 @@ func filterOf(c *fiber.Ctx, name string, allowed []string) (string, error) {
 	if v == "" || models.OneOf(v, allowed) {
 		return v, nil
 	}
-	return "", &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{name: "one of " + strings.Join(allowed, ", ")}}
+	return "", &apiError{Status: 400, Code: "bad_request", Problems: models.Invalid(name, models.CodeOneOf, models.Args{"values": allowed})}
 }
 
 // provinceOf reads an optional province filter (400 when it is not a province or plan city).
@@ -43,7 +43,7 @@ func provinceOf(c *fiber.Ctx) (string, error) {
 	if v == "" || models.ValidProvince(v) {
 		return v, nil
 	}
-	return "", &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{"province": "a GB/T 2260 province code such as 440000"}}
+	return "", &apiError{Status: 400, Code: "bad_request", Problems: models.Invalid("province", models.CodeNotProvince)}
 }
 
 // idOf reads a numeric :id route parameter; anything else is 404.

@@ -64,7 +64,7 @@ func searchQueryOf(c *fiber.Ctx) (search.Query, listParams, error) {
 		q.To = q.To.Add(24*time.Hour - time.Nanosecond) // the whole last day
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
-		return q, p, &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{"to": "a date not before from"}}
+		return q, p, &apiError{Status: 400, Code: "bad_request", Problems: models.Invalid("to", models.CodeDateBeforeFrom)}
 	}
 	q.After = c.Query("after")
 	q.Page, q.PerPage = p.Page, p.PerPage
@@ -80,7 +80,7 @@ func searchDateOf(c *fiber.Ctx, name string) (time.Time, error) {
 	}
 	t, err := time.ParseInLocation("2006-01-02", v, models.ChinaZone)
 	if err != nil || t.Year() < 1990 || t.Year() > 2100 {
-		return time.Time{}, &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{name: "a date as YYYY-MM-DD"}}
+		return time.Time{}, &apiError{Status: 400, Code: "bad_request", Problems: models.Invalid(name, models.CodeDate)}
 	}
 	return t, nil
 }
@@ -100,7 +100,7 @@ func (s *Server) runSearch(ctx context.Context, q search.Query) (*search.Result,
 		s.metrics.searchLatency.WithLabelValues(queryClass(q.Text)).Observe(time.Since(start).Seconds())
 	}
 	if errors.Is(err, search.ErrBadCursor) {
-		return nil, &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{"after": "the next cursor of a previous answer"}}
+		return nil, &apiError{Status: 400, Code: "bad_request", Problems: models.Invalid("after", models.CodeCursor)}
 	}
 	return res, err
 }

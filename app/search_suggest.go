@@ -95,8 +95,8 @@ func (b *brandList) load(ctx context.Context, st *models.Store) []string {
 	if b.names != nil && time.Since(b.loaded) < time.Minute {
 		return b.names
 	}
-	var ins []models.Institution
-	if err := st.DB(ctx).Select("id", "brands").Find(&ins).Error; err != nil {
+	ins, err := st.InstitutionBrands(ctx)
+	if err != nil {
 		return b.names
 	}
 	seen := map[string]bool{}

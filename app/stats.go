@@ -32,7 +32,7 @@ func (s *Server) stats(c *fiber.Ctx) (statsAnswer, error) {
 	}
 	out := statsAnswer{Classes: models.Classes, Provinces: []provinceStatsJSON{}, TrendProvince: c.Query("province")}
 	if out.TrendProvince != "" && !models.ValidProvince(out.TrendProvince) {
-		return out, &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{"province": "a province code (GB/T 2260, e.g. 440000) or a plan city"}}
+		return out, &apiError{Status: 400, Code: "bad_request", Problems: models.Invalid("province", models.CodeNotProvince)}
 	}
 	if out.Trend, err = s.store.ShuangjiangTrend(c.UserContext(), out.TrendProvince); err != nil {
 		return out, err

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"pilu/app/blob"
-	"pilu/models"
 )
 
 // OrphanGrace is how old a blob that no row names must be before the sweeper deletes it: uploads in
@@ -29,8 +28,8 @@ func (s *Server) sweepOrphans(ctx context.Context) (int, error) {
 	deleted := 0
 	for start := 0; start < len(old); start += 500 {
 		batch := old[start:min(start+500, len(old))]
-		var named []string
-		if err := s.store.DB(ctx).Model(&models.Attachment{}).Where("blob_key IN ?", batch).Pluck("blob_key", &named).Error; err != nil {
+		named, err := s.store.NamedBlobKeys(ctx, batch)
+		if err != nil {
 			return deleted, err
 		}
 		keep := map[string]bool{}

@@ -24,7 +24,7 @@ func (s *Server) recordOutcome(c *fiber.Ctx) error {
 	_, err = s.store.RecordOutcome(c.UserContext(), n.ID, listed, c.FormValue("outcome"), c.FormValue("note"), currentUser(c).Email, s.now())
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {
-		for _, m := range s.fieldMessages(s.lang(c), fe, nil) {
+		for _, m := range s.fieldMessages(s.lang(c), fe) {
 			return s.renderOfficeNotice(c, n, m)
 		}
 	}
@@ -56,7 +56,7 @@ func (s *Server) apiRecordOutcome(c *fiber.Ctx) error {
 		}
 	}
 	if listed == 0 {
-		return models.FieldErrors{"uscc": "not listed on this notice"}
+		return models.Invalid("uscc", models.CodeNotOnNotice)
 	}
 	if n, err = s.store.RecordOutcome(c.UserContext(), n.ID, listed, r.Outcome, r.Note, currentUser(c).Email, s.now()); err != nil {
 		return err

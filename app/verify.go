@@ -103,7 +103,7 @@ func hashUpload(c *fiber.Ctx, limit int64) (string, error) {
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF { // the closing boundary; a body cut short is a wrapped EOF
-			return "", &apiError{Status: 422, Code: "invalid", Fields: map[string]string{"file": "choose a file"}}
+			return "", &apiError{Status: 422, Code: "invalid", Problems: models.Invalid("file", models.CodeChooseFile)}
 		}
 		if err != nil {
 			return "", multipartError(err)
@@ -120,7 +120,7 @@ func hashUpload(c *fiber.Ctx, limit int64) (string, error) {
 		case n > limit:
 			return "", fail(413, "too_large", "")
 		case n == 0:
-			return "", &apiError{Status: 422, Code: "invalid", Fields: map[string]string{"file": "the file is empty"}}
+			return "", &apiError{Status: 422, Code: "invalid", Problems: models.Invalid("file", models.CodeFileEmpty, models.Args{"name": ""})}
 		}
 		return hex.EncodeToString(h.Sum(nil)), nil
 	}
@@ -130,7 +130,7 @@ func hashUpload(c *fiber.Ctx, limit int64) (string, error) {
 func (s *Server) apiVerify(c *fiber.Ctx) error {
 	sum := strings.ToLower(strings.TrimSpace(c.Query("sha256")))
 	if !sha256Hex.MatchString(sum) {
-		return &apiError{Status: 400, Code: "bad_request", Fields: map[string]string{"sha256": "64 hexadecimal digits"}}
+		return &apiError{Status: 400, Code: "bad_request", Problems: models.Invalid("sha256", models.CodeSHA256)}
 	}
 	a, err := s.lookup(c, sum)
 	if err != nil {

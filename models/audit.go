@@ -165,7 +165,7 @@ func appendAudit(tx *gorm.DB, e AuditEntry) error {
 	}
 	res := tx.Model(&auditHead{}).Where("id = ? AND seq = ?", 1, head.Seq).Updates(map[string]any{"seq": e.Seq, "hash": e.Hash})
 	if res.Error != nil || res.RowsAffected != 1 {
-		return fmt.Errorf("models: audit head moved under entry %d: %w", e.Seq, ErrConflict)
+		return conflict(CodeAuditMoved, Args{"seq": e.Seq})
 	}
 	return nil
 }

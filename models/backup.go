@@ -214,10 +214,10 @@ func (s *Store) Restore(ctx context.Context, dir string, info DumpInfo) error {
 		}
 		var n int64
 		if err := s.db.WithContext(ctx).Model(&Institution{}).Count(&n).Error; err != nil || n > 0 || seq > 0 {
-			return fmt.Errorf("models: restore: the database is not empty; restore into an empty database: %w", ErrConflict)
+			return conflict(CodeRestoreNotEmpty)
 		}
 		if current > info.SchemaVersion {
-			return fmt.Errorf("models: restore: the empty database is at schema version %d, past the backup's %d; restore into a new database: %w", current, info.SchemaVersion, ErrConflict)
+			return conflict(CodeRestoreSchemaAhead, Args{"current": current, "backup": info.SchemaVersion})
 		}
 	}
 	if _, err := s.migrate(ctx, info.SchemaVersion); err != nil {

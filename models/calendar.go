@@ -61,6 +61,25 @@ func (e *CalendarMissingError) Error() string {
 		e.Year, e.First, e.Last)
 }
 
+// FieldError is the refusal of field for want of the calendar: CodeCalendarNotLoaded when the year
+// can still be loaded, CodeCalendarUnavailable for a year before the data starts.
+func (e *CalendarMissingError) FieldError(field string) FieldErrors {
+	if e.First == 0 || e.Year > e.First {
+		return Invalid(field, CodeCalendarNotLoaded, Args{"year": e.Year})
+	}
+	return Invalid(field, CodeCalendarUnavailable, Args{"year": e.Year, "first": e.First, "last": e.Last})
+}
+
+// calendarFieldError is the refusal of field for err: the calendar's own when err is a
+// *CalendarMissingError, and nil for any other error (which the caller returns as it is).
+func calendarFieldError(field string, err error) FieldErrors {
+	var cm *CalendarMissingError
+	if errors.As(err, &cm) {
+		return cm.FieldError(field)
+	}
+	return nil
+}
+
 // Unwrap returns ErrCalendarMissing.
 func (e *CalendarMissingError) Unwrap() error { return ErrCalendarMissing }
 

@@ -133,7 +133,7 @@ type CalendarImported struct {
 func (s *Store) ImportCalendar(ctx context.Context, in CalendarImport) (CalendarImported, error) {
 	f, err := parseCalendarFile(in.File)
 	if err != nil {
-		return CalendarImported{}, FieldErrors{"file": strings.TrimPrefix(err.Error(), "models: ")}
+		return CalendarImported{}, err
 	}
 	out := CalendarImported{Year: f.year, SHA256: f.sha256}
 	cal, err := s.Calendar(ctx)
@@ -147,7 +147,7 @@ func (s *Store) ImportCalendar(ctx context.Context, in CalendarImport) (Calendar
 				return out, nil
 			}
 		}
-		return out, FieldErrors{"file": fmt.Sprintf("the calendar for %d is already loaded from another file; deadlines may have been computed on it, so it is never changed", f.year)}
+		return out, Invalid("file", CodeCalendarLoaded, Args{"year": f.year})
 	}
 	for d, off := range f.days {
 		if d.Year == f.year {
@@ -156,11 +156,11 @@ func (s *Store) ImportCalendar(ctx context.Context, in CalendarImport) (Calendar
 		// A day of the neighbouring year is taken only where the calendar in force already says
 		// the same: an import never changes a year already loaded.
 		if was, err := cal.IsOffDay(d); err != nil || was != off {
-			return out, FieldErrors{"file": fmt.Sprintf("%s is not in %d and would change the calendar of %d", d, f.year, d.Year)}
+			return out, Invalid("file", CodeCalendarChangesOther, Args{"date": d.String(), "year": f.year, "other": d.Year})
 		}
 	}
 	if _, err := buildCalendar(append(calendarFilesOf(cal), f)); err != nil {
-		return out, FieldErrors{"file": fmt.Sprintf("the calendar for %d disagrees with the years already loaded", f.year)}
+		return out, Invalid("file", CodeCalendarDisagrees, Args{"year": f.year})
 	}
 	now := in.Now.UTC().Truncate(time.Second)
 	row := CalendarYear{Year: f.year, File: string(in.File), SHA256: f.sha256, Source: truncateRunes(in.Source, 255),
@@ -168,7 +168,7 @@ func (s *Store) ImportCalendar(ctx context.Context, in CalendarImport) (Calendar
 	err = s.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return fmt.Errorf("models: the calendar for %d was loaded by another request just now: %w", f.year, ErrConflict)
+				return conflict(CodeCalendarLoadedMeanwhile, Args{"year": f.year})
 			}
 			return fmt.Errorf("models: store calendar %d: %w", f.year, err)
 		}
@@ -230,10 +230,10 @@ func (s *Store) CalendarFile(ctx context.Context, year int) ([]byte, error) {
 // working day (isOffDay false) falls on a Saturday or Sunday.
 func parseCalendarFile(raw []byte) (calendarFile, error) {
 	if len(raw) > MaxCalendarFile {
-		return calendarFile{}, fmt.Errorf("models: the file is over %d KiB; a year's calendar is about 5 KiB", MaxCalendarFile>>10)
+		return calendarFile{}, Invalid("file", CodeCalendarTooLarge, Args{"max_kib": MaxCalendarFile >> 10})
 	}
 	if !utf8.Valid(raw) {
-		return calendarFile{}, errors.New("models: the file is not UTF-8 JSON")
+		return calendarFile{}, Invalid("file", CodeCalendarNotJSON)
 	}
 	var f struct {
 		Schema string   `json:"$schema"`
@@ -249,40 +249,40 @@ func parseCalendarFile(raw []byte) (calendarFile, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return calendarFile{}, fmt.Errorf("models: the file is not a calendar in the shape of the shipped years: %s", jsonProblem(err))
+		return calendarFile{}, jsonProblem(err)
 	}
 	if dec.More() {
-		return calendarFile{}, errors.New("models: the file holds more than one JSON value")
+		return calendarFile{}, Invalid("file", CodeCalendarTwoValues)
 	}
 	if f.Year == nil || *f.Year < firstCalendarYear || *f.Year > lastCalendarYear {
-		return calendarFile{}, fmt.Errorf("models: year must be a year from %d to %d", firstCalendarYear, lastCalendarYear)
+		return calendarFile{}, Invalid("file", CodeCalendarYear, Args{"first": firstCalendarYear, "last": lastCalendarYear})
 	}
 	year := *f.Year
 	if len(f.Papers) == 0 && len(f.Days) == 0 {
-		return calendarFile{}, fmt.Errorf("models: the file for %d is an empty placeholder: the year is not published yet", year)
+		return calendarFile{}, Invalid("file", CodeCalendarPlaceholder, Args{"year": year})
 	}
 	if len(f.Papers) == 0 {
-		return calendarFile{}, errors.New("models: papers must name the State Council notice the days were read from")
+		return calendarFile{}, Invalid("file", CodeCalendarNoPapers)
 	}
 	for _, p := range f.Papers {
 		if u, err := url.Parse(p); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(p) > 500 {
-			return calendarFile{}, fmt.Errorf("models: paper %q is not a web address", truncateRunes(p, 80))
+			return calendarFile{}, Invalid("file", CodeCalendarPaper, Args{"paper": truncateRunes(p, 80)})
 		}
 	}
 	if len(f.Days) == 0 {
-		return calendarFile{}, fmt.Errorf("models: the file lists no days; a published year lists its holidays")
+		return calendarFile{}, Invalid("file", CodeCalendarNoDays)
 	}
 	cf := calendarFile{year: year, sha256: sha256Hex(string(raw)), papers: f.Papers, days: map[Date]bool{}}
 	for i, day := range f.Days {
 		d, err := ParseDate(day.Date)
 		if err != nil {
-			return calendarFile{}, fmt.Errorf("models: day %d: the date %q is not a real date written YYYY-MM-DD", i+1, truncateRunes(day.Date, 20))
+			return calendarFile{}, Invalid("file", CodeCalendarDayDate, Args{"day": i + 1, "date": truncateRunes(day.Date, 20)})
 		}
 		if d.Year < year-1 || d.Year > year+1 || (d.Year != year && d.Month != time.January && d.Month != time.December) {
-			return calendarFile{}, fmt.Errorf("models: day %d: %s is not in %d", i+1, d, year)
+			return calendarFile{}, Invalid("file", CodeCalendarDayYear, Args{"day": i + 1, "date": d.String(), "year": year})
 		}
 		if _, dup := cf.days[d]; dup {
-			return calendarFile{}, fmt.Errorf("models: day %d: %s is listed twice", i+1, d)
+			return calendarFile{}, Invalid("file", CodeCalendarDayTwice, Args{"day": i + 1, "date": d.String()})
 		}
 		var off bool
 		switch string(day.IsOffDay) {
@@ -290,32 +290,33 @@ func parseCalendarFile(raw []byte) (calendarFile, error) {
 			off = true
 		case "false":
 		default:
-			return calendarFile{}, fmt.Errorf("models: day %d: %s needs isOffDay true or false", i+1, d)
+			return calendarFile{}, Invalid("file", CodeCalendarDayOff, Args{"day": i + 1, "date": d.String()})
 		}
 		if name := strings.TrimSpace(day.Name); name == "" || utf8.RuneCountInString(name) > 50 {
-			return calendarFile{}, fmt.Errorf("models: day %d: %s needs a name (the holiday), at most 50 characters", i+1, d)
+			return calendarFile{}, Invalid("file", CodeCalendarDayName, Args{"day": i + 1, "date": d.String()})
 		}
 		if wd := d.Weekday(); !off && wd != time.Saturday && wd != time.Sunday {
-			return calendarFile{}, fmt.Errorf("models: day %d: %s is a make-up working day on a weekday", i+1, d)
+			return calendarFile{}, Invalid("file", CodeCalendarMakeUpDay, Args{"day": i + 1, "date": d.String()})
 		}
 		cf.days[d] = off
 	}
 	return cf, nil
 }
 
-// jsonProblem says briefly what is wrong with a JSON document, without Go type names.
-func jsonProblem(err error) string {
+// jsonProblem is the refusal of a calendar file that is not a JSON document of the shipped shape:
+// what is wrong with it, briefly and without Go type names.
+func jsonProblem(err error) FieldErrors {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return fmt.Sprintf("malformed JSON at byte %d", syn.Offset)
+		return Invalid("file", CodeCalendarMalformed, Args{"offset": syn.Offset})
 	case errors.As(err, &typ):
-		return fmt.Sprintf("%s has the wrong type", typ.Field)
+		return Invalid("file", CodeCalendarWrongType, Args{"name": typ.Field})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return Invalid("file", CodeCalendarUnknownField, Args{"name": strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)})
 	}
-	return "malformed JSON"
+	return Invalid("file", CodeCalendarMalformed)
 }
 
 // truncateRunes keeps at most n characters of s.

@@ -65,7 +65,7 @@ func TestCalendarImport(t *testing.T) {
 				t.Fatal(err)
 			}
 			var fe models.FieldErrors
-			if _, err := st.PublishNotice(ctx, draft.ID, now); !errors.As(err, &fe) || !strings.Contains(fe["window"], "2027") {
+			if _, err := st.PublishNotice(ctx, draft.ID, now); !errors.As(err, &fe) || !strings.Contains(fe.Error(), "window: calendar_not_loaded (year=2027)") {
 				t.Fatalf("publishing a window ending in 2027 before the import: %v", err)
 			}
 
@@ -136,7 +136,7 @@ func TestCalendarImport(t *testing.T) {
 			changed2026 := strings.Replace(string(shipped), `"2026-01-02"`, `"2026-01-05"`, 1)
 			for name, file := range map[string]string{"another 2027": changed2027, "another 2026": changed2026} {
 				_, err := st.ImportCalendar(ctx, models.CalendarImport{File: []byte(file), Now: now})
-				if !errors.As(err, &fe) || !strings.Contains(fe["file"], "already loaded from another file") {
+				if !errors.As(err, &fe) || !strings.Contains(fe.Error(), "calendar_loaded") {
 					t.Errorf("%s: %v", name, err)
 				}
 			}
@@ -171,38 +171,38 @@ func TestCalendarImportRefusals(t *testing.T) {
 	cases := []struct {
 		name, file, want string
 	}{
-		{"not JSON", `{"year":`, "not a calendar in the shape"},
-		{"two values", file("2027", paper, ny) + ` {}`, "more than one JSON value"},
-		{"unknown field", `{"year":2027,"papers":["https://www.gov.cn/x.htm"],"days":[],"extra":1}`, "unknown field"},
-		{"year as text", file(`"2027"`, paper, ny), "wrong type"},
-		{"no year", `{"papers":["https://www.gov.cn/x.htm"],"days":[` + ny + `]}`, "year must be"},
-		{"year far off", file("3027", paper, day("元旦", "3027-01-01", "true")), "year must be"},
-		{"no papers", file("2027", `[]`, ny), "papers must name"},
-		{"paper not an address", file("2027", `["国务院通知"]`, ny), "not a web address"},
-		{"no days (placeholder)", file("2027", paper), "lists no days"},
-		{"the shipped placeholder", mustRead(t, "holidays/2027.json"), "for 2027 is an empty placeholder"},
-		{"bad date", file("2027", paper, day("春节", "2027-02-30", "true")), "not a real date"},
-		{"date written loosely", file("2027", paper, day("春节", "2027-2-5", "true")), "not a real date"},
-		{"date in another year", file("2027", paper, day("国庆", "2026-10-01", "true")), "is not in 2027"},
-		{"date far away", file("2027", paper, day("元旦", "2029-01-01", "true")), "is not in 2027"},
-		{"listed twice", file("2027", paper, ny, day("元旦", "2027-01-01", "true")), "listed twice"},
-		{"isOffDay text", file("2027", paper, day("元旦", "2027-01-01", `"true"`)), "isOffDay true or false"},
-		{"isOffDay missing", file("2027", paper, `{"name":"元旦","date":"2027-01-01"}`), "isOffDay true or false"},
-		{"isOffDay number", file("2027", paper, day("元旦", "2027-01-01", "1")), "isOffDay true or false"},
-		{"no name", file("2027", paper, day(" ", "2027-01-01", "true")), "needs a name"},
-		{"make-up day on a weekday", file("2027", paper, day("春节", "2027-02-04", "false")), "make-up working day on a weekday"},
-		{"December day changing 2026", file("2027", paper, ny, day("元旦", "2026-12-31", "true")), "would change the calendar of 2026"},
-		{"January day of an unloaded 2028", file("2027", paper, ny, day("元旦", "2028-01-03", "true")), "would change the calendar of 2028"},
-		{"too large", file("2027", paper, ny) + strings.Repeat(" ", models.MaxCalendarFile), "over 64 KiB"},
-		{"not UTF-8", "{\"year\":2027,\"papers\":[\"https://www.gov.cn/\xff\"],\"days\":[]}", "not UTF-8"},
-		{"a shipped year changed", strings.Replace(mustRead(t, "holidays/2019.json"), `"2019-10-07"`, `"2019-10-08"`, 1), "already loaded from another file"},
+		{"not JSON", `{"year":`, "calendar_malformed"},
+		{"two values", file("2027", paper, ny) + ` {}`, "calendar_two_values"},
+		{"unknown field", `{"year":2027,"papers":["https://www.gov.cn/x.htm"],"days":[],"extra":1}`, "calendar_unknown_field (name=extra)"},
+		{"year as text", file(`"2027"`, paper, ny), "calendar_wrong_type"},
+		{"no year", `{"papers":["https://www.gov.cn/x.htm"],"days":[` + ny + `]}`, "calendar_year"},
+		{"year far off", file("3027", paper, day("元旦", "3027-01-01", "true")), "calendar_year"},
+		{"no papers", file("2027", `[]`, ny), "calendar_no_papers"},
+		{"paper not an address", file("2027", `["国务院通知"]`, ny), "calendar_paper"},
+		{"no days (placeholder)", file("2027", paper), "calendar_no_days"},
+		{"the shipped placeholder", mustRead(t, "holidays/2027.json"), "calendar_placeholder (year=2027)"},
+		{"bad date", file("2027", paper, day("春节", "2027-02-30", "true")), "calendar_day_date"},
+		{"date written loosely", file("2027", paper, day("春节", "2027-2-5", "true")), "calendar_day_date"},
+		{"date in another year", file("2027", paper, day("国庆", "2026-10-01", "true")), "calendar_day_year"},
+		{"date far away", file("2027", paper, day("元旦", "2029-01-01", "true")), "calendar_day_year"},
+		{"calendar_day_twice", file("2027", paper, ny, day("元旦", "2027-01-01", "true")), "calendar_day_twice"},
+		{"isOffDay text", file("2027", paper, day("元旦", "2027-01-01", `"true"`)), "calendar_day_off"},
+		{"isOffDay missing", file("2027", paper, `{"name":"元旦","date":"2027-01-01"}`), "calendar_day_off"},
+		{"isOffDay number", file("2027", paper, day("元旦", "2027-01-01", "1")), "calendar_day_off"},
+		{"no name", file("2027", paper, day(" ", "2027-01-01", "true")), "calendar_day_name"},
+		{"make-up day on a weekday", file("2027", paper, day("春节", "2027-02-04", "false")), "calendar_make_up_day"},
+		{"December day changing 2026", file("2027", paper, ny, day("元旦", "2026-12-31", "true")), "calendar_changes_other (date=2026-12-31, other=2026"},
+		{"January day of an unloaded 2028", file("2027", paper, ny, day("元旦", "2028-01-03", "true")), "calendar_changes_other (date=2028-01-03, other=2028"},
+		{"too large", file("2027", paper, ny) + strings.Repeat(" ", models.MaxCalendarFile), "calendar_too_large (max_kib=64)"},
+		{"not UTF-8", "{\"year\":2027,\"papers\":[\"https://www.gov.cn/\xff\"],\"days\":[]}", "calendar_not_json"},
+		{"a shipped year changed", strings.Replace(mustRead(t, "holidays/2019.json"), `"2019-10-07"`, `"2019-10-08"`, 1), "calendar_loaded"},
 	}
 	dbtest.Stores(t, func(t *testing.T, st *models.Store) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				_, err := st.ImportCalendar(ctx, models.CalendarImport{File: []byte(c.file), Now: now})
 				var fe models.FieldErrors
-				if !errors.As(err, &fe) || !strings.Contains(fe["file"], c.want) {
+				if !errors.As(err, &fe) || !strings.Contains(fe.Error(), c.want) {
 					t.Fatalf("want a refusal on file containing %q, got %v", c.want, err)
 				}
 			})

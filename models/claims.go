@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -134,36 +133,31 @@ func checkClaim(nc *NewClaim) (FieldErrors, string) {
 	fe := FieldErrors{}
 	nc.Name = strings.TrimSpace(nc.Name)
 	if n := utf8.RuneCountInString(nc.Name); n < 2 || n > 50 || strings.ContainsFunc(nc.Name, unicode.IsControl) {
-		fe["name"] = "the claimant's name, 2 to 50 characters"
+		fe.Add("name", CodeClaimantName)
 	}
 	id, err := ParseResidentID(nc.IDNumber)
 	if err != nil {
-		var ie *ResidentIDError
-		if errors.As(err, &ie) {
-			fe["id_number"] = ie.Reason
-		} else {
-			fe["id_number"] = "not a resident ID number"
-		}
+		fe.Add("id_number", CodeResidentID, residentIDArgs(err))
 	}
 	nc.Phone = strings.ReplaceAll(strings.TrimSpace(nc.Phone), " ", "")
 	if !phonePattern.MatchString(nc.Phone) {
-		fe["phone"] = "a mobile number of 11 digits or a landline with its area code"
+		fe.Add("phone", CodePhone)
 	}
 	switch {
 	case nc.PrincipalFen <= 0:
-		fe["principal"] = "more than zero"
+		fe.Add("principal", CodePositive)
 	case nc.PrincipalFen > MaxClaimFen:
-		fe["principal"] = "at most 10,000,000,000 yuan"
+		fe.Add("principal", CodeMaxClaimAmount)
 	}
 	switch {
 	case nc.InterestFen < 0:
-		fe["interest"] = "zero or more"
+		fe.Add("interest", CodeNotNegative)
 	case nc.InterestFen > MaxClaimFen:
-		fe["interest"] = "at most 10,000,000,000 yuan"
+		fe.Add("interest", CodeMaxClaimAmount)
 	}
 	nc.Statement = strings.TrimSpace(nc.Statement)
 	if utf8.RuneCountInString(nc.Statement) > 2000 || !utf8.ValidString(nc.Statement) {
-		fe["statement"] = "at most 2,000 characters"
+		fe.Add("statement", CodeTooLong, Args{"max": 2000})
 	}
 	return fe, id
 }
@@ -203,7 +197,7 @@ func (s *Store) FileClaim(ctx context.Context, sl *Sealer, noticeID uint64, nc N
 		}
 	}
 	if listed == nil {
-		fe["institution"] = "not listed on this notice"
+		fe.Add("institution", CodeNotOnNotice)
 	}
 	if len(fe) > 0 {
 		return Claim{}, fe
@@ -306,13 +300,13 @@ func (s *Store) DecideClaim(ctx context.Context, noticeID, claimID uint64, statu
 	reason = strings.TrimSpace(reason)
 	fe := FieldErrors{}
 	if !OneOf(status, []string{ClaimVerified, ClaimRejected, ClaimDuplicate}) {
-		fe["status"] = "verified, rejected or duplicate"
+		fe.Add("status", CodeOneOf, Args{"values": []string{ClaimVerified, ClaimRejected, ClaimDuplicate}, "vocabulary": "claim_status"})
 	}
 	if status == ClaimRejected && reason == "" {
-		fe["reason"] = "a rejection gives its reason"
+		fe.Add("reason", CodeRejectionReason)
 	}
 	if utf8.RuneCountInString(reason) > 1000 {
-		fe["reason"] = "at most 1,000 characters"
+		fe.Add("reason", CodeTooLong, Args{"max": 1000})
 	}
 	if len(fe) > 0 {
 		return Claim{}, fe

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,20 +18,20 @@ func (s *Store) AmendDisclosure(ctx context.Context, prev Disclosure, nd NewDisc
 	reason = strings.TrimSpace(reason)
 	fe := FieldErrors{}
 	if reason == "" || utf8.RuneCountInString(reason) > 2000 || !utf8.ValidString(reason) {
-		fe["reason"] = "required: why the disclosure is corrected (at most 2000 characters)"
+		fe.Add("reason", CodeAmendReason, Args{"max": 2000})
 	}
 	if nd.Kind == "" {
 		nd.Kind = prev.Kind
 	}
 	if nd.Kind != prev.Kind {
-		fe["kind"] = "an amendment keeps the kind " + prev.Kind
+		fe.Add("kind", CodeAmendKeepsKind, Args{"kind": prev.Kind})
 	}
 	if prev.Kind == "monthly_data" {
 		if nd.Period == "" {
 			nd.Period = prev.Period
 		}
 		if nd.Period != prev.Period {
-			fe["period"] = "an amendment keeps the period " + prev.Period
+			fe.Add("period", CodeAmendKeepsPeriod, Args{"period": prev.Period})
 		}
 	}
 	in, err := s.InstitutionByID(ctx, prev.InstitutionID)
@@ -50,9 +49,7 @@ func (s *Store) AmendDisclosure(ctx context.Context, prev Disclosure, nd NewDisc
 	}
 	d, perr := s.prepareDisclosure(ctx, in, nd, now)
 	if pfe, ok := perr.(FieldErrors); ok {
-		for k, v := range pfe {
-			fe[k] = v
-		}
+		fe.Merge("", pfe)
 	} else if perr != nil {
 		return Disclosure{}, perr
 	}
@@ -81,7 +78,7 @@ func (s *Store) AmendDisclosure(ctx context.Context, prev Disclosure, nd NewDisc
 			return err
 		}
 		if newer > 0 {
-			return fmt.Errorf("models: version %d has already been amended; amend the latest version: %w", prev.Version, ErrConflict)
+			return conflict(CodeAlreadyAmended, Args{"version": prev.Version})
 		}
 		if err := tx.Omit("Figures", "Tranches", "Attachments").Create(&d).Error; err != nil {
 			return err

@@ -53,7 +53,7 @@ func TestAmendDisclosure(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				_, err := st.AmendDisclosure(ctx, v1, c.nd, c.why, "a@x.cn", now)
 				var fe models.FieldErrors
-				if !errors.As(err, &fe) || fe[c.field] == "" {
+				if !errors.As(err, &fe) || !fe.Has(c.field) {
 					t.Fatalf("want a field error on %s, got %v", c.field, err)
 				}
 			})
@@ -125,7 +125,7 @@ func TestMajorEventsAndTranches(t *testing.T) {
 					return
 				}
 				var fe models.FieldErrors
-				if !errors.As(err, &fe) || fe[c.field] == "" {
+				if !errors.As(err, &fe) || !fe.Has(c.field) {
 					t.Fatalf("want a field error on %s, got %v", c.field, err)
 				}
 			})

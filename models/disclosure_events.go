@@ -2,7 +2,6 @@ package models
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -34,50 +33,50 @@ func checkEventParts(d *Disclosure, now time.Time) FieldErrors {
 	fe := FieldErrors{}
 	if d.Kind == "major_event" {
 		if !OneOf(d.EventType, MajorEventTypes) {
-			fe["event_type"] = "one of " + strings.Join(MajorEventTypes, ", ")
+			fe.Add("event_type", CodeOneOf, Args{"values": MajorEventTypes, "vocabulary": "event_type"})
 		}
 		switch {
 		case d.EventAt == nil:
-			fe["event_at"] = "required for a major event: when it happened (RFC 3339)"
+			fe.Add("event_at", CodeEventAtRequired)
 		case d.EventAt.After(now):
-			fe["event_at"] = "must not be in the future"
+			fe.Add("event_at", CodeInFuture)
 		default:
 			due := d.EventAt.Add(MajorEventWindow)
 			d.DueAt = &due
 			d.LateDays = HoursLateDays(due, now)
 		}
 	} else if d.EventType != "" {
-		fe["event_type"] = "only a major_event has an event type"
+		fe.Add("event_type", CodeEventTypeOnlyMajor)
 	}
 	if len(d.Tranches) > 0 && !OneOf(d.Kind, trancheKinds) {
-		fe["tranches"] = "only exit announcements, repayment plans and progress reports have tranches"
+		fe.Add("tranches", CodeTranchesNotAllowed, Args{"kinds": trancheKinds})
 	}
 	if d.Kind == "repayment_plan" && len(d.Tranches) == 0 {
-		fe["tranches"] = "a repayment plan needs at least one tranche"
+		fe.Add("tranches", CodeTranchesRequired)
 	}
 	if len(d.Tranches) > MaxTranches {
-		fe["tranches"] = fmt.Sprintf("at most %d tranches", MaxTranches)
+		fe.Add("tranches", CodeTooManyTranches, Args{"max": MaxTranches})
 	}
 	share := 0
 	for i, t := range d.Tranches {
 		key := fmt.Sprintf("tranches.%d", i)
 		if _, err := ParseDate(t.Date); err != nil {
-			fe[key+".date"] = "a day as YYYY-MM-DD"
+			fe.Add(key+".date", CodeDate)
 		} else if d.Kind == "repayment_progress" && DateOf(now).Before(mustDate(t.Date)) {
-			fe[key+".date"] = "a payment reported as made must not be in the future"
+			fe.Add(key+".date", CodePaymentInFuture)
 		}
 		switch {
 		case t.AmountFen < 0:
-			fe[key+".amount"] = "must not be negative"
+			fe.Add(key+".amount", CodeNotNegative)
 		case t.ShareBP < 0 || t.ShareBP > 10000:
-			fe[key+".share_bp"] = "between 0 and 10000 (basis points of the principal)"
+			fe.Add(key+".share_bp", CodeShareBP)
 		case (t.AmountFen > 0) == (t.ShareBP > 0):
-			fe[key+".amount"] = "give either an amount or a share of the principal"
+			fe.Add(key+".amount", CodeAmountOrShare)
 		}
 		share += t.ShareBP
 	}
 	if share > 10000 && d.Kind != "repayment_progress" {
-		fe["tranches"] = "the shares add up to more than 100%"
+		fe.Add("tranches", CodeSharesOver100)
 	}
 	checkBase(d, fe)
 	return fe
@@ -102,12 +101,12 @@ func checkBase(d *Disclosure, fe FieldErrors) {
 	inShares := OneOf(d.Kind, PlanKinds) && d.InShares()
 	switch {
 	case inShares && (d.BaseFen == nil || *d.BaseFen <= 0):
-		fe["base_amount"] = "required for a plan in shares: the amount in fen the shares apply to"
+		fe.Add("base_amount", CodeBaseRequired)
 	case !inShares && d.BaseFen != nil:
-		fe["base_amount"] = "only a plan stated in shares has a base amount"
+		fe.Add("base_amount", CodeBaseNotAllowed)
 	case inShares:
 		if _, total, _ := (Plan{Disclosure: *d}).Planned(); total > *d.BaseFen {
-			fe["tranches"] = "the tranches add up to more than the base amount"
+			fe.Add("tranches", CodeTranchesOverBase)
 		}
 	}
 }

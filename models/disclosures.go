@@ -51,7 +51,7 @@ func (s *Store) FileDisclosure(ctx context.Context, in Institution, nd NewDisclo
 				return err
 			}
 			if n > 0 {
-				return fmt.Errorf("models: figures for %s are already filed; file an amendment: %w", d.Period, ErrConflict)
+				return conflict(CodeFiguresFiled, Args{"period": d.Period})
 			}
 		}
 		if err := tx.Omit("Figures", "Tranches", "Attachments").Create(&d).Error; err != nil {
@@ -77,17 +77,17 @@ func (s *Store) FileDisclosure(ctx context.Context, in Institution, nd NewDisclo
 func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDisclosure, now time.Time) (Disclosure, error) {
 	fe := FieldErrors{}
 	if !OneOf(nd.Kind, DisclosureKinds) {
-		fe["kind"] = "one of " + strings.Join(DisclosureKinds, ", ")
+		fe.Add("kind", CodeOneOf, Args{"values": DisclosureKinds, "vocabulary": "disclosure_kind"})
 	}
 	title := strings.TrimSpace(nd.Title)
 	if nd.Kind == "monthly_data" && title == "" && nd.Period != "" {
 		title = nd.Period + " 运营数据"
 	}
 	if title == "" || utf8.RuneCountInString(title) > 300 {
-		fe["title"] = "required, at most 300 characters"
+		fe.Add("title", CodeRequiredMax, Args{"max": 300})
 	}
 	if !utf8.ValidString(nd.Title) || !utf8.ValidString(nd.Body) {
-		fe["body"] = "not valid UTF-8 text"
+		fe.Add("body", CodeNotUTF8)
 	}
 	d := Disclosure{InstitutionID: in.ID, USCC: in.USCC, Kind: nd.Kind, Title: title, Body: nd.Body,
 		EventType: nd.EventType, EventAt: nd.EventAt, PublishedAt: now, Demo: nd.Demo,
@@ -96,22 +96,20 @@ func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDis
 		y, m, err := ParsePeriod(nd.Period)
 		switch {
 		case err != nil:
-			fe["period"] = "a month as YYYY-MM"
+			fe.Add("period", CodeMonth)
 		case !time.Date(y, m, 1, 0, 0, 0, 0, ChinaZone).Before(time.Date(DateOf(now).Year, DateOf(now).Month, 1, 0, 0, 0, 0, ChinaZone)):
-			fe["period"] = "a month that has ended"
+			fe.Add("period", CodeMonthNotEnded)
 		}
 		var prev *MonthlyFigures
-		if _, bad := fe["period"]; !bad {
+		if !fe.Has("period") {
 			if prev, err = s.previousFigures(ctx, in.ID, nd.Period); err != nil {
 				return d, err
 			}
 		}
 		if nd.Figures == nil {
-			fe["figures"] = "required for monthly data"
+			fe.Add("figures", CodeFiguresRequired)
 		} else {
-			for k, v := range nd.Figures.Check(prev) {
-				fe["figures."+k] = v
-			}
+			fe.Merge("figures.", nd.Figures.Check(prev))
 		}
 		if len(fe) == 0 {
 			d.Period = nd.Period
@@ -121,7 +119,11 @@ func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDis
 			}
 			due, err := cal.MonthlyReportDue(nd.Period)
 			if err != nil {
-				fe["period"] = err.Error()
+				cfe := calendarFieldError("period", err)
+				if cfe == nil {
+					return d, err
+				}
+				fe.Merge("", cfe)
 			} else {
 				end := due.End()
 				d.DueAt = &end
@@ -129,9 +131,7 @@ func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDis
 			}
 		}
 	}
-	for k, v := range checkEventParts(&d, now) {
-		fe[k] = v
-	}
+	fe.Merge("", checkEventParts(&d, now))
 	if err := s.linkPlan(ctx, &d, nd.PlanID, fe); err != nil {
 		return d, err
 	}

@@ -1,19 +1,17 @@
 package models
 
-import "strings"
-
 // FigureRule is one relation between the indicators of a monthly filing (DOMAIN.md "Numbers an
 // institution reports", from the monthly indicators of CBRC 113号 and T/NIFA 1—2017) that every
 // figure set must satisfy; a filing or an amendment that breaks one is refused, naming every field
-// of the rule with Message. Rules hold whatever the reading of 当期出借人数/当期借款人数 (lenders and
+// of the rule with its Code. Rules hold whatever the reading of 当期出借人数/当期借款人数 (lenders and
 // borrowers of the month, or those with money outstanding): no rule relates them to the balance.
 //
 // To add a rule: append it to FigureRules with a new Code (stable: API clients read it), the
-// figures it relates, a Doc sentence and Holds; add "model: <Message()>" to both catalogs
+// figures it relates, a Doc sentence and Holds; add "problem.<Code>" to both catalogs
 // (templates/i18n/{zh,en}/messages.json); the tests then check it both ways, and the demo data
 // must still satisfy it (TestDemoFiguresSatisfyRules).
 type FigureRule struct {
-	Code   string   // stable identifier, carried by the refusal's message as "(rule Code)"
+	Code   string   // stable identifier: the code of the field errors of a refusal (one of Codes)
 	Fields []string // the figures related (JSON names); the refusal names each of them
 	Doc    string   // the relation in one English sentence
 	// Holds reports whether f satisfies the rule; prev is the institution's latest earlier filing
@@ -21,9 +19,6 @@ type FigureRule struct {
 	Holds         func(f, prev *MonthlyFigures) bool
 	AfterPrevious bool // compares with the latest earlier filing; skipped for the first
 }
-
-// Message is the refusal of a figure set that breaks r, for each of r.Fields.
-func (r FigureRule) Message() string { return r.Doc + " (rule " + r.Code + ")" }
 
 // FigureRules are the relations every monthly figure set satisfies, in the order refusals list them.
 var FigureRules = append(notNegativeRules(), []FigureRule{
@@ -169,20 +164,13 @@ func (f *MonthlyFigures) BrokenRules(prev *MonthlyFigures) []FigureRule {
 	return out
 }
 
-// FigureMessageSeparator separates the messages of several broken rules about one figure.
-const FigureMessageSeparator = "\n"
-
-// Check returns, by figure name, the messages of every rule f breaks (several about one figure
-// separated by FigureMessageSeparator), given the institution's latest earlier filing prev (or nil).
+// Check returns, by figure name, every rule f breaks (its Code is the field error's code), given
+// the institution's latest earlier filing prev (or nil).
 func (f *MonthlyFigures) Check(prev *MonthlyFigures) FieldErrors {
 	fe := FieldErrors{}
 	for _, r := range f.BrokenRules(prev) {
 		for _, name := range r.Fields {
-			if have := fe[name]; have != "" && !strings.Contains(have, r.Message()) {
-				fe[name] = have + FigureMessageSeparator + r.Message()
-			} else if have == "" {
-				fe[name] = r.Message()
-			}
+			fe.Add(name, r.Code)
 		}
 	}
 	return fe

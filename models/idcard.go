@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -130,4 +131,14 @@ func MaskName(name string) string {
 		return strings.Repeat("*", len(r))
 	}
 	return string(r[:keep]) + strings.Repeat("*", len(r)-keep)
+}
+
+// residentIDArgs are the arguments of a CodeResidentID field error for err (a *ResidentIDError):
+// its reason in English and in Chinese, which never repeat the number.
+func residentIDArgs(err error) Args {
+	var ie *ResidentIDError
+	if errors.As(err, &ie) {
+		return Args{"reason": ie.Reason, "reason_zh": ie.ReasonZH}
+	}
+	return Args{"reason": "not a resident ID number", "reason_zh": "身份证号码不正确"}
 }

@@ -119,7 +119,7 @@ func (s *Store) CreateInstitution(ctx context.Context, ni NewInstitution, actor 
 		class = "unclassified"
 	}
 	if !OneOf(class, Classes) {
-		fe["class"] = "unknown class"
+		fe.Add("class", CodeOneOf, Args{"values": Classes, "vocabulary": "class"})
 	}
 	if len(fe) > 0 {
 		return Institution{}, fe

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"reflect"
 	"testing"
 	"time"
 
@@ -71,9 +71,9 @@ func TestInstitutionsAreKeptWhereRegistered(t *testing.T) {
 					}
 					continue
 				}
-				want := "registered in " + c.division + ", on the list of the office of " + c.keeper
-				if fe["uscc"] != want {
-					t.Errorf("%s accepted into %s: %q, want %q", uscc, office, fe["uscc"], want)
+				want := models.FieldError{Field: "uscc", Code: models.CodeKeptElsewhere, Args: models.Args{"division": c.division, "keeper": c.keeper}}
+				if got := fe["uscc"]; len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+					t.Errorf("%s accepted into %s: %v, want %v", uscc, office, got, want)
 				}
 			}
 			wrong := "440000"
@@ -81,7 +81,7 @@ func TestInstitutionsAreKeptWhereRegistered(t *testing.T) {
 				wrong = "350000"
 			}
 			var fe models.FieldErrors
-			if _, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: uscc, Name: "属地测试网贷有限公司", Province: wrong}, "o", now); !errors.As(err, &fe) || fe["uscc"] == "" {
+			if _, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: uscc, Name: "属地测试网贷有限公司", Province: wrong}, "o", now); !errors.As(err, &fe) || !fe.Has("uscc") {
 				t.Errorf("%s created in %s: %v", uscc, wrong, err)
 			}
 			if _, err := st.CreateInstitution(ctx, models.NewInstitution{USCC: uscc, Name: "属地测试网贷有限公司", Province: c.keeper}, "o", now); err != nil {
@@ -103,8 +103,8 @@ func TestInstitutionsAreKeptWhereRegistered(t *testing.T) {
 		if rep.Imported || len(rep.Problems) != 3 {
 			t.Fatalf("import: %+v", rep)
 		}
-		for i, want := range []string{"example row", "registered in 350100, on the list of the office of 350000", "registered in 440305, on the list of the office of 440300"} {
-			if p := rep.Problems[i]; p.Row != i+2 || p.Column != "uscc" || !strings.Contains(p.Reason, want) {
+		for i, want := range []string{models.CodeSampleRow + " map[]", models.CodeKeptElsewhere + " map[division:350100 keeper:350000]", models.CodeKeptElsewhere + " map[division:440305 keeper:440300]"} {
+			if p := rep.Problems[i]; p.Row != i+2 || p.Column != "uscc" || fmt.Sprint(p.Code, " ", p.Args) != want {
 				t.Errorf("problem %d: %+v, want row %d: %s", i, p, i+2, want)
 			}
 		}

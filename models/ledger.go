@@ -97,7 +97,7 @@ func appendLedger(tx *gorm.DB, kind string, id uint64, contentHash string, attac
 	}
 	res := tx.Model(&ledgerHead{}).Where("id = ? AND seq = ?", 1, head.Seq).Updates(map[string]any{"seq": e.Seq, "hash": e.Hash})
 	if res.Error != nil || res.RowsAffected != 1 {
-		return fmt.Errorf("models: ledger head moved under entry %d: %w", e.Seq, ErrConflict)
+		return conflict(CodeLedgerMoved, Args{"seq": e.Seq})
 	}
 	return nil
 }

@@ -27,17 +27,17 @@ var Outcomes = []string{OutcomeNoClaim, "claims_received", "exit_supervised", "r
 func (s *Store) RecordOutcome(ctx context.Context, noticeID, listedID uint64, outcome, note, actor string, now time.Time) (Notice, error) {
 	note = strings.TrimSpace(note)
 	if !OneOf(outcome, Outcomes) {
-		return Notice{}, FieldErrors{"outcome": "one of " + strings.Join(Outcomes, ", ")}
+		return Notice{}, Invalid("outcome", CodeOneOf, Args{"values": Outcomes, "vocabulary": "outcome"})
 	}
 	if utf8.RuneCountInString(note) > 2000 {
-		return Notice{}, FieldErrors{"note": "at most 2,000 characters"}
+		return Notice{}, Invalid("note", CodeTooLong, Args{"max": 2000})
 	}
 	n, err := s.NoticeByID(ctx, noticeID)
 	if err != nil {
 		return Notice{}, err
 	}
 	if st := n.Status(now); st != NoticeExpired {
-		return Notice{}, fmt.Errorf("models: notice %d is %s; outcomes are recorded after the window: %w", noticeID, st, ErrConflict)
+		return Notice{}, conflict(CodeOutcomeTooEarly, Args{"notice": noticeID, "status": string(st)})
 	}
 	counts, err := s.ClaimCounts(ctx, noticeID)
 	if err != nil {
@@ -49,13 +49,13 @@ func (s *Store) RecordOutcome(ctx context.Context, noticeID, listedID uint64, ou
 			return err
 		}
 		if li.Outcome != "" {
-			return fmt.Errorf("models: the outcome of %s is already recorded: %w", li.USCC, ErrConflict)
+			return conflict(CodeOutcomeRecorded, Args{"uscc": li.USCC})
 		}
 		switch {
 		case outcome == OutcomeNoClaim && counts[li.ID] > 0:
-			return FieldErrors{"outcome": fmt.Sprintf("%d claims stand against %s", counts[li.ID], li.USCC)}
+			return Invalid("outcome", CodeClaimsStand, Args{"claims": counts[li.ID], "uscc": li.USCC})
 		case outcome != OutcomeNoClaim && counts[li.ID] == 0:
-			return FieldErrors{"outcome": "no claim stands against " + li.USCC + ": record no_claim"}
+			return Invalid("outcome", CodeNoClaimStands, Args{"uscc": li.USCC})
 		}
 		res := tx.Model(&NoticeInstitution{}).Where("id = ? AND outcome = ?", li.ID, "").
 			Updates(map[string]any{"outcome": outcome, "outcome_note": note, "outcome_at": now})
@@ -63,7 +63,7 @@ func (s *Store) RecordOutcome(ctx context.Context, noticeID, listedID uint64, ou
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("models: the outcome of %s is already recorded: %w", li.USCC, ErrConflict)
+			return conflict(CodeOutcomeRecorded, Args{"uscc": li.USCC})
 		}
 		if err := ledgerOutcome(tx, li.ID, now); err != nil {
 			return err

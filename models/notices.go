@@ -56,7 +56,7 @@ func (s *Store) UpdateDraft(ctx context.Context, id uint64, nn NewNotice, actor 
 		return Notice{}, err
 	}
 	if !old.IsDraft() {
-		return Notice{}, fmt.Errorf("models: notice %d is published and never changes; publish a correction: %w", id, ErrConflict)
+		return Notice{}, conflict(CodeNoticePublished, Args{"notice": id})
 	}
 	n, err := s.checkNotice(ctx, nn, actor, now)
 	if err != nil {
@@ -71,7 +71,7 @@ func (s *Store) UpdateDraft(ctx context.Context, id uint64, nn NewNotice, actor 
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("models: notice %d was published meanwhile: %w", id, ErrConflict)
+			return conflict(CodeNoticePublishedMeanwhile, Args{"notice": id})
 		}
 		if err := tx.Where("notice_id = ?", id).Delete(&NoticeInstitution{}).Error; err != nil {
 			return err
@@ -103,44 +103,44 @@ func (s *Store) UpdateDraft(ctx context.Context, id uint64, nn NewNotice, actor 
 func (s *Store) checkNotice(ctx context.Context, nn NewNotice, actor string, now time.Time) (Notice, error) {
 	fe := FieldErrors{}
 	if !nn.Kind.Valid() {
-		fe["kind"] = "one of " + joinStrings(NoticeKinds)
+		fe.Add("kind", CodeOneOf, Args{"values": NoticeKinds, "vocabulary": "notice_kind"})
 	}
 	if !ValidProvince(nn.Province) {
-		fe["province"] = "not a GB/T 2260 province code or plan city"
+		fe.Add("province", CodeNotProvince)
 	}
 	if len(nn.Offices) == 0 {
 		nn.Offices = []string{nn.Province}
 	}
 	for _, o := range nn.Offices {
 		if !ValidProvince(o) {
-			fe["offices"] = "unknown office " + o
+			fe.Add("offices", CodeUnknownOffice, Args{"office": o})
 		}
 	}
 	title := strings.TrimSpace(nn.Title)
 	if title == "" || utf8.RuneCountInString(title) > 300 {
-		fe["title"] = "required, at most 300 characters"
+		fe.Add("title", CodeRequiredMax, Args{"max": 300})
 	}
 	if strings.TrimSpace(nn.Body) == "" || !utf8.ValidString(nn.Body) {
-		fe["body"] = "required UTF-8 text"
+		fe.Add("body", CodeBodyRequired)
 	}
 	switch {
 	case nn.Kind.HasWindow() && nn.WindowDays == 0:
-		fe["window"] = fmt.Sprintf("this kind of notice needs a claim window of 1 to %d days", MaxPeriodDays)
+		fe.Add("window", CodeWindowRequired, Args{"max": MaxPeriodDays})
 	case nn.Kind.Valid() && !nn.Kind.HasWindow() && nn.WindowDays != 0:
-		fe["window"] = "this kind of notice has no claim window: leave the days empty"
+		fe.Add("window", CodeWindowNotAllowed)
 	case nn.WindowDays != 0:
 		if nn.WindowDays < 1 || nn.WindowDays > MaxPeriodDays {
-			fe["window"] = fmt.Sprintf("between 1 and %d days", MaxPeriodDays)
+			fe.Add("window", CodeWindowDays, Args{"max": MaxPeriodDays})
 		}
 		if nn.WindowUnit != UnitCalendar && nn.WindowUnit != UnitWorking {
-			fe["window"] = "unit is calendar or working"
+			fe.Add("window", CodeWindowUnit)
 		}
 	}
 	if nn.Kind.ListsInstitutions() && len(nn.USCCs) == 0 {
-		fe["institutions"] = "a zombie list names at least one institution"
+		fe.Add("institutions", CodeZombieListEmpty)
 	}
 	if nn.Kind == NoticeCorrection && nn.CorrectsID == nil {
-		fe["corrects"] = "a correction names the notice it corrects"
+		fe.Add("corrects", CodeCorrectsRequired)
 	}
 	n := Notice{Kind: nn.Kind, Province: nn.Province, Offices: nn.Offices, Batch: strings.TrimSpace(nn.Batch),
 		Title: title, Body: nn.Body, Stored: NoticeDraft, WindowDays: nn.WindowDays, WindowUnit: string(nn.WindowUnit),
@@ -150,27 +150,27 @@ func (s *Store) checkNotice(ctx context.Context, nn NewNotice, actor string, now
 	for i, raw := range nn.USCCs {
 		uscc, _, err := ParseUSCC(raw)
 		if err != nil {
-			fe[fmt.Sprintf("institutions[%d]", i)] = err.Error()
+			fe.Add(fmt.Sprintf("institutions[%d]", i), CodeUSCC, usccArgs(err))
 			continue
 		}
 		if seen[uscc] {
-			fe[fmt.Sprintf("institutions[%d]", i)] = "listed twice"
+			fe.Add(fmt.Sprintf("institutions[%d]", i), CodeListedTwice)
 			continue
 		}
 		seen[uscc] = true
 		in, err := s.InstitutionByUSCC(ctx, uscc)
 		if errors.Is(err, ErrNotFound) {
-			fe[fmt.Sprintf("institutions[%d]", i)] = uscc + " is not on the list of institutions"
+			fe.Add(fmt.Sprintf("institutions[%d]", i), CodeNotListed, Args{"uscc": uscc})
 			continue
 		} else if err != nil {
 			return Notice{}, err
 		}
 		if i < len(nn.Names) && strings.TrimSpace(nn.Names[i]) != "" && strings.TrimSpace(nn.Names[i]) != in.Name && !OneOf(strings.TrimSpace(nn.Names[i]), in.FormerNames) {
-			fe[fmt.Sprintf("institutions[%d]", i)] = uscc + " is registered as " + in.Name
+			fe.Add(fmt.Sprintf("institutions[%d]", i), CodeRegisteredAs, Args{"uscc": uscc, "name": in.Name})
 			continue
 		}
 		if in.Province != nn.Province && !OneOf(in.Province, nn.Offices) {
-			fe[fmt.Sprintf("institutions[%d]", i)] = uscc + " belongs to another province"
+			fe.Add(fmt.Sprintf("institutions[%d]", i), CodeOtherProvince, Args{"uscc": uscc})
 			continue
 		}
 		brand := ""
@@ -182,9 +182,9 @@ func (s *Store) checkNotice(ctx context.Context, nn NewNotice, actor string, now
 	if nn.CorrectsID != nil {
 		var c Notice
 		if err := s.db.WithContext(ctx).Take(&c, *nn.CorrectsID).Error; err != nil || c.PublishedAt == nil {
-			fe["corrects"] = "no published notice with this id"
+			fe.Add("corrects", CodeNoSuchNotice)
 		} else if c.Province != nn.Province {
-			fe["corrects"] = "a notice of another province"
+			fe.Add("corrects", CodeNoticeOtherProvince)
 		}
 	}
 	if len(fe) > 0 {
@@ -207,15 +207,18 @@ func (s *Store) PublishNotice(ctx context.Context, id uint64, now time.Time) (No
 			return err
 		}
 		if !n.IsDraft() {
-			return fmt.Errorf("models: notice %d is already published: %w", id, ErrConflict)
+			return conflict(CodeNoticeAlreadyPublished, Args{"notice": id})
 		}
 		if n.Kind.ListsInstitutions() && len(n.Institutions) == 0 {
-			return FieldErrors{"institutions": "a zombie list names at least one institution"}
+			return Invalid("institutions", CodeZombieListEmpty)
 		}
 		if n.Kind.HasWindow() {
 			dl, err := cal.Deadline(DateOf(now), n.WindowDays, Unit(n.WindowUnit))
 			if err != nil {
-				return FieldErrors{"window": err.Error()}
+				if cfe := calendarFieldError("window", err); cfe != nil {
+					return cfe
+				}
+				return Invalid("window", CodeWindowDays, Args{"max": MaxPeriodDays})
 			}
 			n.LastDay, n.Deadline = dl.LastDay.String(), &dl.Ends
 			n.CalendarYears, n.CalendarSHA256 = cal.YearsText(), cal.SHA256()
@@ -235,7 +238,7 @@ func (s *Store) PublishNotice(ctx context.Context, id uint64, now time.Time) (No
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("models: notice %d was published meanwhile: %w", id, ErrConflict)
+			return conflict(CodeNoticePublishedMeanwhile, Args{"notice": id})
 		}
 		if n.Kind == NoticeZombieList {
 			if err := s.markListed(ctx, tx, n, now); err != nil {
@@ -282,7 +285,7 @@ func (s *Store) SuggestNoticeNumber(ctx context.Context, office string, year int
 func nextNoticeNumber(tx *gorm.DB, office string, year int) (string, error) {
 	d, ok := LookupDivision(office)
 	if !ok {
-		return "", FieldErrors{"offices": "unknown office " + office}
+		return "", Invalid("offices", CodeUnknownOffice, Args{"office": office})
 	}
 	prefix := fmt.Sprintf("%s网贷整治办公告〔%d〕", d.Short, year)
 	var count int64

@@ -65,7 +65,7 @@ func (s *Store) linkPlan(ctx context.Context, d *Disclosure, named *uint64, fe F
 	d.PlanID = nil
 	if d.Kind != ProgressKind {
 		if named != nil {
-			fe["plan"] = "only a repayment progress report refers to a plan"
+			fe.Add("plan", CodePlanOnlyProgress)
 		}
 		return nil
 	}
@@ -89,7 +89,7 @@ func (s *Store) linkPlan(ctx context.Context, d *Disclosure, named *uint64, fe F
 			return nil
 		}
 	}
-	fe["plan"] = "not a repayment plan of this institution"
+	fe.Add("plan", CodeNotOwnPlan)
 	return nil
 }
 

@@ -275,7 +275,7 @@ func TestPlanProgressLink(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				_, err := st.FileDisclosure(ctx, in, nd, "f", day("2019-07-01 09:00"))
 				var fe models.FieldErrors
-				if !errors.As(err, &fe) || fe["plan"] == "" {
+				if !errors.As(err, &fe) || !fe.Has("plan") {
 					t.Fatalf("want a field error on plan, got %v", err)
 				}
 			})

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -20,7 +19,9 @@ type ImportRow struct {
 type ImportProblem struct {
 	Row    int    `json:"row"`
 	Column string `json:"column"`
-	Reason string `json:"reason"`
+	Code   string `json:"code"` // why, one of Codes, with Args like a FieldError's
+	Args   Args   `json:"args,omitempty"`
+	Reason string `json:"reason"`          // Code in English, filled in from the catalog by who shows the report
 	Value  string `json:"value,omitempty"` // the cell as read, for the USCC
 }
 
@@ -58,14 +59,14 @@ func (s *Store) ImportInstitutions(ctx context.Context, province string, rows []
 	for _, r := range rows {
 		r.Institution.Province = province
 		ni, _, fe := CheckInstitution(r.Institution)
-		for _, field := range slices.Sorted(maps.Keys(fe)) {
-			rep.Problems = append(rep.Problems, ImportProblem{Row: r.Row, Column: field, Reason: fe[field], Value: r.Institution.USCC})
+		for _, e := range fe.List() {
+			rep.Problems = append(rep.Problems, ImportProblem{Row: r.Row, Column: e.Field, Code: e.Code, Args: e.Args, Value: r.Institution.USCC})
 		}
 		if fe != nil {
 			continue
 		}
 		if first, dup := firstRow[ni.USCC]; dup {
-			rep.Problems = append(rep.Problems, ImportProblem{Row: r.Row, Column: "uscc", Reason: fmt.Sprintf("the same code as row %d", first)})
+			rep.Problems = append(rep.Problems, ImportProblem{Row: r.Row, Column: "uscc", Code: CodeImportDuplicate, Args: Args{"row": first}})
 			continue
 		}
 		firstRow[ni.USCC] = r.Row
@@ -88,7 +89,7 @@ func (s *Store) ImportInstitutions(ctx context.Context, province string, rows []
 	kept := valid[:0]
 	for _, r := range valid {
 		if in, ok := existing[r.Institution.USCC]; ok && in.Province != province {
-			rep.Problems = append(rep.Problems, ImportProblem{Row: r.Row, Column: "uscc", Reason: "already on the list of province " + in.Province})
+			rep.Problems = append(rep.Problems, ImportProblem{Row: r.Row, Column: "uscc", Code: CodeImportOtherList, Args: Args{"province": in.Province}})
 			continue
 		}
 		kept = append(kept, r)

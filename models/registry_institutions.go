@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -25,15 +24,15 @@ const SampleUSCC = "91350100M000100Y43"
 // checkKeeper says why the office of province may not keep an institution with credit code uscc
 // (属地管理: only the office of the division where it is registered, KeeperOf; a sample code by
 // nobody), or "" when it may.
-func checkKeeper(uscc, province string) string {
+func checkKeeper(uscc, province string) FieldErrors {
 	if uscc == SampleUSCC {
-		return "the example row of the template: replace it with a real institution"
+		return Invalid("uscc", CodeSampleRow)
 	}
 	keeper, ok := KeeperOf(uscc[2:8])
 	if ok && keeper.Code != province {
-		return fmt.Sprintf("registered in %s, on the list of the office of %s", uscc[2:8], keeper.Code)
+		return Invalid("uscc", CodeKeptElsewhere, Args{"division": uscc[2:8], "keeper": keeper.Code})
 	}
-	return ""
+	return nil
 }
 
 // CheckInstitution validates and normalises an institution's fields as an office enters them: the
@@ -45,35 +44,33 @@ func CheckInstitution(ni NewInstitution) (NewInstitution, string, FieldErrors) {
 	fe := FieldErrors{}
 	uscc, warning, err := ParseUSCC(ni.USCC)
 	if err != nil {
-		fe["uscc"] = strings.TrimPrefix(err.Error(), "models: invalid USCC: ")
+		fe.Add("uscc", CodeUSCC, usccArgs(err))
 	}
 	ni.USCC = uscc
 	ni.Name = strings.TrimSpace(ni.Name)
 	if ni.Name == "" || utf8.RuneCountInString(ni.Name) > 200 {
-		fe["name"] = "required, at most 200 characters"
+		fe.Add("name", CodeRequiredMax, Args{"max": 200})
 	}
 	if !ValidProvince(ni.Province) {
-		fe["province"] = "not a GB/T 2260 province code or plan city"
+		fe.Add("province", CodeNotProvince)
 	}
-	if fe["uscc"] == "" && fe["province"] == "" {
-		if err := checkKeeper(uscc, ni.Province); err != "" {
-			fe["uscc"] = err
-		}
+	if !fe.Has("uscc") && !fe.Has("province") {
+		fe.Merge("", checkKeeper(uscc, ni.Province))
 	}
 	for name, p := range map[string]*string{"district": &ni.District, "depository_bank": &ni.DepositoryBank, "registered_address": &ni.RegisteredAddress} {
 		*p = strings.TrimSpace(*p)
 		if limit := map[string]int{"district": 100, "depository_bank": 200, "registered_address": 300}[name]; utf8.RuneCountInString(*p) > limit {
-			fe[name] = fmt.Sprintf("at most %d characters", limit)
+			fe.Add(name, CodeTooLong, Args{"max": limit})
 		}
 	}
 	for name, p := range map[string]*[]string{"brands": &ni.Brands, "former_names": &ni.FormerNames, "websites": &ni.Websites, "apps": &ni.Apps} {
 		*p = clean(*p)
 		if len(*p) > maxListEntries {
-			fe[name] = fmt.Sprintf("at most %d entries", maxListEntries)
+			fe.Add(name, CodeTooManyEntries, Args{"max": maxListEntries})
 		}
 		for _, v := range *p {
 			if utf8.RuneCountInString(v) > maxEntryRunes || !utf8.ValidString(v) {
-				fe[name] = fmt.Sprintf("each entry at most %d characters", maxEntryRunes)
+				fe.Add(name, CodeEntryTooLong, Args{"max": maxEntryRunes})
 			}
 		}
 	}
@@ -135,19 +132,19 @@ func classifyTx(tx *gorm.DB, in Institution, c Classification, actor string, now
 	fe := FieldErrors{}
 	switch {
 	case c.Class == "":
-		fe["class"] = "required"
+		fe.Add("class", CodeRequired)
 	case !OneOf(c.Class, Classes) || c.Class == "unclassified":
-		fe["class"] = "unknown class"
+		fe.Add("class", CodeOneOf, Args{"values": assignableClasses(), "vocabulary": "class"})
 	case c.Class == in.Class:
-		fe["class"] = "the institution is already in this class"
+		fe.Add("class", CodeSameClass)
 	}
 	reason := strings.TrimSpace(c.Reason)
 	if reason == "" || utf8.RuneCountInString(reason) > 2000 {
-		fe["reason"] = "required, at most 2000 characters"
+		fe.Add("reason", CodeRequiredMax, Args{"max": 2000})
 	}
 	criteria := clean(c.Criteria)
 	if len(criteria) > maxListEntries {
-		fe["criteria"] = fmt.Sprintf("at most %d entries", maxListEntries)
+		fe.Add("criteria", CodeTooManyEntries, Args{"max": maxListEntries})
 	}
 	if len(fe) > 0 {
 		return Decision{}, fe
@@ -205,7 +202,7 @@ func (s *Store) DecisionEvidence(ctx context.Context, decisionIDs []uint64) (map
 // Dispose moves an institution's disposition along the allowed graph, in its own transaction.
 func (s *Store) Dispose(ctx context.Context, in Institution, to, reason, actor string, now time.Time) error {
 	if strings.TrimSpace(reason) == "" {
-		return FieldErrors{"reason": "required"}
+		return Invalid("reason", CodeRequired)
 	}
 	return notFound(s.Tx(ctx, func(tx *gorm.DB) error {
 		return s.SetDisposition(ctx, tx, in, to, strings.TrimSpace(reason), actor, now)

@@ -1,9 +1,7 @@
 package models
 
 import (
-	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -38,17 +36,17 @@ func DispositionMoves(from string) []string {
 func CheckDispositionMove(from, to string) error {
 	switch {
 	case !OneOf(to, Dispositions):
-		return FieldErrors{"disposition": "unknown disposition"}
+		return Invalid("disposition", CodeOneOf, Args{"values": Dispositions, "vocabulary": "disposition"})
 	case from == to:
-		return FieldErrors{"disposition": "the institution is already " + to}
+		return Invalid("disposition", CodeSameDisposition, Args{"disposition": to})
 	case slices.Contains(dispositionMoves[from], to):
 		return nil
 	}
 	allowed := DispositionMoves(from)
 	if len(allowed) == 0 {
-		return FieldErrors{"disposition": fmt.Sprintf("%s is final: no move is allowed from it", from)}
+		return Invalid("disposition", CodeFinalDisposition, Args{"from": from})
 	}
-	return FieldErrors{"disposition": fmt.Sprintf("%s cannot move to %s; allowed: %s", from, to, strings.Join(allowed, ", "))}
+	return Invalid("disposition", CodeDispositionMove, Args{"from": from, "to": to, "allowed": allowed})
 }
 
 // Rule names of the suggestions (DOMAIN.md "Classes and the rules that suggest them").

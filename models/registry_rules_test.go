@@ -31,7 +31,7 @@ func TestEveryDispositionMove(t *testing.T) {
 					t.Fatalf("allowed=%v, got %v", want, err)
 				}
 				var fe models.FieldErrors
-				if err != nil && (!errorsAs(err, &fe) || fe["disposition"] == "") {
+				if err != nil && (!errorsAs(err, &fe) || !fe.Has("disposition")) {
 					t.Fatalf("a refusal says why on the disposition field: %v", err)
 				}
 			})

@@ -114,7 +114,7 @@ func TestUpdateInstitutionKeepsFormerNames(t *testing.T) {
 			t.Fatalf("taking another's USCC: want conflict, got %v", err)
 		}
 		var fe models.FieldErrors
-		if _, err := st.UpdateInstitution(ctx, other, models.NewInstitution{USCC: "91110105X", Name: "", Province: "990000"}, now); !errors.As(err, &fe) || fe["uscc"] == "" || fe["name"] == "" || fe["province"] == "" {
+		if _, err := st.UpdateInstitution(ctx, other, models.NewInstitution{USCC: "91110105X", Name: "", Province: "990000"}, now); !errors.As(err, &fe) || !fe.Has("uscc") || !fe.Has("name") || !fe.Has("province") {
 			t.Fatalf("bad fields: %v", err)
 		}
 		if err := st.Dispose(ctx, back, "deregistered", "注销", "o", now); err == nil {

@@ -29,13 +29,13 @@ func (s *Store) Thresholds(ctx context.Context, province string) (*Thresholds, e
 func (s *Store) SetThresholds(ctx context.Context, province string, th Thresholds, actor string, now time.Time) error {
 	fe := FieldErrors{}
 	if th.OutstandingFen <= 0 {
-		fe["outstanding"] = "a positive amount"
+		fe.Add("outstanding", CodePositive)
 	}
 	if th.Lenders <= 0 {
-		fe["lenders"] = "a positive whole number"
+		fe.Add("lenders", CodePositiveInt)
 	}
 	if !ValidProvince(province) {
-		fe["province"] = "not a GB/T 2260 province code or plan city"
+		fe.Add("province", CodeNotProvince)
 	}
 	if len(fe) > 0 {
 		return fe
@@ -254,7 +254,7 @@ func (s *Store) AcceptSuggestion(ctx context.Context, sg Suggestion, reason, act
 			return err
 		}
 		if cur.Status != SuggestionPending {
-			return fmt.Errorf("models: suggestion %d is already %s: %w", sg.ID, cur.Status, ErrConflict)
+			return conflict(CodeSuggestionDecided, Args{"suggestion": sg.ID, "status": cur.Status})
 		}
 		var in Institution
 		if err := tx.Take(&in, cur.InstitutionID).Error; err != nil {
@@ -275,7 +275,7 @@ func (s *Store) AcceptSuggestion(ctx context.Context, sg Suggestion, reason, act
 func (s *Store) DismissSuggestion(ctx context.Context, sg Suggestion, reason, actor string, now time.Time) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" || utf8.RuneCountInString(reason) > 2000 {
-		return FieldErrors{"reason": "required, at most 2000 characters"}
+		return Invalid("reason", CodeRequiredMax, Args{"max": 2000})
 	}
 	res := s.db.WithContext(ctx).Model(&Suggestion{}).Where("id = ? AND status = ?", sg.ID, SuggestionPending).
 		Updates(map[string]any{"status": SuggestionDismissed, "reason": reason, "decided_by": actor, "decided_at": now})
@@ -283,7 +283,7 @@ func (s *Store) DismissSuggestion(ctx context.Context, sg Suggestion, reason, ac
 		return notFound(res.Error, fmt.Sprintf("dismiss suggestion %d", sg.ID))
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("models: suggestion %d is no longer pending: %w", sg.ID, ErrConflict)
+		return conflict(CodeSuggestionDecided, Args{"suggestion": sg.ID})
 	}
 	return nil
 }

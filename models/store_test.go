@@ -63,7 +63,7 @@ func TestCreateUserRejectsBadInput(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				_, _, _, err := st.CreateUser(ctx, c.in)
 				var fe models.FieldErrors
-				if !errors.As(err, &fe) || fe[c.field] == "" {
+				if !errors.As(err, &fe) || !fe.Has(c.field) {
 					t.Fatalf("want a field error on %q, got %v", c.field, err)
 				}
 			})
@@ -137,7 +137,7 @@ func TestInstitutionsAndClassification(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				_, err := st.CreateInstitution(ctx, c.in, "office@example.cn", now)
 				var fe models.FieldErrors
-				if !errors.As(err, &fe) || fe[c.field] == "" {
+				if !errors.As(err, &fe) || !fe.Has(c.field) {
 					t.Fatalf("want field error %q, got %v", c.field, err)
 				}
 			})
@@ -244,7 +244,7 @@ func TestMonthlyFiguresFiling(t *testing.T) {
 					return
 				}
 				var fe models.FieldErrors
-				if !errors.As(err, &fe) || fe[c.field] == "" {
+				if !errors.As(err, &fe) || !fe.Has(c.field) {
 					t.Fatalf("want field error %q, got %v", c.field, err)
 				}
 			})
@@ -296,7 +296,7 @@ func TestNoticeLifecycle(t *testing.T) {
 				c.edit(&nn)
 				_, err := st.CreateNotice(ctx, nn, "office", created)
 				var fe models.FieldErrors
-				if !errors.As(err, &fe) || fe[c.field] == "" {
+				if !errors.As(err, &fe) || !fe.Has(c.field) {
 					t.Fatalf("want field error %q, got %v", c.field, err)
 				}
 			})
@@ -336,7 +336,7 @@ func TestNoticeLifecycle(t *testing.T) {
 		}
 		st.DB(ctx).Where("notice_id = ?", empty.ID).Delete(&models.NoticeInstitution{})
 		var fe models.FieldErrors
-		if _, err := st.PublishNotice(ctx, empty.ID, published); !errors.As(err, &fe) || fe["institutions"] == "" {
+		if _, err := st.PublishNotice(ctx, empty.ID, published); !errors.As(err, &fe) || !fe.Has("institutions") {
 			t.Fatalf("publishing a zombie list naming nobody: %v", err)
 		}
 		if again, _ := st.NoticeByID(ctx, empty.ID); !again.IsDraft() {

@@ -81,7 +81,7 @@ var totpOpts = totp.ValidateOpts{Period: TOTPPeriod, Skew: 1, Digits: otp.Digits
 // force until ConfirmTOTP accepts a first code; an enrolled account must be reset first.
 func (s *Store) StartTOTP(ctx context.Context, sl *Sealer, u User) (*otp.Key, error) {
 	if u.HasTOTP() {
-		return nil, fmt.Errorf("models: the second factor is already set up: %w", ErrConflict)
+		return nil, conflict(CodeFactorSet)
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: TOTPIssuer, AccountName: u.Email, Period: TOTPPeriod,
 		Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
@@ -127,7 +127,7 @@ func (s *Store) ConfirmTOTP(ctx context.Context, sl *Sealer, userID uint64, code
 			return notFound(err, fmt.Sprintf("user %d", userID))
 		}
 		if u.HasTOTP() {
-			return fmt.Errorf("models: the second factor is already set up: %w", ErrConflict)
+			return conflict(CodeFactorSet)
 		}
 		if u.TOTPPending == "" {
 			return fmt.Errorf("models: no enrolment in progress: %w", ErrNotFound)
@@ -147,7 +147,7 @@ func (s *Store) ConfirmTOTP(ctx context.Context, sl *Sealer, userID uint64, code
 			return fmt.Errorf("models: confirm TOTP: %w", res.Error)
 		}
 		if res.RowsAffected != 1 {
-			return fmt.Errorf("models: the enrolment changed meanwhile: %w", ErrConflict)
+			return conflict(CodeFactorChanged)
 		}
 		codes, err = newRecoveryCodes(tx, u.ID, at)
 		return err
@@ -228,7 +228,7 @@ func (s *Store) RegenerateRecoveryCodes(ctx context.Context, userID uint64, now 
 			return notFound(err, fmt.Sprintf("user %d", userID))
 		}
 		if !u.HasTOTP() {
-			return fmt.Errorf("models: no second factor is set up: %w", ErrConflict)
+			return conflict(CodeNoFactor)
 		}
 		var err error
 		codes, err = newRecoveryCodes(tx, userID, now.UTC().Truncate(time.Second))
@@ -247,7 +247,7 @@ func (s *Store) ResetTOTP(ctx context.Context, userID uint64) error {
 			return notFound(err, fmt.Sprintf("user %d", userID))
 		}
 		if u.TOTPSecret == "" && u.TOTPPending == "" {
-			return fmt.Errorf("models: the account has no second factor: %w", ErrConflict)
+			return conflict(CodeNoFactor)
 		}
 		if err := tx.Model(&User{}).Where("id = ?", userID).Updates(map[string]any{
 			"totp_secret": "", "totp_pending": "", "totp_enabled_at": nil, "totp_last_step": 0}).Error; err != nil {
@@ -279,7 +279,7 @@ func (s *Store) RolePolicies(ctx context.Context) (map[string]bool, error) {
 // role; by names the admin.
 func (s *Store) SetRoleRequiresTOTP(ctx context.Context, role string, required bool, by string, now time.Time) error {
 	if !OneOf(role, []string{RoleAdmin, RoleOffice, RoleInstitution}) {
-		return FieldErrors{"role": "one of admin, office, institution"}
+		return Invalid("role", CodeOneOf, Args{"values": []string{RoleAdmin, RoleOffice, RoleInstitution}, "vocabulary": "role"})
 	}
 	return s.Tx(ctx, func(tx *gorm.DB) error {
 		p := RolePolicy{Role: role, RequireTOTP: required, UpdatedBy: by, UpdatedAt: now.UTC().Truncate(time.Second)}

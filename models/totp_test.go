@@ -218,7 +218,7 @@ func TestTokenLimits(t *testing.T) {
 		} {
 			_, _, err := st.CreateToken(ctx, c.user, c.opt, now)
 			var fe models.FieldErrors
-			if !errors.As(err, &fe) || fe[c.field] == "" {
+			if !errors.As(err, &fe) || len(fe[c.field]) == 0 {
 				t.Errorf("%s: %v, want a field error on %s", c.name, err, c.field)
 			}
 		}

@@ -21,7 +21,7 @@ func TestUnavailable(t *testing.T) {
 		{models.ErrNotFound, false},
 		{models.ErrConflict, false},
 		{errors.New("Error 1146: table doesn't exist"), false},
-		{models.FieldErrors{"name": "required"}, false},
+		{models.Invalid("name", models.CodeRequired), false},
 		{fmt.Errorf("models: load notice 4: %w", refused), true},
 		{fmt.Errorf("x: %w", driver.ErrBadConn), true},
 		{syscall.ECONNRESET, true},

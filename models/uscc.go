@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -162,4 +163,14 @@ func upperASCII(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// usccArgs are the arguments of a CodeUSCC field error for err (a *USCCError): its reason in
+// English and in Chinese.
+func usccArgs(err error) Args {
+	var ue *USCCError
+	if errors.As(err, &ue) {
+		return Args{"reason": ue.Reason, "reason_zh": ue.ReasonZH}
+	}
+	return Args{"reason": err.Error(), "reason_zh": "统一社会信用代码不正确"}
 }

@@ -82,38 +82,27 @@ type NewUser struct {
 	Password                               string // empty: a random one is generated
 }
 
-// FieldErrors maps a field name to what is wrong with it; it is the error of a rejected input.
-type FieldErrors map[string]string
-
-func (f FieldErrors) Error() string {
-	parts := make([]string, 0, len(f))
-	for k, v := range f {
-		parts = append(parts, k+": "+v)
-	}
-	return "models: invalid input: " + strings.Join(parts, "; ")
-}
-
 // CreateUser validates and stores an account and a first API token; it returns the password and the
 // token in clear, which are shown once and never stored.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (u User, password, token string, err error) {
 	nu.Email = strings.ToLower(strings.TrimSpace(nu.Email))
 	fe := FieldErrors{}
 	if a, perr := mail.ParseAddress(nu.Email); perr != nil || a.Address != nu.Email {
-		fe["email"] = "not an email address"
+		fe.Add("email", CodeNotEmail)
 	}
 	switch nu.Role {
 	case RoleAdmin:
 		if nu.Province != "" || nu.InstitutionUSCC != "" {
-			fe["role"] = "an admin has no province and no institution"
+			fe.Add("role", CodeAdminUnbound)
 		}
 	case RoleOffice:
 		if !ValidProvince(nu.Province) {
-			fe["province"] = "an office needs a real province code (GB/T 2260, e.g. 440000) or a plan city"
+			fe.Add("province", CodeNotProvince)
 		}
 	case RoleInstitution:
 		uscc, _, uerr := ParseUSCC(nu.InstitutionUSCC)
 		if uerr != nil {
-			fe["institution"] = uerr.Error()
+			fe.Add("institution", CodeUSCC, usccArgs(uerr))
 		} else {
 			nu.InstitutionUSCC = uscc
 			var n int64
@@ -121,11 +110,11 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (u User, password, t
 				return u, "", "", notFound(err, "find institution")
 			}
 			if n == 0 {
-				fe["institution"] = "no institution with this USCC is on the list"
+				fe.Add("institution", CodeUnknownInstitution)
 			}
 		}
 	default:
-		fe["role"] = "one of admin, office, institution"
+		fe.Add("role", CodeOneOf, Args{"values": []string{RoleAdmin, RoleOffice, RoleInstitution}, "vocabulary": "role"})
 	}
 	if len(fe) > 0 {
 		return u, "", "", fe

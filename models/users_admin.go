@@ -57,11 +57,11 @@ func (s *Store) SetUserDisabled(ctx context.Context, id uint64, disabled bool, b
 		}
 		switch {
 		case disabled && u.ID == by.ID:
-			return FieldErrors{"user": "an admin cannot disable their own account"}
+			return Invalid("user", CodeDisableSelf)
 		case disabled && u.DisabledAt != nil:
-			return fmt.Errorf("models: the account is already disabled: %w", ErrConflict)
+			return conflict(CodeAlreadyDisabled)
 		case !disabled && u.DisabledAt == nil:
-			return fmt.Errorf("models: the account is already enabled: %w", ErrConflict)
+			return conflict(CodeAlreadyEnabled)
 		}
 		var at *time.Time
 		if disabled {
@@ -117,20 +117,20 @@ func newToken(tx *gorm.DB, userID uint64, opt TokenOptions, now time.Time) (APIT
 		return APIToken{}, "", notFound(err, fmt.Sprintf("user %d", userID))
 	}
 	if u.DisabledAt != nil {
-		return APIToken{}, "", fmt.Errorf("models: the account is disabled; enable it first: %w", ErrConflict)
+		return APIToken{}, "", conflict(CodeAccountDisabled)
 	}
 	fe := FieldErrors{}
 	switch {
 	case opt.Province == "":
 	case !ValidProvince(opt.Province):
-		fe["province"] = "an office needs a real province code (GB/T 2260, e.g. 440000) or a plan city"
+		fe.Add("province", CodeNotProvince)
 	case u.Role == RoleInstitution:
-		fe["province"] = "an institution's token is already limited to its institution"
+		fe.Add("province", CodeTokenInstitution)
 	case u.Role == RoleOffice && opt.Province != u.Province:
-		fe["province"] = "an office's token can be limited to its own province only"
+		fe.Add("province", CodeTokenOwnProvince)
 	}
 	if opt.ExpiresAt != nil && !opt.ExpiresAt.After(now) {
-		fe["expires_at"] = "must be in the future"
+		fe.Add("expires_at", CodeNotFuture)
 	}
 	if len(fe) > 0 {
 		return APIToken{}, "", fe
@@ -163,7 +163,7 @@ func revokeToken(tx *gorm.DB, userID, tokenID uint64, now time.Time) error {
 		return notFound(res.Error, "revoke token")
 	}
 	if res.RowsAffected != 1 {
-		return fmt.Errorf("models: the token is already revoked: %w", ErrConflict)
+		return conflict(CodeTokenRevoked)
 	}
 	return nil
 }

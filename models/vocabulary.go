@@ -24,10 +24,27 @@ var Dispositions = []string{
 	"scope_changed", "to_market_regulator", "to_police", "transformed",
 }
 
-// DisclosureKinds are the kinds of disclosure an institution files.
+// DisclosureKinds are the kinds of disclosure an institution files, in the order forms and filters
+// list them (see the package documentation for how to add one).
 var DisclosureKinds = []string{
-	"monthly_data", "exit_announcement", "repayment_plan",
-	"repayment_progress", "major_event", "other",
+	MonthlyKind, "exit_announcement", "repayment_plan",
+	ProgressKind, "major_event", "other",
+}
+
+// MonthlyKind is the kind of the monthly figures (MonthlyFigures, checked by FigureRules), filed on
+// a form of its own; every other kind is a document (DocumentKinds).
+const MonthlyKind = "monthly_data"
+
+// DocumentKinds are the kinds filed as a document (a title, a body, attachments, and the parts
+// the kind takes: an event, tranches), in the order of DisclosureKinds: every kind but MonthlyKind.
+func DocumentKinds() []string {
+	var out []string
+	for _, k := range DisclosureKinds {
+		if k != MonthlyKind {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // Notice kinds and statuses are typed: see notice_status.go.
