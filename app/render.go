@@ -42,6 +42,7 @@ type pageData struct {
 	Demo    bool   // the page shows demo records
 	Now     time.Time
 	Ledger  ledgerRoot // the ledger's root of the day, for the footer
+	Feeds   []feedLink // the feeds and calendars the page offers (head links and visible links)
 	Data    any
 }
 

@@ -189,6 +189,8 @@ func (s *Server) routes() *fiber.App {
 	api.Get("/openapi.json", s.apiOpenAPI)
 	web.Get("/feeds/notices.atom", s.feedNotices)
 	web.Get("/feeds/disclosures.atom", s.feedDisclosures)
+	web.Get("/notices.ics", s.sendNoticesCalendar) // claim windows' last days, for calendar applications
+	web.Get("/institutions/:uscc/notices.ics", s.sendNoticesCalendar)
 	web.Get("/exports/:name", s.sendExport)
 	web.Get("/ledger", s.listLedger)
 	api.Get("/ledger", s.apiLedger)

@@ -161,7 +161,8 @@ func (s *Server) showSearch(c *fiber.Ctx) error {
 			s.log.Warn("search: open notices skipped", "err", err)
 		}
 	}
-	return s.render(c, "search", pageData{Title: "search.title", Data: page})
+	return s.render(c, "search", pageData{Title: "search.title", Data: page,
+		Feeds: s.feedLinks(c, pageFeeds{Province: q.Province, Notices: true, Disclosures: true, Calendar: true})})
 }
 
 // rebuildingPercent reports whether err says the index is being rebuilt, and how far it is.
