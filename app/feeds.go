@@ -2,8 +2,8 @@ package app
 
 import (
 	"encoding/xml"
-	"html/template"
 	"fmt"
+	"html/template"
 	"net/url"
 	"strings"
 	"time"
