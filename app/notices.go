@@ -249,7 +249,7 @@ func (s *Server) showNotice(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, "notice", pageData{Title: p.Title, Demo: p.Demo, Data: p,
-		Feeds: s.feedLinks(c, pageFeeds{Province: p.Province, Notices: true, Calendar: true})})
+		Feeds: s.feedLinks(c, pageFeeds{Province: p.Province, Notices: true, Calendar: true}), Follow: s.followFormOf(listedTargets(p.Institutions)...)})
 }
 
 func (s *Server) apiShowNotice(c *fiber.Ctx) error {

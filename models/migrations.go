@@ -31,6 +31,7 @@ var migrations = []migration{
 	{"idempotency keys: a retried write answers its first answer again", migrateIdempotency},
 	{"audit trail: staff actions hash-chained (not public); claims purged after the retention period", migrateAudit},
 	{"staff second factor (TOTP, recovery codes, pending logins, per-role requirement); API tokens read-only, per province, expiring", migrateStaffFactor},
+	{"followers: follows by e-mail (sealed addresses), the mail outbox and its ledger cursor", migrateFollowers},
 }
 
 // schemaVersion is the single-row table that records how many steps have been applied.
