@@ -184,7 +184,7 @@ func (s *Server) showInstitution(c *fiber.Ctx) error {
 	}
 	d.FlagLines = s.flagLines(s.lang(c), d.Flags)
 	return s.render(c, "institution", pageData{Title: d.Name, Demo: d.Demo, Data: d,
-		Feeds: s.feedLinks(c, pageFeeds{Institution: &d.Institution, Notices: true, Disclosures: true, Calendar: true}),
+		Feeds:  s.feedLinks(c, pageFeeds{Institution: &d.Institution, Notices: true, Disclosures: true, Calendar: true}),
 		Follow: s.followFormOf(followTarget{USCC: d.USCC, Name: d.Name})})
 }
 

@@ -99,7 +99,9 @@ func (s *Server) alertOf(ctx context.Context, e models.LedgerEntry) (alert, bool
 			return alert{}, false, err
 		}
 		return alert{key: fmt.Sprintf("decision:%d", d.ID), institutions: []uint64{in.ID},
-			subject: func(l string) string { return s.views.t(l, "mail.decision.subject", in.Name, s.views.t(l, "class."+d.ToClass)) },
+			subject: func(l string) string {
+				return s.views.t(l, "mail.decision.subject", in.Name, s.views.t(l, "class."+d.ToClass))
+			},
 			body: func(l string) []string {
 				return []string{s.views.t(l, "mail.decision.intro", in.Name, s.views.t(l, "class."+d.FromClass), s.views.t(l, "class."+d.ToClass)),
 					d.Reason, formatDate(l, d.DecidedAt), base + "/institutions/" + in.USCC}
