@@ -251,6 +251,11 @@ func TestFollowByEmail(t *testing.T) {
 			if left != 1 {
 				t.Fatalf("followers after a refused address: %d, want bob alone", left)
 			}
+			var reasons []string
+			ts.store.DB(ctx).Table("mail_outbox").Where("last_error <> ''").Pluck("last_error", &reasons)
+			if len(reasons) != 1 || strings.Contains(reasons[0], "nobody") {
+				t.Fatalf("the refusal, recorded without the address: %q", reasons)
+			}
 
 			// An expired confirmation link.
 			carol := "carol." + tag + "@example.cn"
@@ -289,8 +294,8 @@ func TestFollowWithoutMail(t *testing.T) {
 	in := ts.seedInstitution("440106", "MA5ML0002", "广州市无邮件网络借贷信息中介有限公司", "440000")
 	page := ts.get("/institutions/" + in.USCC)
 	wantAnswer(t, page, 200, "尚未配置邮件服务")
-	if strings.Contains(page.body, `type="email"`) {
-		t.Fatal("a follow form without mail")
+	if !strings.Contains(page.body, `type="email" name="email" required maxlength="254" autocomplete="email" inputmode="email" placeholder="name@example.cn" disabled`) {
+		t.Fatal("the follow form without mail is not disabled")
 	}
 	csrf := cookie(ts.get("/login"), csrfCookie)
 	r := ts.postForm("/follow", url.Values{"_csrf": {ts.csrfFor(csrf.Value)}, "uscc": {in.USCC}, "email": {"a@example.cn"}}, csrf)

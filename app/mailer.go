@@ -220,8 +220,9 @@ func (s *Server) deliverMails(ctx context.Context) error {
 		}
 		var se *gomail.SendError
 		permanent := errors.As(err, &se) && !se.IsTemp() && se.Reason == gomail.ErrSMTPRcptTo
-		s.log.Warn("mail not sent", "mail", m.ID, "follower", f.ID, "attempt", m.Attempts+1, "permanent", permanent, "err", err)
-		ended, ferr := s.store.MailFailed(ctx, m, err.Error(), permanent, s.now())
+		reason := strings.ReplaceAll(err.Error(), to, "[address]") // the address is never logged or stored in clear
+		s.log.Warn("mail not sent", "mail", m.ID, "follower", f.ID, "attempt", m.Attempts+1, "permanent", permanent, "err", reason)
+		ended, ferr := s.store.MailFailed(ctx, m, reason, permanent, s.now())
 		if ferr != nil {
 			return ferr
 		}
