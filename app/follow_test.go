@@ -13,6 +13,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,7 +101,8 @@ func TestFollowByEmail(t *testing.T) {
 	smtpURL, box := testMail(t)
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
-			env := map[string]string{"PILU_SMTP_URL": smtpURL, "PILU_MAIL_FROM": "披露 <noreply@pilu.test>"}
+			// One secret for the two processes of the reminder step below.
+			env := map[string]string{"PILU_SMTP_URL": smtpURL, "PILU_MAIL_FROM": "披露 <noreply@pilu.test>", "PILU_SECRET": strings.Repeat("m", 40)}
 			for k, v := range b.env {
 				env[k] = v
 			}
@@ -197,11 +199,26 @@ func TestFollowByEmail(t *testing.T) {
 				t.Fatalf("bob's alerts: %+v", bobs)
 			}
 
-			// Reminders: 7 days and 1 day before the window closes, once each.
+			// The notice page offers the follow of the institutions it lists.
+			wantAnswer(t, ts.get(fmt.Sprintf("/notices/%d", n.ID)), 200, `<input id="follow-email" type="email"`, `name="uscc" value="`+in.USCC+`"`)
+
+			// Reminders: 7 days and 1 day before the window closes, once each, though a second
+			// process on the same database runs the mail job at the same time.
+			other := newTestServer(t, env)
 			last, _ := time.ParseInLocation("2006-01-02", n.LastDay, models.ChinaZone)
 			ts.clock.t = last.AddDate(0, 0, -7).Add(9 * time.Hour)
-			run()
-			run()
+			other.clock.t = ts.clock.t
+			var wg sync.WaitGroup
+			for _, srv := range []*testServer{ts, other, ts, other} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := srv.runMail(ctx); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
 			ts.clock.t = last.AddDate(0, 0, -1).Add(9 * time.Hour)
 			run()
 			run()

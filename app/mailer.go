@@ -198,6 +198,12 @@ func (s *Server) deliverMails(ctx context.Context) error {
 	}
 	sl := s.sealer()
 	for _, m := range due {
+		if mine, err := s.store.ClaimMail(ctx, m, s.now()); err != nil || !mine {
+			if err != nil {
+				return err
+			}
+			continue // another process sends it
+		}
 		f, err := s.store.FollowerByID(ctx, m.FollowerID)
 		if errors.Is(err, models.ErrNotFound) {
 			if _, err := s.store.MailFailed(ctx, m, "follow ended", true, s.now()); err != nil {

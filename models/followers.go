@@ -180,6 +180,17 @@ func (s *Store) DueMails(ctx context.Context, now time.Time, limit int) ([]Mail,
 	return out, notFound(err, "due mails")
 }
 
+// mailClaim is how long a process that claimed a mail has to send it before another may.
+const mailClaim = 10 * time.Minute
+
+// ClaimMail takes due mail m for sending by this process: a conditional UPDATE moves its next try
+// ahead, so of several processes (or two runs) that read it as due, exactly one sends it.
+func (s *Store) ClaimMail(ctx context.Context, m Mail, now time.Time) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&Mail{}).Where("id = ? AND sent_at IS NULL AND gave_up_at IS NULL AND next_at <= ?", m.ID, now.UTC()).
+		Update("next_at", now.Add(mailClaim).UTC())
+	return res.RowsAffected == 1, notFound(res.Error, "claim mail")
+}
+
 // MailSent records that mail id was handed to the mail server, and that its follower's address works.
 func (s *Store) MailSent(ctx context.Context, m Mail, now time.Time) error {
 	return s.Tx(ctx, func(tx *gorm.DB) error {
