@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -323,5 +324,66 @@ func TestFollowWithoutMail(t *testing.T) {
 	ts.store.DB(context.Background()).Table("followers").Count(&n)
 	if n != 0 {
 		t.Fatalf("%d followers stored", n)
+	}
+}
+
+// TestMailRetriesWithBackoff sends through a mail server that does not answer (a closed loopback
+// port): each failed try waits 1, 4, 16, 64 minutes before the next, the fifth gives the mail up and
+// counts against the follow, and no try happens before its time.
+func TestMailRetriesWithBackoff(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			env := map[string]string{"PILU_SMTP_URL": "smtp://" + closed}
+			for k, v := range b.env {
+				env[k] = v
+			}
+			ts := newTestServer(t, env)
+			ctx := context.Background()
+			in := ts.seedInstitution("440106", "MA5ML0003", "广州市重试网络借贷信息中介有限公司", "440000")
+			csrf := cookie(ts.get("/login"), csrfCookie)
+			if r := ts.postForm("/follow", url.Values{"_csrf": {ts.csrfFor(csrf.Value)}, "uscc": {in.USCC}, "email": {"retry@example.cn"}}, csrf); r.StatusCode != 200 {
+				t.Fatalf("follow: %d", r.StatusCode)
+			}
+			mail := func() models.Mail {
+				var m models.Mail
+				if err := ts.store.DB(ctx).Take(&m).Error; err != nil {
+					t.Fatal(err)
+				}
+				return m
+			}
+			for try, wait := range []time.Duration{time.Minute, 4 * time.Minute, 16 * time.Minute, 64 * time.Minute, 0} {
+				if err := ts.runMail(ctx); err != nil {
+					t.Fatal(err)
+				}
+				m := mail()
+				if m.Attempts != try+1 || m.SentAt != nil || m.LastError == "" || strings.Contains(m.LastError, "retry@") {
+					t.Fatalf("try %d: %+v", try+1, m)
+				}
+				if wait == 0 {
+					if m.GaveUpAt == nil {
+						t.Fatalf("not given up after %d tries", m.Attempts)
+					}
+					break
+				}
+				if !m.NextAt.Equal(ts.now().Add(wait).UTC().Truncate(time.Millisecond)) && m.NextAt.Sub(ts.now().Add(wait)).Abs() > time.Second {
+					t.Fatalf("try %d: next at %v, want %v later", try+1, m.NextAt, wait)
+				}
+				ts.clock.t = ts.clock.t.Add(wait - time.Second) // not yet
+				if err := ts.runMail(ctx); err != nil || mail().Attempts != try+1 {
+					t.Fatalf("tried before its time: %v", err)
+				}
+				ts.clock.t = ts.clock.t.Add(time.Second)
+			}
+			var f models.Follower
+			if err := ts.store.DB(ctx).Take(&f).Error; err != nil || f.Failures != 1 {
+				t.Fatalf("follower after a given-up mail: %+v %v", f, err)
+			}
+		})
 	}
 }
