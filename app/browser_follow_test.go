@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -35,6 +37,14 @@ func TestBrowserFollow(t *testing.T) {
 	unsub := bs.unsubscribeURL(mustFollower(t, bs))
 	f.step("ask-unsubscribe", f.open(strings.TrimPrefix(unsub, bs.cfg.BaseURL)), expectText("main", "退订后"))
 	f.step("unsubscribed", clickAndWait(`main form button`), expectText("main", "已退订"))
+
+	// The search results and a notice offer the follow of the institutions they show.
+	var name string
+	var noticeID uint64
+	bs.store.DB(context.Background()).Table("institutions").Where("uscc = ?", uscc).Pluck("name", &name)
+	bs.store.DB(context.Background()).Table("notices").Where("published_at IS NOT NULL").Order("id").Limit(1).Pluck("id", &noticeID)
+	f.step("search-form", f.open("/search?lang=zh&q="+url.QueryEscape(name)+"#follow"), chromedp.WaitVisible(`#follow-email`))
+	f.step("notice-form", f.open(fmt.Sprintf("/notices/%d?lang=zh#follow", noticeID)), chromedp.WaitVisible(`#follow-email`))
 }
 
 // mustFollower loads the only follow of the server.
