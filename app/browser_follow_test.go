@@ -43,7 +43,7 @@ func TestBrowserFollow(t *testing.T) {
 	var noticeID uint64
 	bs.store.DB(context.Background()).Table("institutions").Where("uscc = ?", uscc).Pluck("name", &name)
 	bs.store.DB(context.Background()).Table("notices").Where("published_at IS NOT NULL").Order("id").Limit(1).Pluck("id", &noticeID)
-	waitForIndex(t, bs)
+	waitForIndex(t, bs.testServer)
 	f.step("search-form", f.open("/search?lang=zh&q="+url.QueryEscape(name)+"#follow"), chromedp.WaitVisible(`#follow-email`))
 	f.step("notice-form", f.open(fmt.Sprintf("/notices/%d?lang=zh#follow", noticeID)), chromedp.WaitVisible(`#follow-email`))
 }
