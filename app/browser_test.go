@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -37,13 +38,21 @@ type browserServer struct {
 // startBrowserServer starts the portal with the demo data set on 127.0.0.1 at a free port.
 func startBrowserServer(t *testing.T) *browserServer {
 	t.Helper()
+	return startBrowserServerWith(t, nil)
+}
+
+// startBrowserServerWith is startBrowserServer with more environment (e.g. a mail server).
+func startBrowserServerWith(t *testing.T, extra map[string]string) *browserServer {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
 	l.Close()
-	ts := newTestServer(t, map[string]string{"PILU_ADDR": addr, "PILU_DEMO": "1"})
+	env := map[string]string{"PILU_ADDR": addr, "PILU_DEMO": "1"}
+	maps.Copy(env, extra)
+	ts := newTestServer(t, env)
 	ts.cfg.Addr = addr
 	ts.Start()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -53,6 +54,10 @@ type Config struct {
 	// SchedulerLease is how long the scheduler's lease lasts; its holder renews it every third of
 	// that, so another process takes the scheduler over within 4/3 of it when the holder dies.
 	SchedulerLease time.Duration
+	// SMTPURL is the mail server that follows by e-mail are sent through
+	// (smtp://[user:pass@]host:port, STARTTLS when offered); "" = following by e-mail is off.
+	SMTPURL  string
+	MailFrom string // the From address of those mails
 }
 
 // configVar ties a Config field to its environment variable and flag.
@@ -203,6 +208,28 @@ var configVars = []configVar{
 			return errors.New("must be a duration from 3s to 10m, e.g. 45s")
 		}
 		c.SchedulerLease = d
+		return nil
+	}},
+	{"PILU_SMTP_URL", "smtp-url", "mail server for follows by e-mail, smtp://[user:pass@]host:port (STARTTLS when offered; unset: no mail)", func(*Config) string { return "" }, func(c *Config, v string) error {
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || u.Scheme != "smtp" || u.Hostname() == "" || u.Port() == "" || (u.Path != "" && u.Path != "/") {
+				return errors.New("must be smtp://[user:pass@]host:port")
+			}
+			if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
+				return errors.New("must be smtp://[user:pass@]host:port with a port from 1 to 65535")
+			}
+		}
+		c.SMTPURL = v
+		return nil
+	}},
+	{"PILU_MAIL_FROM", "mail-from", "From address of the mails (default noreply@ the host of PILU_BASE_URL)", func(*Config) string { return "" }, func(c *Config, v string) error {
+		if v != "" {
+			if _, err := mail.ParseAddress(v); err != nil {
+				return errors.New("must be an e-mail address, e.g. 披露 <noreply@example.cn>")
+			}
+		}
+		c.MailFrom = v
 		return nil
 	}},
 	{"PILU_TRUSTED_PROXIES", "trusted-proxies", "reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Real-IP header names the client", func(*Config) string { return "" }, func(c *Config, v string) error {

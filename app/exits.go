@@ -44,7 +44,9 @@ func (s *Server) listExits(c *fiber.Ctx) error {
 		rows = append(rows, row)
 	}
 	return s.render(c, "exits", pageData{Title: "exits.title", Demo: demo, Data: fiber.Map{
-		"Rows": rows, "Province": province, "Pager": pagerOf(c, p, total), "Total": total}})
+		"Rows": rows, "Province": province, "Pager": pagerOf(c, p, total), "Total": total},
+		Feeds: append(s.feedLinks(c, pageFeeds{Province: province, DisclosureKind: "exit_announcement", Disclosures: true}),
+			s.feedLinks(c, pageFeeds{Province: province, DisclosureKind: "repayment_plan", Disclosures: true})...)})
 }
 
 // exitRowOf loads a plan, its institution and its latest progress report.

@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/xml"
 	"fmt"
+	"html/template"
 	"net/url"
 	"strings"
 	"time"
@@ -43,7 +44,29 @@ type atomEntry struct {
 	Published string     `xml:"published,omitempty"`
 	Links     []atomLink `xml:"link"`
 	Category  []atomCat  `xml:"category"`
-	Summary   string     `xml:"summary"`
+	Summary   atomText   `xml:"summary"`
+	Content   *atomText  `xml:"content,omitempty"`
+}
+
+// atomText is a text construct (RFC 4287 3.1): plain text whose line breaks are kept, or HTML.
+type atomText struct {
+	Type string `xml:"type,attr,omitempty"`
+	Body string `xml:",chardata"`
+}
+
+// fullText is an entry's summary as plain lines (every fact a reader needs, not one line) and the
+// same lines as HTML paragraphs for readers that show the content.
+func fullText(lines []string) (atomText, *atomText) {
+	var kept []string
+	var html strings.Builder
+	for _, l := range lines {
+		if l = strings.TrimSpace(l); l == "" {
+			continue
+		}
+		kept = append(kept, l)
+		html.WriteString("<p>" + strings.ReplaceAll(template.HTMLEscapeString(l), "\n", "<br>") + "</p>")
+	}
+	return atomText{Type: "text", Body: strings.Join(kept, "\n")}, &atomText{Type: "html", Body: html.String()}
 }
 
 type atomCat struct {
@@ -95,6 +118,21 @@ func (s *Server) feedFilterOf(c *fiber.Ctx, kinds []string) (feedFilter, error) 
 	return f, nil
 }
 
+// feedQuery is the query string of a feed filter without its institution ("" when none).
+func feedQuery(f feedFilter) string {
+	q := url.Values{}
+	if f.Province != "" {
+		q.Set("province", f.Province)
+	}
+	if f.Kind != "" {
+		q.Set("kind", f.Kind)
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
+
 // sendFeed writes the feed with its self and alternate links.
 func (s *Server) sendFeed(c *fiber.Ctx, title, page string, entries []atomEntry) error {
 	f := atomFeed{ID: s.cfg.BaseURL + c.OriginalURL(), Title: title, Updated: atomTime(feedEpoch),
@@ -138,6 +176,11 @@ func (s *Server) feedNotices(c *fiber.Ctx) error {
 	now := s.now()
 	entries := make([]atomEntry, 0, len(items))
 	for _, n := range items {
+		if len(n.Institutions) == 0 {
+			if n, err = s.store.NoticeByID(ctx, n.ID); err != nil {
+				return err
+			}
+		}
 		pub := feedEpoch
 		if n.PublishedAt != nil {
 			pub = *n.PublishedAt
@@ -146,15 +189,33 @@ func (s *Server) feedNotices(c *fiber.Ctx) error {
 		if n.ConcludedAt != nil && n.ConcludedAt.After(updated) {
 			updated = *n.ConcludedAt
 		}
-		summary := fmt.Sprintf("%s · %s · %s", deref(n.Number), s.views.t("zh", "notice_kind."+string(n.Kind)), provinceName("zh", n.Province))
-		if n.LastDay != "" {
-			summary += fmt.Sprintf(" · 申报截止 %s · %s", n.LastDay, s.views.t("zh", "status."+string(n.Status(now))))
+		lines := []string{fmt.Sprintf("%s · %s · %s · %s", deref(n.Number), s.views.t("zh", "notice_kind."+string(n.Kind)), provinceName("zh", n.Province), s.views.t("zh", "status."+string(n.Status(now))))}
+		if n.PublishedAt != nil {
+			lines = append(lines, "发布日期："+n.PublishedAt.In(models.ChinaZone).Format("2006-01-02"))
 		}
+		if n.LastDay != "" {
+			lines = append(lines, fmt.Sprintf("申报截止：%s（%d%s）", n.LastDay, n.WindowDays, map[string]string{"working": "个工作日", "calendar": "日"}[n.WindowUnit]))
+		}
+		if len(n.Institutions) > 0 {
+			names := make([]string, 0, len(n.Institutions))
+			for _, in := range n.Institutions {
+				names = append(names, in.Name+"（"+in.USCC+"）")
+			}
+			lines = append(lines, fmt.Sprintf("所列机构（%d 家）：%s", len(names), strings.Join(names, "、")))
+		}
+		lines = append(lines, n.Body)
+		summary, content := fullText(lines)
 		entries = append(entries, atomEntry{ID: s.tagID("notice", n.ID), Title: n.Title, Updated: atomTime(updated), Published: atomTime(pub),
 			Links:    []atomLink{{Rel: "alternate", Type: "text/html", Href: fmt.Sprintf("%s/notices/%d", s.cfg.BaseURL, n.ID)}},
-			Category: []atomCat{{Term: string(n.Kind)}}, Summary: summary})
+			Category: []atomCat{{Term: string(n.Kind)}}, Summary: summary, Content: content})
 	}
-	return s.sendFeed(c, s.views.t("zh", "notices.title")+" · "+s.views.t("zh", "site.name"), "/notices", entries)
+	page := "/notices"
+	if f.Institution != nil {
+		page = "/institutions/" + f.Institution.USCC
+	} else if f.Province != "" || f.Kind != "" {
+		page = "/notices" + feedQuery(f)
+	}
+	return s.sendFeed(c, s.filterTitle("zh", "feed.title_notices", f, "notice_kind."), page, entries)
 }
 
 // feedDisclosures is the Atom feed of disclosures (each published version is an entry), newest first.
@@ -177,25 +238,47 @@ func (s *Server) feedDisclosures(c *fiber.Ctx) error {
 		return err
 	}
 	entries := make([]atomEntry, 0, len(items))
+	names := map[uint64]string{}
 	for _, d := range items {
-		summary := fmt.Sprintf("%s · %s", d.USCC, s.views.t("zh", "disclosure_kind."+d.Kind))
-		if d.Version > 1 {
-			summary += fmt.Sprintf(" · 第%d版（更正）", d.Version)
+		ctx := c.UserContext()
+		full, err := s.store.DisclosureByID(ctx, d.ID)
+		if err != nil {
+			return err
 		}
-		if models.OneOf(d.Kind, models.PlanKinds) {
-			full, err := s.store.DisclosureByID(c.UserContext(), d.ID)
+		if _, ok := names[d.InstitutionID]; !ok {
+			in, err := s.store.InstitutionByID(ctx, d.InstitutionID)
 			if err != nil {
 				return err
 			}
-			if plan, ok, err := s.planOf(c.UserContext(), full); err != nil {
+			names[d.InstitutionID] = in.Name
+		}
+		lines := []string{fmt.Sprintf("%s（%s） · %s", names[d.InstitutionID], d.USCC, s.views.t("zh", "disclosure_kind."+d.Kind)),
+			"发布日期：" + d.PublishedAt.In(models.ChinaZone).Format("2006-01-02")}
+		if d.Period != "" {
+			lines = append(lines, "所属期间："+d.Period)
+		}
+		if d.Version > 1 {
+			lines = append(lines, fmt.Sprintf("第%d版（更正）：%s", d.Version, full.AmendReason))
+		}
+		if models.OneOf(d.Kind, models.PlanKinds) {
+			if plan, ok, err := s.planOf(ctx, full); err != nil {
 				return err
 			} else if ok {
-				summary += " · " + paidText(plan)
+				lines = append(lines, paidText(plan))
 			}
 		}
+		lines = append(lines, full.Body)
+		if len(full.Attachments) > 0 {
+			files := make([]string, 0, len(full.Attachments))
+			for _, a := range full.Attachments {
+				files = append(files, a.Name)
+			}
+			lines = append(lines, "附件："+strings.Join(files, "、"))
+		}
+		summary, content := fullText(lines)
 		entries = append(entries, atomEntry{ID: s.tagID("disclosure", d.ID), Title: d.Title, Updated: atomTime(d.PublishedAt), Published: atomTime(d.PublishedAt),
 			Links:    []atomLink{{Rel: "alternate", Type: "text/html", Href: fmt.Sprintf("%s/disclosures/%d", s.cfg.BaseURL, d.ID)}},
-			Category: []atomCat{{Term: d.Kind}}, Summary: summary})
+			Category: []atomCat{{Term: d.Kind}}, Summary: summary, Content: content})
 	}
-	return s.sendFeed(c, s.views.t("zh", "feed.disclosures")+" · "+s.views.t("zh", "site.name"), page, entries)
+	return s.sendFeed(c, s.filterTitle("zh", "feed.title_disclosures", f, "disclosure_kind."), page, entries)
 }

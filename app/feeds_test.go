@@ -93,3 +93,66 @@ func TestFeedsFollowWhatIsPublished(t *testing.T) {
 		})
 	}
 }
+
+// TestFeedsNameTheirFilterAndCarryTheWholeRecord checks that a feed's title names what it is narrowed
+// to, that each entry's summary carries the record (listed institutions, dates, the body; for a
+// disclosure its institution, body and attachments), not one line, and that the pages a feed filters
+// link it in their head and visibly, with the page's filter.
+func TestFeedsNameTheirFilterAndCarryTheWholeRecord(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			ts := newTestServer(t, b.env)
+			set := ts.publishAll("MA5FD0011")
+			parse := func(path string) *gofeed.Feed {
+				t.Helper()
+				f, err := gofeed.NewParser().ParseString(ts.get(path).body)
+				if err != nil {
+					t.Fatalf("%s: %v", path, err)
+				}
+				return f
+			}
+			titles := map[string][]string{
+				"/feeds/notices.atom": {"公告", "披露"},
+				"/feeds/notices.atom?province=440000&kind=zombie_list":           {"公告", "广东省", "僵尸类机构名单公告"},
+				"/feeds/disclosures.atom?institution=" + set.in.USCC:             {"信息披露", set.in.Name},
+				"/feeds/disclosures.atom?kind=exit_announcement&province=440000": {"信息披露", "广东省", "退出公告"},
+			}
+			for path, want := range titles {
+				f := parse(path)
+				for _, w := range want {
+					if !strings.Contains(f.Title, w) {
+						t.Errorf("%s: title %q does not name %q", path, f.Title, w)
+					}
+				}
+			}
+			n := parse("/feeds/notices.atom").Items[0]
+			for _, w := range []string{set.in.Name, set.in.USCC, "名单如下。", "申报截止：", "发布日期："} {
+				if !strings.Contains(n.Description, w) || !strings.Contains(n.Content, w) {
+					t.Errorf("notice entry lacks %q: %q / %q", w, n.Description, n.Content)
+				}
+			}
+			d := parse("/feeds/disclosures.atom").Items[0]
+			for _, w := range []string{set.in.Name, "本平台自即日起清退。", "公告.pdf"} {
+				if !strings.Contains(d.Description, w) {
+					t.Errorf("disclosure entry lacks %q: %q", w, d.Description)
+				}
+			}
+			if strings.Count(n.Description, "\n") < 3 || strings.Count(d.Content, "<p>") < 3 {
+				t.Errorf("summaries of one line: %q / %q", n.Description, d.Content)
+			}
+			for path, want := range map[string]string{
+				"/notices?province=440000&kind=zombie_list": `href="/feeds/notices.atom?kind=zombie_list&amp;province=440000"`,
+				"/zombies":                     `href="/feeds/notices.atom?kind=zombie_list"`,
+				"/exits?province=440000":       `href="/feeds/disclosures.atom?kind=exit_announcement&amp;province=440000"`,
+				"/search?q=" + set.in.USCC:     `href="/feeds/disclosures.atom"`,
+				"/institutions/" + set.in.USCC: `href="/feeds/notices.atom?institution=` + set.in.USCC + `"`,
+			} {
+				r := ts.get(path)
+				wantAnswer(t, r, 200, `<link rel="alternate" type="application/atom+xml" `+want)
+				if strings.Count(r.body, want) < 2 {
+					t.Errorf("%s: the feed is not linked visibly", path)
+				}
+			}
+		})
+	}
+}

@@ -38,5 +38,6 @@ func (s *Server) showHome(c *fiber.Ctx) error {
 	for _, n := range p.Notices {
 		demo = demo || n.Demo
 	}
-	return s.render(c, "home", pageData{Title: "home.title", Demo: demo, Data: p})
+	return s.render(c, "home", pageData{Title: "home.title", Demo: demo, Data: p,
+		Feeds: s.feedLinks(c, pageFeeds{Notices: true, Disclosures: true, Calendar: true})})
 }

@@ -183,7 +183,9 @@ func (s *Server) showInstitution(c *fiber.Ctx) error {
 		return err
 	}
 	d.FlagLines = s.flagLines(s.lang(c), d.Flags)
-	return s.render(c, "institution", pageData{Title: d.Name, Demo: d.Demo, Data: d})
+	return s.render(c, "institution", pageData{Title: d.Name, Demo: d.Demo, Data: d,
+		Feeds:  s.feedLinks(c, pageFeeds{Institution: &d.Institution, Notices: true, Disclosures: true, Calendar: true}),
+		Follow: s.followFormOf(followTarget{USCC: d.USCC, Name: d.Name})})
 }
 
 func (s *Server) apiShowInstitution(c *fiber.Ctx) error {

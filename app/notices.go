@@ -171,7 +171,8 @@ func (s *Server) listNotices(c *fiber.Ctx) error {
 	for _, n := range items {
 		demo = demo || n.Demo
 	}
-	return s.render(c, "notices", pageData{Title: "notices.title", Demo: demo, Data: noticeListPage{Items: items, Filter: f, Pager: pagerOf(c, p, total)}})
+	return s.render(c, "notices", pageData{Title: "notices.title", Demo: demo, Data: noticeListPage{Items: items, Filter: f, Pager: pagerOf(c, p, total)},
+		Feeds: s.feedLinks(c, pageFeeds{Province: f.Province, NoticeKind: string(f.Kind), Notices: true, Calendar: true})})
 }
 
 func (s *Server) apiListNotices(c *fiber.Ctx) error {
@@ -247,7 +248,8 @@ func (s *Server) showNotice(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "notice", pageData{Title: p.Title, Demo: p.Demo, Data: p})
+	return s.render(c, "notice", pageData{Title: p.Title, Demo: p.Demo, Data: p,
+		Feeds: s.feedLinks(c, pageFeeds{Province: p.Province, Notices: true, Calendar: true}), Follow: s.followFormOf(listedTargets(p.Institutions)...)})
 }
 
 func (s *Server) apiShowNotice(c *fiber.Ctx) error {

@@ -41,7 +41,9 @@ type pageData struct {
 	Q       string // the search box
 	Demo    bool   // the page shows demo records
 	Now     time.Time
-	Ledger  ledgerRoot // the ledger's root of the day, for the footer
+	Ledger  ledgerRoot  // the ledger's root of the day, for the footer
+	Feeds   []feedLink  // the feeds and calendars the page offers (head links and visible links)
+	Follow  *followForm // the 关注 form (follow by e-mail) the page offers; nil: none
 	Data    any
 }
 

@@ -189,10 +189,20 @@ func (s *Server) routes() *fiber.App {
 	api.Get("/openapi.json", s.apiOpenAPI)
 	web.Get("/feeds/notices.atom", s.feedNotices)
 	web.Get("/feeds/disclosures.atom", s.feedDisclosures)
+	web.Get("/notices.ics", s.sendNoticesCalendar) // claim windows' last days, for calendar applications
+	web.Get("/institutions/:uscc/notices.ics", s.sendNoticesCalendar)
 	web.Get("/exports/:name", s.sendExport)
 	web.Get("/ledger", s.listLedger)
 	api.Get("/ledger", s.apiLedger)
 	api.Get("/changes", s.apiChanges) // the ledger in order with each record; text/event-stream streams
+	// Following by e-mail (issue 17): a 关注 form on institution, notice and search pages takes an
+	// address, a signed link confirms it (double opt-in), a signed link ends it (one-click POST,
+	// RFC 8058, with no session: the link is the authority). Mail goes out from the scheduler.
+	follows := s.newLimiter("follows", followsPerMinute, time.Minute)
+	web.Post("/follow", follows.limitBy("follow"), limitBody, form, s.followInstitution)
+	web.Get("/follow/confirm", s.confirmFollow)
+	web.Get("/follow/unsubscribe", s.askUnsubscribe)
+	web.Post("/follow/unsubscribe", limitBody, s.unsubscribe)
 	web.Get("/verify", s.showVerify)
 	web.Post("/verify", s.checkUploadCSRF, s.verifyUpload)
 	api.Get("/verify", s.apiVerify)

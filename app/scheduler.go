@@ -30,6 +30,7 @@ func newHolderName() string {
 // a minute and when it takes the lease (so a portal that was down across a deadline catches up), and
 // once an hour it sweeps orphan blobs and purges claimants' personal data past its retention period
 // (PILU_CLAIM_RETENTION). The lease is released when ctx ends.
+// On every tick it also runs the mail job (runMail).
 func (s *Server) runScheduler(ctx context.Context) {
 	holder := newHolderName()
 	ttl := s.cfg.SchedulerLease
@@ -76,6 +77,11 @@ func (s *Server) runScheduler(ctx context.Context) {
 			} else if len(ids) > 0 {
 				s.log.Info("notices expired", "ids", ids)
 				s.indexer.Poke()
+			}
+		}
+		if held {
+			if err := s.runMail(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("mail", "err", err)
 			}
 		}
 		select {

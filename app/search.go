@@ -161,7 +161,16 @@ func (s *Server) showSearch(c *fiber.Ctx) error {
 			s.log.Warn("search: open notices skipped", "err", err)
 		}
 	}
-	return s.render(c, "search", pageData{Title: "search.title", Data: page})
+	var follow []followTarget // the institutions found on this page can be followed
+	if page.Result != nil {
+		for _, h := range page.Result.Hits {
+			if h.Type == "institution" && len(follow) < 10 {
+				follow = append(follow, followTarget{USCC: h.ID, Name: h.Title})
+			}
+		}
+	}
+	return s.render(c, "search", pageData{Title: "search.title", Data: page, Follow: s.followFormOf(follow...),
+		Feeds: s.feedLinks(c, pageFeeds{Province: q.Province, Notices: true, Disclosures: true, Calendar: true})})
 }
 
 // rebuildingPercent reports whether err says the index is being rebuilt, and how far it is.

@@ -65,5 +65,6 @@ func (s *Server) listZombies(c *fiber.Ctx) error {
 		}
 		return a.LastDay < b.LastDay
 	})
-	return s.render(c, "zombies", pageData{Title: "zombies.title", Demo: demo, Data: p})
+	return s.render(c, "zombies", pageData{Title: "zombies.title", Demo: demo, Data: p,
+		Feeds: s.feedLinks(c, pageFeeds{Province: province, NoticeKind: string(models.NoticeZombieList), Notices: true, Calendar: true})})
 }

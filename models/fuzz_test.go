@@ -107,3 +107,21 @@ func FuzzFigureRules(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNormalizeEmail: an address the follow form accepts is one plain address that normalizes to
+// itself, without spaces, angle brackets, commas or line breaks, at most 254 bytes.
+func FuzzNormalizeEmail(f *testing.F) {
+	for _, s := range []string{"alice@example.cn", "Alice@Example.CN", "a b@example.cn", "Alice <a@example.cn>", "a@b", "a@example.cn\r\nBcc: x@example.cn", "张三@例子.中国", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, err := models.NormalizeEmail(raw)
+		if err != nil {
+			return
+		}
+		again, err := models.NormalizeEmail(got)
+		if err != nil || again != got || len(got) > 254 || strings.ContainsAny(got, " <>,;\"\r\n") || strings.Count(got, "@") < 1 {
+			t.Fatalf("%q → %q → %q %v", raw, got, again, err)
+		}
+	})
+}

@@ -32,6 +32,7 @@ var migrations = []migration{
 	{"audit trail: staff actions hash-chained (not public); claims purged after the retention period", migrateAudit},
 	{"staff second factor (TOTP, recovery codes, pending logins, per-role requirement); API tokens read-only, per province, expiring", migrateStaffFactor},
 	{"attachments: the sealed key of a file stored encrypted (claim evidence)", migrateFileKeys},
+	{"followers: follows by e-mail (sealed addresses), the mail outbox and its ledger cursor", migrateFollowers},
 }
 
 // schemaVersion is the single-row table that records how many steps have been applied.
