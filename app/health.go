@@ -13,8 +13,8 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok"})
 }
 
-// readyz reports the database, the blob store and the search index, each on its own; 503 when any
-// is not ready.
+// readyz reports the database, the blob store and the search index (with the engine searches run
+// on, PILU_SEARCH_ENGINE), each on its own; 503 when any is not ready.
 func (s *Server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
 	defer cancel()
@@ -34,7 +34,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	report("database", s.store.Ping(ctx), fiber.Map{"dialect": s.store.Dialect()})
 	report("blobs", s.blobs.Ping(ctx), fiber.Map{"kind": s.blobs.Kind()})
 	docs, lag, rebuilding, err := s.indexer.Status(ctx)
-	idx := fiber.Map{"documents": docs, "lag": lag}
+	idx := fiber.Map{"documents": docs, "lag": lag, "engine": s.indexer.Engine()}
 	if rebuilding >= 0 {
 		idx["rebuilding"] = rebuilding
 	}
