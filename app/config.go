@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"pilu/models"
+	"pilu/search"
 )
 
 // Config is Pilu's whole configuration, read once at start-up from the environment and the flags
@@ -41,6 +43,9 @@ type Config struct {
 	MaxFileMB      int
 	MaxFiles       int
 	SearchCache    int
+	// SearchEngine is how searches run: search.EnginePilu (the default) or search.EngineBleve,
+	// Bleve's own query path, for when an upgrade of Bleve breaks what the default relies on.
+	SearchEngine string
 	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse proxies whose X-Real-IP
 	// header names the client; empty: the client is the connection's peer.
 	TrustedProxies []string
@@ -164,6 +169,13 @@ var configVars = []configVar{
 	{"PILU_MAX_FILE_MB", "max-file-mb", "largest attachment in MiB", func(*Config) string { return "50" }, wholeNumber(1, 4096, "of MiB ", func(c *Config, n int) { c.MaxFileMB = n })},
 	{"PILU_MAX_FILES", "max-files", "most attachments in one disclosure", func(*Config) string { return "10" }, wholeNumber(1, 100, "", func(c *Config, n int) { c.MaxFiles = n })},
 	{"PILU_SEARCH_CACHE", "search-cache", "search results kept in memory (0: none, for measurements)", func(*Config) string { return "512" }, wholeNumber(0, 1000000, "", func(c *Config, n int) { c.SearchCache = n })},
+	{"PILU_SEARCH_ENGINE", "search-engine", "how searches run: pilu (default, fast) or bleve (Bleve's own query path, the fallback)", func(*Config) string { return search.EnginePilu }, func(c *Config, v string) error {
+		if !slices.Contains(search.Engines, v) {
+			return fmt.Errorf("must be one of %s", strings.Join(search.Engines, ", "))
+		}
+		c.SearchEngine = v
+		return nil
+	}},
 	{"PILU_LOG_FORMAT", "log-format", "log lines as text or json (one line a request, with its request id)", func(*Config) string { return "text" }, func(c *Config, v string) error {
 		if v != "text" && v != "json" {
 			return errors.New("must be text or json")

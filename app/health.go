@@ -14,7 +14,7 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 }
 
 // readyz reports the database, the blob store, the search index and, when the portal has one
-// (PILU_REDIS_URL), Redis, each on its own; 503 when any is not ready. Errors name the service and
+// (PILU_REDIS_URL), Redis, each on its own (the index with the engine searches run on, PILU_SEARCH_ENGINE); 503 when any is not ready. Errors name the service and
 // what failed, never a password or a key.
 func (s *Server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
@@ -40,7 +40,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		report("redis", s.redis.ping(ctx), nil)
 	}
 	docs, lag, rebuilding, err := s.indexer.Status(ctx)
-	idx := fiber.Map{"documents": docs, "lag": lag}
+	idx := fiber.Map{"documents": docs, "lag": lag, "engine": s.indexer.Engine()}
 	if rebuilding >= 0 {
 		idx["rebuilding"] = rebuilding
 	}

@@ -1,12 +1,14 @@
 package app
 
 import (
+	"encoding/json"
 	"net/url"
 	"os"
 	"strings"
 	"testing"
 
 	"pilu/models/dbtest"
+	"pilu/search"
 )
 
 // TestReadyzReportsAServiceThatWentAway starts with MinIO reachable through a proxy, cuts the
@@ -68,5 +70,46 @@ func TestReadyzReportsRedis(t *testing.T) {
 	}
 	if r := newTestServer(t, map[string]string{"PILU_DB": dbs[0].DSN}).get("/readyz"); r.StatusCode != 200 || strings.Contains(r.body, `"redis"`) {
 		t.Fatalf("readyz without Redis: %d %s", r.StatusCode, r.body)
+	}
+}
+
+// TestReadyzNamesTheSearchEngine runs the portal with each search engine (PILU_SEARCH_ENGINE): the
+// same searches find the same institution first, and /readyz names the engine in use.
+func TestReadyzNamesTheSearchEngine(t *testing.T) {
+	for _, engine := range search.Engines {
+		t.Run(engine, func(t *testing.T) {
+			env := map[string]string{}
+			if engine != search.EnginePilu {
+				env["PILU_SEARCH_ENGINE"] = engine // the default is pilu
+			}
+			ts := newTestServer(t, env)
+			ts.seedInstitution("440106", "MA5LTCT01", "广州市鹭汀网络借贷信息中介服务有限公司", "440000", "鹭汀创投")
+			ts.seedInstitution("110105", "MA0BJ0001", "北京某某网络科技有限公司", "110000", "京贷宝")
+			ts.drain()
+			for q, first := range map[string]string{"鹭汀创投": "广州市鹭汀", "京贷宝": "北京某某", "luting": "广州市鹭汀"} {
+				r := ts.get("/api/v1/search?q=" + url.QueryEscape(q))
+				var res struct {
+					Items []struct{ Title string }
+					Total int
+				}
+				if err := json.Unmarshal([]byte(r.body), &res); err != nil || res.Total != 1 || !strings.HasPrefix(res.Items[0].Title, first) {
+					t.Errorf("%q: %s", q, r.body)
+				}
+			}
+			r := ts.get("/readyz")
+			var ready struct {
+				Checks struct {
+					Index struct {
+						Engine    string
+						Documents int
+						OK        bool
+					}
+				}
+			}
+			if err := json.Unmarshal([]byte(r.body), &ready); err != nil || r.StatusCode != 200 ||
+				ready.Checks.Index.Engine != engine || ready.Checks.Index.Documents != 2 || !ready.Checks.Index.OK {
+				t.Fatalf("readyz: %d %s", r.StatusCode, r.body)
+			}
+		})
 	}
 }

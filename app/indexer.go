@@ -45,11 +45,12 @@ type Indexer struct {
 	poke     chan struct{}
 	brands   brandList     // for "no results" suggestions
 	cache    int           // results each opened index keeps (PILU_SEARCH_CACHE)
+	engine   string        // how the index searches (PILU_SEARCH_ENGINE)
 	version  atomic.Uint64 // bumped whenever what a search can find changes (a batch applied, a swap)
 }
 
-func openIndexer(dir string, store *models.Store, log *slog.Logger, cache int) (*Indexer, error) {
-	x := &Indexer{dir: dir, store: store, log: log, gapSince: map[uint64]time.Time{}, poke: make(chan struct{}, 1), cache: cache}
+func openIndexer(dir string, store *models.Store, log *slog.Logger, cache int, engine string) (*Indexer, error) {
+	x := &Indexer{dir: dir, store: store, log: log, gapSince: map[uint64]time.Time{}, poke: make(chan struct{}, 1), cache: cache, engine: engine}
 	ix, err := x.open()
 	if err != nil {
 		return nil, err
@@ -58,9 +59,9 @@ func openIndexer(dir string, store *models.Store, log *slog.Logger, cache int) (
 	return x, nil
 }
 
-// open opens the index folder with the configured result cache.
+// open opens the index folder with the configured engine and result cache.
 func (x *Indexer) open() (*search.Index, error) {
-	ix, err := search.Open(x.dir, x.log)
+	ix, err := search.OpenEngine(x.dir, x.log, x.engine)
 	if err == nil {
 		ix.SetCacheSize(x.cache)
 	}
@@ -84,6 +85,9 @@ func (x *Indexer) Run(ctx context.Context) {
 		}
 	}
 }
+
+// Engine names how searches run (search.EnginePilu or search.EngineBleve).
+func (x *Indexer) Engine() string { return x.engine }
 
 // Version changes whenever what a search can find changes: answers that show search results are
 // kept under it, so no cache answers with results older than the index.

@@ -111,7 +111,7 @@ func Open(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 			return nil, fmt.Errorf("demo data: %w", err)
 		}
 	}
-	if s.indexer, err = openIndexer(cfg.IndexDir, s.store, s.log, cfg.SearchCache); err != nil {
+	if s.indexer, err = openIndexer(cfg.IndexDir, s.store, s.log, cfg.SearchCache, cfg.SearchEngine); err != nil {
 		store.Close()
 		if s.redis != nil {
 			s.redis.Close()

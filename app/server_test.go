@@ -32,6 +32,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{map[string]string{"PILU_BASE_URL": "ftp://x"}, nil, "PILU_BASE_URL"},
 		{map[string]string{"PILU_DEMO": "yes please"}, nil, "PILU_DEMO"},
 		{map[string]string{"PILU_SEARCH_CACHE": "-1"}, nil, "PILU_SEARCH_CACHE"},
+		{map[string]string{"PILU_SEARCH_ENGINE": "lucene"}, nil, "PILU_SEARCH_ENGINE"},
 		{map[string]string{"PILU_REDIS_URL": "127.0.0.1:6379"}, nil, "PILU_REDIS_URL"},
 		{map[string]string{"PILU_REDIS_URL": "http://127.0.0.1:6379/0"}, nil, "PILU_REDIS_URL"},
 		{map[string]string{"PILU_REDIS_URL": "redis://127.0.0.1:6379/zero"}, nil, "PILU_REDIS_URL"},

@@ -47,6 +47,11 @@
 // as bitmaps — OR over the fields a term may match in, AND over the terms,
 // exclusions and filters applied as bitmaps — and visits the hits once, to
 // score them with Bleve's TF-IDF, count their facets and keep the page.
+// What that relies on of Bleve's and zap's internals (no API promises it) is
+// fenced in bleve_internals.go, each assumption with a test; a broken one is
+// an error wrapping ErrInternals that names it. EngineBleve (bleve_engine.go,
+// OpenEngine) runs the same clauses through Bleve's own query path instead:
+// the same hits, totals and facets, through Bleve's public API only.
 //
 // Query language (Query.Text): terms separated by spaces must all match (AND);
 // "quoted text" is a phrase; a term or phrase starting with - is excluded.

@@ -9,8 +9,6 @@ import (
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/search/scorer"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -98,7 +96,7 @@ func (ix *Index) clauses(terms []userTerm) (cls []clause, marks []mark) {
 // plan is one search over one snapshot.
 type plan struct {
 	ctx     context.Context
-	snap    *scorch.IndexSnapshot
+	snap    *indexSnapshot
 	view    facetView
 	clauses []clause
 	q       Query
@@ -165,13 +163,13 @@ func (p *plan) prepare() error {
 // dictionary and each term's postings are looked up once, though the idf,
 // the matching and the filters all ask for them.
 type segLists struct {
-	ss    *scorch.SegmentSnapshot
+	ss    *segmentSnapshot
 	kept  *segCache // what the segment keeps for all searches
 	dicts map[string]segment.TermDictionary
 	lists map[[2]string]segment.PostingsList // by field and term; nil: none
 }
 
-func newSegLists(ss *scorch.SegmentSnapshot, kept *segCache) *segLists {
+func newSegLists(ss *segmentSnapshot, kept *segCache) *segLists {
 	return &segLists{ss: ss, kept: kept, dicts: map[string]segment.TermDictionary{}, lists: map[[2]string]segment.PostingsList{}}
 }
 
@@ -193,35 +191,12 @@ func (l *segLists) get(field, term string) (segment.PostingsList, error) {
 	var pl segment.PostingsList
 	if dict != nil {
 		var err error
-		if pl, err = dict.PostingsList([]byte(term), l.ss.Deleted(), nil); err != nil {
+		if pl, err = livePostings(dict, term, l.ss); err != nil {
 			return nil, err
-		}
-		if pl != nil && pl.Count() == 0 {
-			pl = nil
 		}
 	}
 	l.lists[key] = pl
 	return pl, nil
-}
-
-// orInto is what zap's postings lists can do: add all their documents to a
-// bitmap at once.
-type orInto interface{ OrInto(*roaring.Bitmap) }
-
-// termBitmap adds the documents of a postings list to bm.
-func termBitmap(pl segment.PostingsList, bm *roaring.Bitmap) error {
-	if o, ok := pl.(orInto); ok {
-		o.OrInto(bm)
-		return nil
-	}
-	it := pl.Iterator(false, false, false, nil)
-	for {
-		p, err := it.Next()
-		if err != nil || p == nil {
-			return err
-		}
-		bm.Add(uint32(p.Number()))
-	}
 }
 
 // altMatches are the documents of one segment where an alt matches, and
@@ -249,17 +224,11 @@ func match(l *segLists, a alt, within *roaring.Bitmap) (altMatches, error) {
 
 // segment finds the hits of one segment, counts their facets and keeps the
 // best of them.
-func (p *plan) segment(si int, ss *scorch.SegmentSnapshot) error {
+func (p *plan) segment(si int, ss *segmentSnapshot) error {
 	if err := p.ctx.Err(); err != nil {
 		return err
 	}
-	n := ss.Segment().Count()
-	live := roaring.New()
-	live.AddRange(0, n)
-	if d := ss.Deleted(); d != nil {
-		live.AndNot(d)
-	}
-	hits := live
+	hits := liveDocs(ss)
 	if err := p.filter(si, ss, hits); err != nil {
 		return err
 	}
@@ -522,7 +491,7 @@ func (s *hitScorer) survivors(bm *roaring.Bitmap, imps [][][]float64, worst floa
 
 // filter removes from hits, the live documents of segment si, those that do
 // not pass the filters: type, province, class, kind and dates.
-func (p *plan) filter(si int, ss *scorch.SegmentSnapshot, hits *roaring.Bitmap) error {
+func (p *plan) filter(si int, ss *segmentSnapshot, hits *roaring.Bitmap) error {
 	and := func(field string, values []string) error {
 		bm := roaring.New()
 		for _, v := range values {
@@ -620,8 +589,8 @@ func (p *plan) idOf(r *ranked) string {
 	if r.id != "" || r.seg < 0 {
 		return r.id
 	}
-	if b, err := p.snap.Segments()[r.seg].DocID(r.doc); err == nil {
-		r.id = string(b)
+	if id, err := storedID(p.snap.Segments()[r.seg], r.doc); err == nil {
+		r.id = id
 	}
 	return r.id
 }
@@ -669,16 +638,8 @@ func (h rankHeap) sorted(before func(a, b *ranked) bool) []ranked {
 
 // read reads the id and stored text fields of a hit.
 func (p *plan) read(r *ranked) error {
-	r.fields = map[string]string{}
-	err := p.snap.Segments()[r.seg].VisitDocument(r.doc, func(field string, typ byte, value []byte, _ []uint64) bool {
-		switch {
-		case field == "_id":
-			r.id = string(value)
-		case typ == 't':
-			r.fields[field] = string(value)
-		}
-		return true
-	})
+	var err error
+	r.id, r.fields, err = readStored(p.snap.Segments()[r.seg], r.doc)
 	r.seg = -1
 	return err
 }
@@ -703,35 +664,3 @@ func getScratch(n int) *scratch {
 }
 
 func putScratch(sc *scratch) { scratchPool.Put(sc) }
-
-// tf is √freq, from Bleve's table for the frequencies most terms have.
-func tf(freq uint64) float64 {
-	if freq < scorer.MaxSqrtCache {
-		return scorer.SqrtCache[freq]
-	}
-	return math.Sqrt(float64(freq))
-}
-
-// normTable holds zap's field norm, float32(1/√length), for the lengths most
-// fields have, so scoring a hit does not take a square root and a division.
-var normTable = func() []float64 {
-	t := make([]float64, 1<<13)
-	for n := range t {
-		t[n] = float64(float32(1.0 / math.Sqrt(float64(n))))
-	}
-	return t
-}()
-
-// normUint64 is what zap's postings can give: the field's length, from which
-// Norm computes the norm.
-type normUint64 interface{ NormUint64() uint64 }
-
-// norm is post.Norm(), from normTable where the length is in it.
-func norm(post segment.Posting) float64 {
-	if p, ok := post.(normUint64); ok {
-		if n := p.NormUint64(); n < uint64(len(normTable)) {
-			return normTable[n]
-		}
-	}
-	return post.Norm()
-}

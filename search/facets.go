@@ -7,8 +7,6 @@ import (
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/numeric"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -81,7 +79,7 @@ type facetView struct {
 // view returns the facet view of snap, building the arrays of segments seen
 // for the first time. Segments no longer in the index are forgotten once
 // there are twice as many remembered as in use.
-func (t *facetTable) view(snap *scorch.IndexSnapshot) (facetView, error) {
+func (t *facetTable) view(snap *indexSnapshot) (facetView, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(facetFields)*facetBits > 64 {
@@ -144,24 +142,21 @@ func (t *facetTable) view(snap *scorch.IndexSnapshot) (facetView, error) {
 // build reads the facet values and the date of every document of seg from
 // its doc values.
 func (t *facetTable) build(seg segment.Segment) (segValues, error) {
-	dv, ok := seg.(segment.DocValueVisitable)
-	if !ok {
-		return segValues{}, errors.New("search: a segment without doc values")
+	dv, err := docValues(seg)
+	if err != nil {
+		return segValues{}, err
 	}
 	docs := make([]uint64, seg.Count())
 	dates := make([]int64, seg.Count())
 	var state segment.DocVisitState
-	var err, bad error
+	var bad error
 	for n := range docs {
 		dates[n] = noDate
 		state, err = dv.VisitDocValues(uint64(n), valueFields, func(field string, term []byte) {
 			if field == fieldDate {
 				// Dates are indexed at several precisions; shift 0 is the exact one.
-				pc := numeric.PrefixCoded(term)
-				if shift, err := pc.Shift(); err == nil && shift == 0 {
-					if v, err := pc.Int64(); err == nil {
-						dates[n] = v
-					}
+				if v, ok := exactDate(term); ok {
+					dates[n] = v
 				}
 				return
 			}

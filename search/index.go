@@ -2,7 +2,6 @@ package search
 
 import (
 	"cmp"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -17,8 +16,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
@@ -80,11 +77,12 @@ type Doc struct {
 
 // Index is an open Bleve index. It is safe for concurrent use.
 type Index struct {
-	dir string
-	log *slog.Logger
-	idx bleve.Index
-	zh  analysis.Analyzer // the text analyzer, for building queries
-	kw  analysis.Analyzer // the codes analyzer
+	dir    string
+	log    *slog.Logger
+	idx    bleve.Index
+	engine string            // EnginePilu or EngineBleve
+	zh     analysis.Analyzer // the text analyzer, for building queries
+	kw     analysis.Analyzer // the codes analyzer
 
 	gen    atomic.Uint64 // counts Applies: cached results of an older generation are stale
 	cache  resultCache
@@ -95,11 +93,23 @@ type Index struct {
 	closeErr   error
 }
 
-// Open opens the index in dir, creating it (and its parent folders) when
-// missing. A broken index is moved aside to dir+".broken-YYYYMMDDHHMMSS" with
-// one warning on log and a fresh index is created. An index folder that
-// cannot be created, or is held open elsewhere (ErrInUse), is an error.
+// Open opens the index in dir with the default engine (EnginePilu); see
+// OpenEngine.
 func Open(dir string, log *slog.Logger) (*Index, error) {
+	return OpenEngine(dir, log, EnginePilu)
+}
+
+// OpenEngine opens the index in dir, creating it (and its parent folders)
+// when missing, to search with engine (one of Engines). A broken index is
+// moved aside to dir+".broken-YYYYMMDDHHMMSS" with one warning on log and a
+// fresh index is created. An unknown engine, an index folder that cannot be
+// created, or is held open elsewhere (ErrInUse), is an error; so is, for
+// EnginePilu, a Bleve whose internals are not as it assumes (ErrInternals,
+// naming the assumption).
+func OpenEngine(dir string, log *slog.Logger, engine string) (*Index, error) {
+	if err := checkEngine(engine); err != nil {
+		return nil, err
+	}
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -114,21 +124,21 @@ func Open(dir string, log *slog.Logger) (*Index, error) {
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return create(dir, log)
+		return create(dir, log, engine)
 	case err != nil:
 		return nil, fmt.Errorf("search: open index %s: %w", dir, err)
 	case fi.IsDir() && isEmptyDir(dir):
 		if err := os.Remove(dir); err != nil {
 			return nil, fmt.Errorf("search: open index %s: %w", dir, err)
 		}
-		return create(dir, log)
+		return create(dir, log, engine)
 	}
 
 	var idx bleve.Index
 	if fi.IsDir() {
 		idx, err = openExisting(dir)
 		if err == nil {
-			return wrap(dir, log, idx)
+			return wrap(dir, log, idx, engine)
 		}
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("%w: %s", ErrInUse, dir)
@@ -141,7 +151,7 @@ func Open(dir string, log *slog.Logger) (*Index, error) {
 		return nil, fmt.Errorf("search: index %s is broken (%v) and cannot be moved aside: %w", dir, err, merr)
 	}
 	log.Warn("search: index broken, moved aside; starting a fresh one", "dir", dir, "moved_to", aside, "reason", err.Error())
-	return create(dir, log)
+	return create(dir, log, engine)
 }
 
 // checkParent makes sure dir's parent exists and is writable: a broken index
@@ -236,12 +246,12 @@ func moveAside(dir, what string) (string, error) {
 }
 
 // create makes a new empty index in dir, which must not exist.
-func create(dir string, log *slog.Logger) (*Index, error) {
+func create(dir string, log *slog.Logger, engine string) (*Index, error) {
 	idx, err := newIndex(dir)
 	if err != nil {
 		return nil, err
 	}
-	return wrap(dir, log, idx)
+	return wrap(dir, log, idx, engine)
 }
 
 func newIndex(dir string) (bleve.Index, error) {
@@ -260,8 +270,8 @@ func newIndex(dir string) (bleve.Index, error) {
 	return idx, nil
 }
 
-func wrap(dir string, log *slog.Logger, idx bleve.Index) (*Index, error) {
-	ix := &Index{dir: dir, log: log, idx: idx,
+func wrap(dir string, log *slog.Logger, idx bleve.Index, engine string) (*Index, error) {
+	ix := &Index{dir: dir, log: log, idx: idx, engine: engine,
 		zh: idx.Mapping().AnalyzerNamed(textAnalyzer),
 		kw: idx.Mapping().AnalyzerNamed(codeAnalyzer),
 	}
@@ -270,6 +280,17 @@ func wrap(dir string, log *slog.Logger, idx bleve.Index) (*Index, error) {
 		_ = idx.Close()
 		return nil, fmt.Errorf("search: open index %s: analyzers missing", dir)
 	}
+	if engine != EnginePilu {
+		return ix, nil
+	}
+	// The pilu engine cannot search at all without scorch's snapshots: say so
+	// now, naming the assumption, rather than failing every search.
+	snap, err := snapshot(idx)
+	if err != nil {
+		_ = idx.Close()
+		return nil, fmt.Errorf("search: open index %s: %w", dir, err)
+	}
+	_ = snap.Close()
 	ix.background.Add(1)
 	go func() {
 		defer ix.background.Done()
@@ -291,37 +312,12 @@ func (ix *Index) warmFacets() {
 	}
 }
 
-// snapshot returns the current snapshot of idx's segments; the caller closes it.
-func snapshot(idx bleve.Index) (*scorch.IndexSnapshot, error) {
-	adv, err := idx.Advanced()
-	if err != nil {
-		return nil, err
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return nil, err
-	}
-	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok || snap == nil {
-		return nil, errors.New("search: index closed")
-	}
-	return snap, nil
-}
-
 // settle has Bleve merge the segments of idx as its merger would in the
 // background, until its merge plan leaves them as they are. Rebuild settles
 // the new index before swapping it in, so that the portal does not spend its
 // first minutes merging (at a million documents, 43 segments became 16 in
 // 21 s) while it answers searches.
 func settle(idx bleve.Index) error {
-	adv, err := idx.Advanced()
-	if err != nil {
-		return err
-	}
-	s, ok := adv.(*scorch.Scorch)
-	if !ok {
-		return nil
-	}
 	count := func() (int, error) {
 		snap, err := snapshot(idx)
 		if err != nil {
@@ -332,7 +328,7 @@ func settle(idx bleve.Index) error {
 	}
 	n, err := count()
 	for round := 0; err == nil && round < 10; round++ {
-		if err = s.ForceMerge(context.Background(), &mergeplan.DefaultMergePlanOptions); err != nil {
+		if err = forceMerge(idx); err != nil {
 			break
 		}
 		var m int

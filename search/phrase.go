@@ -119,9 +119,7 @@ func matchPhrase(l *segLists, a alt, within *roaring.Bitmap) (altMatches, error)
 	if cand == nil {
 		return m, nil
 	}
-	if del := l.ss.Deleted(); del != nil {
-		cand.AndNot(del) // the postings bitmaps hold deleted documents too
-	}
+	dropDeleted(l.ss, cand) // termBitmap may give deleted documents too
 	m.phrase = ph
 	key := a.field + "\x00" + strings.Join(a.terms, "\x00")
 	keep := cand.GetCardinality() >= phraseKept

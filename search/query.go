@@ -165,39 +165,87 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	if budget <= 0 {
 		budget = DefaultBudget
 	}
-	newPlan := func(types []string) *plan {
-		return &plan{q: q, clauses: cls, types: types, after: after, from: from, keep: from + size,
-			scored: text != "", byDate: text == "" || q.Sort == SortDate}
+	w := want{q: q, clauses: cls, after: after, from: from, size: size, scored: text != "",
+		byDate: text == "" || q.Sort == SortDate}
+	var f found
+	var err error
+	if ix.engine == EngineBleve {
+		f, err = ix.searchBleve(ctx, w, budget)
+	} else {
+		f, err = ix.searchPilu(ctx, w, budget)
 	}
-	p := newPlan(q.Types)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	res.Total, res.Partial = f.total, f.partial
+	for _, r := range f.page {
+		res.Hits = append(res.Hits, ix.makeHit(r, marks))
+	}
+	if n := len(f.page); n > 0 && n == size && !res.Partial && (after != nil || uint64(from+n) < f.total) {
+		res.Next = encodeAfter(f.page[n-1])
+	}
+	if !res.Partial {
+		res.Facets = f.facets
+		ix.cache.put(key, gen, res)
+	}
+	return res, nil
+}
+
+// want is what a search asks of an engine, its text already turned into
+// clauses and its page into hits to skip (from) and to return (size).
+type want struct {
+	q       Query
+	clauses []clause
+	after   *ranked // the last hit of the previous page, or nil
+	from    int
+	size    int
+	scored  bool // there are terms: hits have scores
+	byDate  bool
+}
+
+// found is an engine's answer: the page's hits, their stored fields read,
+// the total and the facets (of all hits; none when partial).
+type found struct {
+	total   uint64
+	page    []ranked
+	facets  map[string][]FacetCount
+	partial bool
+}
+
+// searchPilu runs w on the index's segments directly (engine.go). When it
+// takes longer than budget it is cut off and run again over the small types
+// only (institutions and notices, no facets), marked partial.
+func (ix *Index) searchPilu(ctx context.Context, w want, budget time.Duration) (found, error) {
+	newPlan := func(types []string) *plan {
+		return &plan{q: w.q, clauses: w.clauses, types: types, after: w.after, from: w.from, keep: w.from + w.size,
+			scored: w.scored, byDate: w.byDate}
+	}
+	p := newPlan(w.q.Types)
 	sctx, cancel := context.WithTimeout(ctx, budget)
 	err := ix.run(sctx, p, true)
 	cancel()
+	partial := false
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 		// Cut off: the small types answer quickly and hold the known items.
-		res.Partial = true
-		p = newPlan([]string{TypeInstitution, TypeNotice})
+		partial = true
+		p = newPlan(smallTypes)
 		sctx, cancel := context.WithTimeout(ctx, max(budget/2, fallbackBudget))
 		err = ix.run(sctx, p, false)
 		cancel()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return found{}, err
 	}
-	res.Total = p.total
-	hits := p.page
-	for _, r := range hits {
-		res.Hits = append(res.Hits, ix.makeHit(r, marks))
+	f := found{total: p.total, page: p.page, partial: partial}
+	if !partial {
+		f.facets = p.facets.result()
 	}
-	if n := len(hits); n > 0 && n == size && !res.Partial && (after != nil || uint64(from+n) < p.total) {
-		res.Next = encodeAfter(hits[n-1])
-	}
-	if !res.Partial {
-		res.Facets = p.facets.result()
-		ix.cache.put(key, gen, res)
-	}
-	return res, nil
+	return f, nil
 }
+
+// smallTypes are the types searched after a cut-off: they answer quickly and
+// hold the known items.
+var smallTypes = []string{TypeInstitution, TypeNotice}
 
 // run runs p over the index's current snapshot; with facets, it counts them.
 func (ix *Index) run(ctx context.Context, p *plan, facets bool) error {
