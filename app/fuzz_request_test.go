@@ -133,7 +133,7 @@ func FuzzChangesCursor(f *testing.F) {
 			gotAfter, gotLimit, err := changesCursor(c)
 			if err != nil {
 				var ae *apiError
-				if !errors.As(err, &ae) || ae.Status != 400 || len(ae.Fields) != 1 {
+				if !errors.As(err, &ae) || ae.Status != 400 || len(ae.Problems) != 1 {
 					t.Fatalf("after %q, Last-Event-ID %q, limit %q: %v, want a 400 naming one parameter", after, lastEventID, limit, err)
 				}
 				return

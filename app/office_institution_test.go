@@ -129,7 +129,7 @@ func TestOfficePagesScopeAndForms(t *testing.T) {
 				{"create with errors keeps the input", "POST", "/office/institutions", gd, "name=%E6%B5%8B%E8%AF%95%E6%9C%BA%E6%9E%84&uscc=91440300ABC&province=440000", 422, "测试机构"},
 				{"create with a short USCC says why in Chinese", "POST", "/office/institutions", gd, "name=x&uscc=91440300ABC&province=440000", 422, "统一社会信用代码应为18位，当前为11位"},
 				{"create with a bad province says why in Chinese", "POST", "/office/institutions", gd, "name=x&uscc=" + in.USCC + "&province=999999", 422, "不是有效的省级行政区划代码或计划单列市代码"},
-				{"create with a bad province in English", "POST", "/office/institutions?lang=en", gd, "name=x&uscc=" + in.USCC + "&province=999999", 422, "Not a valid province or plan-city code"},
+				{"create with a bad province in English", "POST", "/office/institutions?lang=en", gd, "name=x&uscc=" + in.USCC + "&province=999999", 422, "Not a GB/T 2260 province code"},
 				{"create a Fuzhou institution says whose it is", "POST", "/office/institutions", gd, "name=x&uscc=" + fuzhouCode + "&province=440000", 422, "按属地管理应列入福建省网贷整治办的名单"},
 				{"create a Fuzhou institution in English", "POST", "/office/institutions?lang=en", gd, "name=x&uscc=" + fuzhouCode + "&province=440000", 422, "it belongs on the list of the Fujian office"},
 				{"create in another province", "POST", "/office/institutions", gd, "name=x&uscc=" + in.USCC + "&province=110000", 403, ""},
