@@ -246,18 +246,27 @@ func (s *Server) logout(c *fiber.Ctx) error {
 // sessionCookieName is the session cookie's name: over https it carries the __Host- prefix, so the
 // browser keeps it only when it is Secure, for "/" and without a Domain (no sibling host can set or
 // shadow it).
-func (s *Server) sessionCookieName() string {
+func (s *Server) sessionCookieName() string { return s.hostCookieName(sessionCookie) }
+
+// hostCookieName is name with the __Host- prefix when the portal is served over https.
+func (s *Server) hostCookieName(name string) string {
 	if strings.HasPrefix(s.cfg.BaseURL, "https://") {
-		return "__Host-" + sessionCookie
+		return "__Host-" + name
 	}
-	return sessionCookie
+	return name
 }
 
 // setSessionCookie sends the session cookie with token, or removes it when token is "". The browser
 // keeps it until the session's whole lifetime; the server ends it sooner when idle (models.SessionIdle).
 func (s *Server) setSessionCookie(c *fiber.Ctx, token string) {
-	ck := &fiber.Cookie{Name: s.sessionCookieName(), Value: token, Path: "/", HTTPOnly: true, SameSite: "Lax",
-		Secure: strings.HasPrefix(s.cfg.BaseURL, "https://"), MaxAge: int(models.SessionLifetime.Seconds())}
+	s.setAuthCookie(c, s.sessionCookieName(), token, "Lax", models.SessionLifetime)
+}
+
+// setAuthCookie sends an HTTP-only login cookie (secure over https) kept for ttl, or removes it
+// when token is "".
+func (s *Server) setAuthCookie(c *fiber.Ctx, name, token, sameSite string, ttl time.Duration) {
+	ck := &fiber.Cookie{Name: name, Value: token, Path: "/", HTTPOnly: true, SameSite: sameSite,
+		Secure: strings.HasPrefix(s.cfg.BaseURL, "https://"), MaxAge: int(ttl.Seconds())}
 	if token == "" {
 		ck.MaxAge, ck.Expires = -1, time.Unix(1, 0)
 	}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -17,21 +16,11 @@ import (
 const pendingCookie = "pilu_login"
 
 // pendingCookieName is the pending login's cookie name (__Host- over https, like the session's).
-func (s *Server) pendingCookieName() string {
-	if strings.HasPrefix(s.cfg.BaseURL, "https://") {
-		return "__Host-" + pendingCookie
-	}
-	return pendingCookie
-}
+func (s *Server) pendingCookieName() string { return s.hostCookieName(pendingCookie) }
 
 // setPendingCookie sends the pending login's cookie, or removes it when token is "".
 func (s *Server) setPendingCookie(c *fiber.Ctx, token string) {
-	ck := &fiber.Cookie{Name: s.pendingCookieName(), Value: token, Path: "/", HTTPOnly: true, SameSite: "Strict",
-		Secure: strings.HasPrefix(s.cfg.BaseURL, "https://"), MaxAge: int(models.PendingLoginTTL.Seconds())}
-	if token == "" {
-		ck.MaxAge, ck.Expires = -1, time.Unix(1, 0)
-	}
-	c.Cookie(ck)
+	s.setAuthCookie(c, s.pendingCookieName(), token, "Strict", models.PendingLoginTTL)
 }
 
 // codeForm is what the second step of a login shows again after a failure.
