@@ -26,73 +26,123 @@ func newHolderName() string {
 }
 
 // runScheduler runs the deadline scheduler in the one process of a portal that holds its lease
-// (models.LeaseScheduler, lasting PILU_SCHEDULER_LEASE and renewed every third of it): it moves notices whose claim window has passed from open to expired, once
-// a minute and when it takes the lease (so a portal that was down across a deadline catches up), and
-// once an hour it sweeps orphan blobs and purges claimants' personal data past its retention period
-// (PILU_CLAIM_RETENTION). The lease is released when ctx ends.
-// On every tick it also runs the mail job (runMail).
+// (models.LeaseScheduler, lasting PILU_SCHEDULER_LEASE and renewed every third of it by keepLease,
+// apart from the jobs, so a long job never lets the lease lapse): it moves notices whose claim window
+// has passed from open to expired, once a minute and when it takes the lease (so a portal that was
+// down across a deadline catches up); once an hour it sweeps orphan blobs, purges claimants' personal
+// data past its retention period (PILU_CLAIM_RETENTION) and prunes idempotency keys; on every turn it
+// runs the mail job (runMail). The jobs run under a context that ends when the lease is lost, so two
+// processes never run them at once for longer than a job takes to notice.
 func (s *Server) runScheduler(ctx context.Context) {
-	holder := newHolderName()
 	ttl := s.cfg.SchedulerLease
 	if ttl <= 0 {
 		ttl = schedulerLeaseDefault
 	}
+	terms := make(chan context.Context, 1)
+	done := make(chan struct{})
+	go func() { defer close(done); s.keepLease(ctx, newHolderName(), ttl, terms) }()
+	defer func() { <-done }()
 	tick := time.NewTicker(ttl / 3)
 	defer tick.Stop()
+	var term context.Context
 	var lastSweep, lastExpire time.Time
-	held := false
 	for {
-		ok, err := s.store.TakeLease(ctx, models.LeaseScheduler, holder, time.Now(), ttl)
-		if err != nil && ctx.Err() == nil {
-			s.log.Warn("scheduler lease", "err", err)
-		}
-		if ok != held {
-			s.log.Info("scheduler lease", "held", ok, "holder", holder)
-			held = ok
+		select {
+		case <-ctx.Done():
+			return
+		case term = <-terms:
 			lastSweep, lastExpire = time.Time{}, time.Time{}
+		case <-tick.C:
 		}
-		s.metrics.schedulerLease.Set(map[bool]float64{true: 1}[held])
-		if held && time.Since(lastSweep) > time.Hour {
+		if term == nil || term.Err() != nil {
+			continue
+		}
+		if time.Since(lastSweep) > time.Hour {
 			lastSweep = time.Now()
-			if n, err := s.sweepOrphans(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("orphan sweeper", "err", err)
-			} else if n > 0 {
-				s.log.Info("orphan blobs deleted", "count", n)
-			}
-			if done, err := purgeClaims(ctx, s.store, s.blobs, s.cfg.ClaimRetention, s.now()); err != nil && ctx.Err() == nil {
-				s.log.Warn("claim retention", "err", err)
-			} else if len(done) > 0 {
-				s.log.Info("claimants' personal data purged after the retention period", "listed_institutions", len(done))
-			}
-			if n, err := s.store.PruneIdempotencyKeys(ctx, s.now()); err != nil && ctx.Err() == nil {
-				s.log.Warn("idempotency keys", "err", err)
-			} else if n > 0 {
-				s.log.Info("idempotency keys pruned", "count", n)
-			}
+			s.hourlyJobs(term)
 		}
-		if held && time.Since(lastExpire) >= time.Minute {
+		if time.Since(lastExpire) >= time.Minute {
 			lastExpire = time.Now()
-			if ids, err := s.store.ExpireNotices(ctx, s.now()); err != nil && ctx.Err() == nil {
+			if ids, err := s.store.ExpireNotices(term, s.now()); err != nil && term.Err() == nil {
 				s.log.Warn("scheduler", "err", err)
 			} else if len(ids) > 0 {
 				s.log.Info("notices expired", "ids", ids)
 				s.indexer.Poke()
 			}
 		}
-		if held {
-			if err := s.runMail(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("mail", "err", err)
+		if err := s.runMail(term); err != nil && term.Err() == nil {
+			s.log.Warn("mail", "err", err)
+		}
+	}
+}
+
+// hourlyJobs sweeps orphan blobs, purges claimants' personal data past its retention period and
+// prunes old idempotency keys.
+func (s *Server) hourlyJobs(ctx context.Context) {
+	if n, err := s.sweepOrphans(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("orphan sweeper", "err", err)
+	} else if n > 0 {
+		s.log.Info("orphan blobs deleted", "count", n)
+	}
+	if done, err := purgeClaims(ctx, s.store, s.blobs, s.cfg.ClaimRetention, s.now()); err != nil && ctx.Err() == nil {
+		s.log.Warn("claim retention", "err", err)
+	} else if len(done) > 0 {
+		s.log.Info("claimants' personal data purged after the retention period", "listed_institutions", len(done))
+	}
+	if n, err := s.store.PruneIdempotencyKeys(ctx, s.now()); err != nil && ctx.Err() == nil {
+		s.log.Warn("idempotency keys", "err", err)
+	} else if n > 0 {
+		s.log.Info("idempotency keys pruned", "count", n)
+	}
+}
+
+// keepLease takes and renews the scheduler's lease for holder every third of ttl until ctx ends,
+// then releases it. Each time it takes the lease it sends on terms a context that ends when the lease
+// is lost: when a renewal is refused, fails, or takes longer than a third of ttl (so the term ends
+// before the lease could lapse in the database and another process take it). The gauge
+// pilu_scheduler_lease_held says whether this process holds the lease now.
+func (s *Server) keepLease(ctx context.Context, holder string, ttl time.Duration, terms chan context.Context) {
+	tick := time.NewTicker(ttl / 3)
+	defer tick.Stop()
+	var endTerm context.CancelFunc
+	lose := func() {
+		if endTerm != nil {
+			endTerm()
+			endTerm = nil
+			s.metrics.schedulerLease.Set(0)
+			s.log.Info("scheduler lease", "held", false, "holder", holder)
+		}
+	}
+	for {
+		try, cancel := context.WithTimeout(ctx, ttl/3)
+		ok, err := s.store.TakeLease(try, models.LeaseScheduler, holder, time.Now(), ttl)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("scheduler lease", "err", err)
+		}
+		switch {
+		case ok && err == nil && endTerm == nil:
+			term, end := context.WithCancel(ctx)
+			endTerm = end
+			s.metrics.schedulerLease.Set(1)
+			s.log.Info("scheduler lease", "held", true, "holder", holder)
+			select {
+			case <-terms: // a term the job loop never picked up has ended already
+			default:
 			}
+			terms <- term
+		case !ok || err != nil:
+			lose()
 		}
 		select {
 		case <-ctx.Done():
-			if held {
+			if endTerm != nil {
+				lose()
 				release, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				if err := s.store.ReleaseLease(release, models.LeaseScheduler, holder); err != nil {
 					s.log.Warn("scheduler lease", "err", err)
 				}
 				cancel()
-				s.metrics.schedulerLease.Set(0)
 			}
 			return
 		case <-tick.C:
