@@ -22,6 +22,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"pilu/app/blob/s3test"
+	"pilu/app/proctest"
 	"pilu/models"
 )
 
@@ -53,8 +54,8 @@ func TestUploadsSideBySide(t *testing.T) {
 	}
 	f.Close()
 
-	bin := binary(t)
-	addr := freeAddr(t)
+	bin := proctest.Binary(t)
+	addr := proctest.FreeAddr(t)
 	env, dir := processEnv(t, backend{name: "sqlite+minio", env: s3Env(s3)}, addr)
 	env = append(env, fmt.Sprintf("PILU_MAX_FILE_MB=%d", mib+1))
 	migrate := exec.Command(bin, "migrate")

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,30 +23,9 @@ import (
 	"time"
 
 	"pilu/app/blob"
+	"pilu/app/proctest"
 	"pilu/models"
 )
-
-// binary builds the pilu command into a temporary folder.
-func binary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "pilu")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = ".."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// freeAddr returns a local address nobody listens on.
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // startPilu runs `pilu serve` with env and waits until /readyz answers 200.
 func startPilu(t *testing.T, bin string, env []string, addr string) *exec.Cmd {
@@ -90,10 +68,10 @@ func TestKillDuringUploads(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := binary(t)
+	bin := proctest.Binary(t)
 	for _, b := range append(backends(t), otherS3Backends(t)...) {
 		t.Run(b.name, func(t *testing.T) {
-			addr := freeAddr(t)
+			addr := proctest.FreeAddr(t)
 			env, dir := processEnv(t, b, addr)
 			db := b.env["PILU_DB"]
 			if db == "" {
@@ -221,9 +199,9 @@ func TestUploadMemory(t *testing.T) {
 	if os.Getenv("PILU_TEST_MEMORY") != "1" {
 		t.Skip("set PILU_TEST_MEMORY=1 to upload 500 MiB")
 	}
-	bin := binary(t)
+	bin := proctest.Binary(t)
 	b := backends(t)[len(backends(t))-1]
-	addr := freeAddr(t)
+	addr := proctest.FreeAddr(t)
 	env, dir := processEnv(t, b, addr)
 	env = append(env, "PILU_MAX_FILE_MB=600")
 	db := b.env["PILU_DB"]

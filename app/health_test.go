@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"pilu/app/proctest"
 	"pilu/models/dbtest"
 	"pilu/search"
 )
@@ -46,7 +47,7 @@ func TestReadyzReportsAServiceThatWentAway(t *testing.T) {
 // TestReadyzReportsRedis: a portal with PILU_REDIS_URL reports Redis in /readyz, and answers 503
 // naming it, without its URL, once Redis no longer answers; a portal without Redis reports none.
 func TestReadyzReportsRedis(t *testing.T) {
-	u, err := url.Parse(testRedisURL(t))
+	u, err := url.Parse(proctest.RedisURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}

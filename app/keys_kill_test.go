@@ -16,6 +16,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"pilu/app/blob"
+	"pilu/app/proctest"
 	"pilu/models"
 )
 
@@ -39,7 +40,7 @@ func TestKeysRotateKilledAndResumed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := binary(t) // consistency_test.go
+	bin := proctest.Binary(t) // consistency_test.go
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			start := time.Now()

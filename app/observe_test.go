@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"pilu/app/proctest"
 	"strings"
 	"sync"
 	"testing"
@@ -82,7 +83,7 @@ func (l *lockedBuffer) String() string {
 // outbox and Go's runtime; the public port has no /metrics; each request is one JSON log line with
 // its id, route and status. A metrics address that is taken stops Serve with the variable's name.
 func TestMetricsAndRequestLog(t *testing.T) {
-	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	addr, metricsAddr := proctest.FreeAddr(t), proctest.FreeAddr(t)
 	env := map[string]string{"PILU_ADDR": addr, "PILU_METRICS_ADDR": metricsAddr, "PILU_LOG_FORMAT": "json"}
 	for k, v := range backends(t)[0].env {
 		env[k] = v
@@ -146,7 +147,7 @@ func TestMetricsAndRequestLog(t *testing.T) {
 		t.Errorf("no JSON request line for the institution page in:\n%.2000s", logs.String())
 	}
 
-	taken := newTestServer(t, map[string]string{"PILU_ADDR": freeAddr(t), "PILU_METRICS_ADDR": metricsAddr})
+	taken := newTestServer(t, map[string]string{"PILU_ADDR": proctest.FreeAddr(t), "PILU_METRICS_ADDR": metricsAddr})
 	taken.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if err := taken.Serve(context.Background()); err == nil || !strings.Contains(err.Error(), "PILU_METRICS_ADDR") {
 		t.Errorf("a taken metrics address: %v", err)

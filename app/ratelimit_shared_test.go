@@ -5,27 +5,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"pilu/app/proctest"
 	"pilu/models/dbtest"
 )
-
-// testRedisURL is the Redis of the tests (PILU_TEST_REDIS_URL, redis://host:port/db; .ci/run sets
-// it); without it the test is skipped, and under CI=true it fails.
-func testRedisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("PILU_TEST_REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but PILU_TEST_REDIS_URL is not set: CI must run the Redis tests")
-		}
-		t.Skip("PILU_TEST_REDIS_URL not set: Redis part skipped (bash .ci/run sets it)")
-	}
-	return u
-}
 
 // sharedServers opens n servers of one portal: one database (MariaDB when configured), one Redis
 // with a key prefix of this test's own, each server with its own data folder and index.
@@ -35,7 +21,7 @@ func sharedServers(t *testing.T, n int, env map[string]string) []*testServer {
 	b := make([]byte, 6)
 	rand.Read(b)
 	prefix := "pilu-test-" + hex.EncodeToString(b) + ":"
-	full := map[string]string{"PILU_DB": dbs[len(dbs)-1].DSN, "PILU_SECRET": strings.Repeat("s", 40), "PILU_REDIS_URL": testRedisURL(t)}
+	full := map[string]string{"PILU_DB": dbs[len(dbs)-1].DSN, "PILU_SECRET": strings.Repeat("s", 40), "PILU_REDIS_URL": proctest.RedisURL(t)}
 	for k, v := range env {
 		full[k] = v
 	}

@@ -14,7 +14,6 @@ import (
 	"io"
 	"math"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/textproto"
@@ -34,6 +33,7 @@ import (
 	"time"
 
 	"pilu/app/blob/s3test"
+	"pilu/app/proctest"
 	"pilu/models"
 	"pilu/models/dbtest"
 )
@@ -147,7 +147,7 @@ func TestThreeProcessesBehindNginx(t *testing.T) {
 		t.Skip("builds the binary and runs three processes behind nginx")
 	}
 	nginx := nginxBinary(t)
-	redisURL := testRedisURL(t)
+	redisURL := proctest.RedisURL(t)
 	dbs := dbtest.DSNs(t)
 	if len(dbs) < 2 {
 		t.Skip("needs MariaDB (PILU_TEST_MYSQL)")
@@ -156,11 +156,11 @@ func TestThreeProcessesBehindNginx(t *testing.T) {
 	if !ok {
 		s3 = s3test.Require(t, "minio")
 	}
-	bin := binary(t)
+	bin := proctest.Binary(t)
 	dir := t.TempDir()
 	rb := make([]byte, 20)
 	rand.Read(rb)
-	p := &scalePortal{t: t, front: freeAddr(t), single: freeAddr(t), run: hex.EncodeToString(rb[:2])}
+	p := &scalePortal{t: t, front: proctest.FreeAddr(t), single: proctest.FreeAddr(t), run: hex.EncodeToString(rb[:2])}
 	const lease = 4 * time.Second // renewed every 1.3 s: a process under load keeps it
 	env := []string{"PILU_DB=" + dbs[1].DSN, "PILU_SECRET=" + hex.EncodeToString(rb), "PILU_DEMO=0",
 		"PILU_REDIS_URL=" + redisURL, "PILU_TRUSTED_PROXIES=127.0.0.1", "PILU_BASE_URL=http://" + p.front,
@@ -191,7 +191,7 @@ func TestThreeProcessesBehindNginx(t *testing.T) {
 
 	// Three processes, each with its own data folder (and so its own index) and metrics listener.
 	for i := range 3 {
-		pr := &scaleProc{addr: freeAddr(t), metrics: freeAddr(t), log: filepath.Join(dir, fmt.Sprintf("pilu%d.log", i)), done: make(chan struct{})}
+		pr := &scaleProc{addr: proctest.FreeAddr(t), metrics: proctest.FreeAddr(t), log: filepath.Join(dir, fmt.Sprintf("pilu%d.log", i)), done: make(chan struct{})}
 		logf, err := os.Create(pr.log)
 		if err != nil {
 			t.Fatal(err)
@@ -715,28 +715,6 @@ func filing(meta string) (*bytes.Buffer, string) {
 	return &buf, w.FormDataContentType()
 }
 
-// binary builds the pilu command into a temporary folder.
-func binary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "pilu")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = "../.."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// freeAddr returns a local address nobody listens on.
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // s3Env is the environment that stores blobs in a fresh bucket on s3.
 func s3Env(s3 s3test.Server) map[string]string {
 	b := make([]byte, 4)
@@ -747,18 +725,4 @@ func s3Env(s3 s3test.Server) map[string]string {
 		"PILU_S3_SECRET_KEY": s3.SecretKey,
 		"PILU_S3_BUCKET":     "pilu-scale-test-" + hex.EncodeToString(b),
 	}
-}
-
-// testRedisURL is the Redis of the tests (PILU_TEST_REDIS_URL; .ci/run sets it); without it the
-// test is skipped, and under CI=true it fails.
-func testRedisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("PILU_TEST_REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but PILU_TEST_REDIS_URL is not set: CI must run the Redis tests")
-		}
-		t.Skip("PILU_TEST_REDIS_URL not set: three-process test skipped (bash .ci/run sets it)")
-	}
-	return u
 }
