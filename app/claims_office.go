@@ -161,19 +161,11 @@ func (s *Server) apiListClaims(c *fiber.Ctx) error {
 // audit trail and returns the claim in full. A missing or too short reason is a 422 in the reader's
 // language, and nothing is revealed or recorded.
 func (s *Server) revealOf(c *fiber.Ctx, reason string) (models.Notice, officeClaimRow, error) {
-	n, err := s.readableNotice(c)
-	if err != nil {
-		return n, officeClaimRow{}, err
-	}
 	cid, err := parseID(c.Params("cid"))
 	if err != nil {
-		return n, officeClaimRow{}, err
+		return models.Notice{}, officeClaimRow{}, err
 	}
-	reason, ok := models.CheckAccessReason(reason)
-	if !ok {
-		return n, officeClaimRow{}, models.Invalid("reason", models.CodeAccessReason)
-	}
-	rows, err := s.officeClaims(c, n, true)
+	n, rows, reason, err := s.claimsInFull(c, reason)
 	if err != nil {
 		return n, officeClaimRow{}, err
 	}
@@ -185,6 +177,22 @@ func (s *Server) revealOf(c *fiber.Ctx, reason string) (models.Notice, officeCla
 		}
 	}
 	return n, officeClaimRow{}, fiber.ErrNotFound
+}
+
+// claimsInFull loads the readable notice's claims unmasked once the stated reason passes
+// models.CheckAccessReason (returned trimmed); a missing or too short reason is a 422 in the
+// reader's language, and nothing is loaded. The caller records what it shows in the audit trail.
+func (s *Server) claimsInFull(c *fiber.Ctx, reason string) (models.Notice, []officeClaimRow, string, error) {
+	n, err := s.readableNotice(c)
+	if err != nil {
+		return n, nil, "", err
+	}
+	reason, ok := models.CheckAccessReason(reason)
+	if !ok {
+		return n, nil, "", models.Invalid("reason", models.CodeAccessReason)
+	}
+	rows, err := s.officeClaims(c, n, true)
+	return n, rows, reason, err
 }
 
 // revealClaim is the form that shows one claim in full after a stated reason.
@@ -292,15 +300,7 @@ func (s *Server) exportClaims(c *fiber.Ctx) error {
 // transferExportOf records the full export of a notice's claims for transfer to the police (移送)
 // with its stated reason, and returns the rows in full. Without a reason nothing leaves (422).
 func (s *Server) transferExportOf(c *fiber.Ctx, reason string) (models.Notice, []officeClaimRow, error) {
-	n, err := s.readableNotice(c)
-	if err != nil {
-		return n, nil, err
-	}
-	reason, ok := models.CheckAccessReason(reason)
-	if !ok {
-		return n, nil, models.Invalid("reason", models.CodeAccessReason)
-	}
-	rows, err := s.officeClaims(c, n, true)
+	n, rows, reason, err := s.claimsInFull(c, reason)
 	if err != nil {
 		return n, nil, err
 	}
