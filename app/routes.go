@@ -214,6 +214,7 @@ func (s *Server) routes() *fiber.App {
 	web.Get("/admin", admin, s.showAdmin)
 	web.Post("/admin/users", admin, limitBody, form, s.audited(models.AuditUserNew, "user", ""), s.createUserFromAdmin)
 	web.Get("/admin/users/:id", admin, s.showAdminUser)
+	web.Get("/admin/mail", admin, s.showAdminMail)
 	web.Post("/admin/users/:id/disable", admin, limitBody, form, s.audited(models.AuditUserDisable, "user", "id"), s.setUserDisabled(true))
 	web.Post("/admin/users/:id/enable", admin, limitBody, form, s.audited(models.AuditUserEnable, "user", "id"), s.setUserDisabled(false))
 	web.Post("/admin/users/:id/tokens", admin, limitBody, form, s.audited(models.AuditTokenNew, "user", "id"), s.createUserToken)
