@@ -26,7 +26,9 @@ func (s *Store) MailOverviewAt(ctx context.Context, now time.Time) (MailOverview
 	day := now.Add(-24 * time.Hour)
 	db := s.db.WithContext(ctx)
 	steps := []func() error{
-		func() error { return db.Model(&Mail{}).Where("sent_at IS NULL AND gave_up_at IS NULL").Count(&o.Waiting).Error },
+		func() error {
+			return db.Model(&Mail{}).Where("sent_at IS NULL AND gave_up_at IS NULL").Count(&o.Waiting).Error
+		},
 		func() error {
 			return db.Model(&Mail{}).Where("sent_at IS NULL AND gave_up_at IS NULL AND next_at <= ?", now).Count(&o.Due).Error
 		},
