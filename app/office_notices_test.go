@@ -280,7 +280,9 @@ func TestZombieListLifecycle(t *testing.T) {
 			manyBad := claim(ins[2].USCC, "110105194912310021", "abc")
 			manyBad["phone"] = "12"
 			wantAnswer(t, investor.postMultipart(path, manyBad, map[string]string{"银行流水.pdf": "%PDF-1.4 statement"}), 422,
-				"校验位", "请填写金额", "手机号", "请重新选择", "银行流水.pdf")
+				"校验位", "请填写金额", "手机号", "请重新选择", "银行流水.pdf",
+				// and summed up above the form, each a link to its field (as gov.uk's error summary)
+				`id="error-summary"`, `<a href="#id_number">`, `<a href="#phone">`, `<a href="#principal">`)
 			// Invalid claims do not use the budget of 10 per client: they have their own of 30, and
 			// past it the client waits (429).
 			wantAnswer(t, ts.callAPI("POST", "/api/v1"+path, "", map[string]any{"institution": other.USCC, "name": "张三", "id_number": idA, "phone": "13812345678", "principal": 100}), 422, "institution")
