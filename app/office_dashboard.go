@@ -83,25 +83,10 @@ func (s *Server) fillDashboard(c *fiber.Ctx, d *officeDashboard) error {
 	if len(stats) == 1 {
 		d.Stats = stats[0]
 	}
-	ins, err := s.store.InstitutionsOf(ctx, d.Province)
-	if err != nil {
-		return err
-	}
-	ids := make([]uint64, len(ins))
-	for i, in := range ins {
-		ids[i] = in.ID
-	}
-	flags, err := s.store.FlagsFor(ctx, ids, s.now())
-	if err != nil {
-		return err
-	}
-	pending, err := s.store.Suggestions(ctx, models.SuggestionFilter{Province: d.Province, Status: models.SuggestionPending})
-	if err != nil {
-		return err
-	}
-	d.Pending = len(pending)
+	ins, flags := desk.Institutions, desk.Flags
+	d.Pending = len(desk.Suggestions)
 	perInst := map[uint64]int{}
-	for _, sg := range pending {
+	for _, sg := range desk.Suggestions {
 		perInst[sg.InstitutionID]++
 	}
 	for _, in := range ins {

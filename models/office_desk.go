@@ -19,6 +19,9 @@ type Desk struct {
 	Suggestions []DeskSuggestion // pending rule suggestions, oldest first
 	Closing     []Notice         // open notices whose window ends within ClosingSoon, soonest first
 	Late        []LateReporter   // institutions with missing reports, most months missing first
+
+	Institutions []Institution     // the province's institutions, as InstitutionsOf lists them
+	Flags        map[uint64][]Flag // their open flags at now by institution id (FlagsFor)
 }
 
 // DeskSuggestion is a pending rule suggestion with the institution it is about.
@@ -66,6 +69,7 @@ func (s *Store) DeskOf(ctx context.Context, province string, now time.Time) (Des
 	if err != nil {
 		return d, err
 	}
+	d.Institutions, d.Flags = ins, flags
 	for _, in := range ins {
 		var missing []string
 		for _, f := range flags[in.ID] {
