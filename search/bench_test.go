@@ -1,10 +1,16 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+	"unicode"
 )
 
 // BenchmarkQuery runs single queries on an index already built, one
@@ -39,4 +45,137 @@ func BenchmarkQuery(b *testing.B) {
 			b.ReportMetric(float64(total), "hits")
 		})
 	}
+}
+
+// BenchmarkFirstSearch measures what a word costs the first time it is
+// searched on a freshly opened index, against the same word searched again:
+//
+//	PILU_BENCH_INDEX=/tmp/b1m/data/index go test ./search -run '^$' -bench FirstSearch -benchtime 1x
+//
+// The words are PILU_BENCH_WORDS (default 300) of the body's one-, two- and
+// three-character terms in at least impactsKept documents of a segment,
+// spread over their document counts; each is searched once right after the
+// index is opened and its background work is done (first-p50-ms,
+// first-p99-ms), then once more (warm-p50-ms, warm-p99-ms). The result
+// cache is off.
+func BenchmarkFirstSearch(b *testing.B) {
+	dir := os.Getenv("PILU_BENCH_INDEX")
+	if dir == "" {
+		b.Skip("PILU_BENCH_INDEX names no index")
+	}
+	n := 300
+	if s := os.Getenv("PILU_BENCH_WORDS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	words := func() []string {
+		ix, err := Open(dir, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer ix.Close()
+		ws, err := benchWords(ix, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ws
+	}()
+	ctx := context.Background()
+	// round searches every word once: the latencies in ms, sorted, and the
+	// process's CPU time per search (the machine may be shared: latencies
+	// then include waiting for a core, CPU time does not).
+	round := func(ix *Index) (ms []float64, cpu float64) {
+		cpu0 := cpuTime()
+		defer func() { cpu = (cpuTime() - cpu0).Seconds() * 1000 / float64(len(words)) }()
+		for _, w := range words {
+			t0 := time.Now()
+			if _, err := ix.Search(ctx, Query{Text: w, PerPage: 20}); err != nil {
+				b.Fatal(err)
+			}
+			ms = append(ms, float64(time.Since(t0).Microseconds())/1000)
+		}
+		slices.Sort(ms)
+		return ms, 0
+	}
+	pct := func(ms []float64, p float64) float64 { return ms[min(len(ms)-1, int(p*float64(len(ms))))] }
+	for b.Loop() {
+		ix, err := Open(dir, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ix.SetCacheSize(0)
+		t0 := time.Now()
+		ix.waitBackground()
+		b.ReportMetric(time.Since(t0).Seconds(), "background-s")
+		first, firstCPU := round(ix)
+		warm, warmCPU := round(ix)
+		_ = ix.Close()
+		b.ReportMetric(firstCPU, "first-cpu-ms/op")
+		b.ReportMetric(warmCPU, "warm-cpu-ms/op")
+		b.ReportMetric(pct(first, 0.5), "first-p50-ms")
+		b.ReportMetric(pct(first, 0.99), "first-p99-ms")
+		b.ReportMetric(pct(warm, 0.5), "warm-p50-ms")
+		b.ReportMetric(pct(warm, 0.99), "warm-p99-ms")
+		b.ReportMetric(float64(len(words)), "words")
+	}
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchWords picks n CJK words of one to three characters from the body
+// dictionary of the largest segment of ix, with at least impactsKept
+// documents, spread evenly over their document counts.
+func benchWords(ix *Index, n int) ([]string, error) {
+	snap, err := snapshot(ix.idx)
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Close()
+	var largest *segmentSnapshot
+	for _, ss := range snap.Segments() {
+		if largest == nil || ss.Count() > largest.Count() {
+			largest = ss
+		}
+	}
+	if largest == nil {
+		return nil, nil
+	}
+	dict, err := largest.Segment().Dictionary(fieldBody)
+	if err != nil {
+		return nil, err
+	}
+	type word struct {
+		text  string
+		count uint64
+	}
+	var all []word
+	it := dict.AutomatonIterator(nil, nil, nil)
+	for {
+		e, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			break
+		}
+		r := []rune(e.Term)
+		if e.Count >= impactsKept && len(r) <= 3 && unicode.Is(unicode.Han, r[0]) {
+			all = append(all, word{e.Term, e.Count})
+		}
+	}
+	slices.SortFunc(all, func(a, b word) int { return cmp.Or(cmp.Compare(a.count, b.count), strings.Compare(a.text, b.text)) })
+	var out []string
+	for i := range min(n, len(all)) {
+		out = append(out, all[i*len(all)/min(n, len(all))].text)
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
@@ -71,7 +72,60 @@ const (
 	// a term scores boost × idf² × √freq × norm (TestSearchAsBleve checks the
 	// whole score against Bleve's order).
 	assumeScoring = "scoring: Bleve's TF-IDF with scorer.SqrtCache[freq] = √freq"
+	// scorch calls the callback named by the config's "eventCallbackName"
+	// (from scorch.RegistryEventCallbacks) with the index's *scorch.Scorch
+	// after a batch's segment is introduced, a segment persisted and a merge
+	// introduced: the engine computes new segments' impacts then, not on a
+	// word's first search (a missing event only makes first searches slower).
+	assumeEvents = "events: scorch fires EventKindBatchIntroduction, EventKindPersisterProgress and EventKindMergeTaskIntroduction to the callback named by \"eventCallbackName\""
+	// A term dictionary's AutomatonIterator with a nil automaton and no
+	// bounds visits every term with its document count.
+	assumeEveryTerm = "every term: TermDictionary.AutomatonIterator(nil, nil, nil) visits every term with its count"
 )
+
+// eventConfigKey and eventCallback name, in an index's configuration, the
+// callback scorch calls on its events (assumeEvents).
+const (
+	eventConfigKey = "eventCallbackName"
+	eventCallback  = "pilu.segments"
+)
+
+// eventTargets maps an open index's *scorch.Scorch to what its events call.
+var eventTargets sync.Map
+
+func init() {
+	scorch.RegistryEventCallbacks[eventCallback] = func(e scorch.Event) bool {
+		switch e.Kind {
+		case scorch.EventKindBatchIntroduction, scorch.EventKindPersisterProgress, scorch.EventKindMergeTaskIntroduction:
+			if f, ok := eventTargets.Load(e.Scorch); ok {
+				f.(func())()
+			}
+		}
+		return true
+	}
+}
+
+// onSegments has f called (on Bleve's goroutines: f must not block) after
+// Bleve brings segments into idx: a batch's, a persisted one, a merged one
+// (assumeEvents). stop ends it.
+func onSegments(idx bleve.Index, f func()) (stop func(), err error) {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil, internalsError(assumeEvents, fmt.Sprintf("%T", adv))
+	}
+	eventTargets.Store(s, f)
+	return func() { eventTargets.Delete(s) }, nil
+}
+
+// everyTerm iterates over every term of dict with its document count
+// (assumeEveryTerm).
+func everyTerm(dict segment.TermDictionary) segment.DictionaryIterator {
+	return dict.AutomatonIterator(nil, nil, nil)
+}
 
 // internalsError is ErrInternals naming the assumption and what was found.
 func internalsError(assumption, found string) error {

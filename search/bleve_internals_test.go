@@ -318,3 +318,61 @@ func TestInternalsScoring(t *testing.T) {
 		}
 	}
 }
+
+func TestInternalsEvents(t *testing.T) {
+	ix := mustOpen(t, filepath.Join(t.TempDir(), "index"))
+	adv, err := ix.idx.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the index's own callback would be told, seen from beside it.
+	events := make(chan struct{}, 64)
+	stop, err := onSegments(ix.idx, func() {
+		select {
+		case events <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", assumeEvents, err)
+	}
+	defer stop()
+	defer ix.stopEvents() // the index's own again on Close: Store replaced it
+	if _, ok := eventTargets.Load(adv); !ok {
+		t.Fatalf("%s: no target stored for %T", assumeEvents, adv)
+	}
+	mustApply(t, ix, disclosures(3, "兑付"), nil, 1)
+	// EventKindBatchIntroduction fires before Batch returns.
+	select {
+	case <-events:
+	default:
+		t.Errorf("%s: no event after a batch was introduced", assumeEvents)
+	}
+}
+
+func TestInternalsEveryTerm(t *testing.T) {
+	_, snap := internalsIndex(t, []Doc{
+		{Type: TypeDisclosure, ID: "1", Body: "兑付进展"},
+		{Type: TypeDisclosure, ID: "2", Body: "兑付"},
+	})
+	dict, err := snap.Segments()[0].Segment().Dictionary(fieldBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]uint64{}
+	it := everyTerm(dict)
+	for {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatalf("%s: %v", assumeEveryTerm, err)
+		}
+		if e == nil {
+			break
+		}
+		got[e.Term] = e.Count
+	}
+	want := map[string]uint64{"兑": 2, "付": 2, "进": 1, "展": 1, "兑付": 2, "付进": 1, "进展": 1, "兑付进": 1, "付进展": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("%s: got %v, want %v", assumeEveryTerm, got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // The hits of a segment are ranked in blocks of blockSize documents, each
@@ -22,9 +23,12 @@ import (
 //
 // A term's bound in a block is its impact there: the highest √freq × norm of
 // its postings in the block (Lucene keeps the same, as block-max impacts,
-// in its index; Bleve does not). Reading them takes a pass over the postings,
-// so the impacts of long postings lists are kept with the segment, which
-// never changes; deleting documents only lowers the true maxima.
+// in its index; Bleve does not). Reading them takes a pass over the postings:
+// those of a segment's long lists are computed when the segment comes into
+// the index (impacts.go); a search reads those of shorter lists itself and
+// keeps them with the segment when they are still long (impactsKept), as it
+// does a phrase's. Segments never change; deleting documents only lowers the
+// true maxima.
 
 // blockSize is how many documents of a segment one bound covers.
 const blockSize = 128
@@ -50,8 +54,9 @@ const maxKept = 512
 // and impacts of phrases with many candidates (phrase.go). It is safe for
 // concurrent use.
 type segCache struct {
-	mu sync.Mutex
-	m  map[string]kept
+	mu    sync.Mutex
+	m     map[string]kept
+	ready readyImpacts // computed when the segment came in (impacts.go)
 }
 
 // kept is one entry of a segCache; docs is nil for a term.
@@ -87,30 +92,37 @@ func (p *plan) impacts(si, nb int, a alt, m altMatches) ([]float64, error) {
 	if m.phrase != nil {
 		return m.phrase.imp, nil
 	}
-	keep := m.list.Count() >= impactsKept
 	key := a.field + "\x00" + a.terms[0]
+	if imp, ok := p.lists[si].kept.ready.get(key); ok {
+		return imp, nil
+	}
+	keep := m.list.Count() >= impactsKept
 	if keep {
 		if k, ok := p.lists[si].kept.get(key); ok {
 			return k.imp, nil
 		}
 	}
 	imp := make([]float64, nb)
-	it := m.list.Iterator(true, true, false, nil)
-	for {
-		post, err := it.Next()
-		if err != nil {
-			return nil, err
-		}
-		if post == nil {
-			break
-		}
-		b := post.Number() / blockSize
-		imp[b] = max(imp[b], tf(post.Frequency())*norm(post))
+	if err := readImpacts(m.list.Iterator(true, true, false, nil), imp); err != nil {
+		return nil, err
 	}
 	if keep {
 		p.lists[si].kept.put(key, kept{imp: imp})
 	}
 	return imp, nil
+}
+
+// readImpacts sets imp[b] to the highest √freq × norm of the postings of it
+// in block b.
+func readImpacts(it segment.PostingsIterator, imp []float64) error {
+	for {
+		post, err := it.Next()
+		if err != nil || post == nil {
+			return err
+		}
+		b := post.Number() / blockSize
+		imp[b] = max(imp[b], tf(post.Frequency())*norm(post))
+	}
 }
 
 // bounds returns, for each of the nb blocks of segment si, the highest score

@@ -47,6 +47,10 @@
 // as bitmaps — OR over the fields a term may match in, AND over the terms,
 // exclusions and filters applied as bitmaps — and visits the hits once, to
 // score them with Bleve's TF-IDF, count their facets and keep the page.
+// What ranking reads of a segment's long postings lists (their block-max
+// impacts) is computed in the background when the segment comes into the
+// index — at open, after a batch, a merge — not on a word's first search
+// (impacts.go).
 // What that relies on of Bleve's and zap's internals (no API promises it) is
 // fenced in bleve_internals.go, each assumption with a test; a broken one is
 // an error wrapping ErrInternals that names it. EngineBleve (bleve_engine.go,

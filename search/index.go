@@ -88,7 +88,11 @@ type Index struct {
 	cache  resultCache
 	facets facetTable
 
-	background sync.WaitGroup // warmFacets, which Close waits for
+	background sync.WaitGroup // warmLoop, which Close waits for
+	closing    chan struct{}  // closed when Close begins
+	segmentsIn chan struct{}  // Bleve brought segments in: warm them (segmentsCame)
+	warmed     atomic.Uint64  // warm passes done (warmLoop)
+	stopEvents func()         // stops Bleve's events reaching segmentsCame
 	closeOnce  sync.Once
 	closeErr   error
 }
@@ -195,7 +199,7 @@ func openExisting(dir string) (idx bleve.Index, err error) {
 			idx, err = nil, fmt.Errorf("panic while opening: %v", r)
 		}
 	}()
-	idx, err = bleve.OpenUsing(dir, map[string]interface{}{"bolt_timeout": lockTimeout.String()})
+	idx, err = bleve.OpenUsing(dir, map[string]interface{}{"bolt_timeout": lockTimeout.String(), eventConfigKey: eventCallback})
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +263,8 @@ func newIndex(dir string) (bleve.Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: index mapping: %w", err)
 	}
-	idx, err := bleve.New(dir, m)
+	idx, err := bleve.NewUsing(dir, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore,
+		map[string]interface{}{eventConfigKey: eventCallback})
 	if err != nil {
 		return nil, fmt.Errorf("search: create index %s: %w", dir, err)
 	}
@@ -291,25 +296,20 @@ func wrap(dir string, log *slog.Logger, idx bleve.Index, engine string) (*Index,
 		return nil, fmt.Errorf("search: open index %s: %w", dir, err)
 	}
 	_ = snap.Close()
+	// The facet arrays and impacts of every segment are computed in the
+	// background now, and for each segment Bleve brings in later
+	// (impacts.go), so that searches do not wait for them.
+	ix.closing, ix.segmentsIn = make(chan struct{}), make(chan struct{}, 1)
+	if ix.stopEvents, err = onSegments(idx, ix.segmentsCame); err != nil {
+		_ = idx.Close()
+		return nil, fmt.Errorf("search: open index %s: %w", dir, err)
+	}
 	ix.background.Add(1)
 	go func() {
 		defer ix.background.Done()
-		ix.warmFacets()
+		ix.warmLoop()
 	}()
 	return ix, nil
-}
-
-// warmFacets builds the facet arrays of every segment (about a second a million documents), so
-// that the first search after opening does not wait for them.
-func (ix *Index) warmFacets() {
-	snap, err := snapshot(ix.idx)
-	if err != nil {
-		return // closed already
-	}
-	defer snap.Close()
-	if _, err := ix.facets.view(snap); err != nil {
-		ix.log.Warn("search: facet arrays", "err", err)
-	}
 }
 
 // settle has Bleve merge the segments of idx as its merger would in the
@@ -425,6 +425,10 @@ func (ix *Index) Empty() bool {
 // harmless.
 func (ix *Index) Close() error {
 	ix.closeOnce.Do(func() {
+		if ix.closing != nil {
+			ix.stopEvents()
+			close(ix.closing)
+		}
 		ix.background.Wait()
 		if err := ix.idx.Close(); err != nil {
 			ix.closeErr = fmt.Errorf("search: close index %s: %w", ix.dir, err)
@@ -674,4 +678,20 @@ func isAside(e os.DirEntry, base string, kinds []string) bool {
 		}
 	}
 	return false
+}
+
+// waitBackground waits until the warm loop has been over the segments of the
+// index as it is now (for benchmarks and tests).
+func (ix *Index) waitBackground() {
+	if ix.closing == nil {
+		return
+	}
+	// A pass under way may have begun with older segments: wait for two.
+	for range 2 {
+		want := ix.warmed.Load() + 1
+		ix.segmentsCame()
+		for ix.warmed.Load() < want {
+			time.Sleep(time.Millisecond)
+		}
+	}
 }
