@@ -86,9 +86,12 @@ func BenchmarkFirstSearch(b *testing.B) {
 	// round searches every word once: the latencies in ms, sorted, and the
 	// process's CPU time per search (the machine may be shared: latencies
 	// then include waiting for a core, CPU time does not).
-	round := func(ix *Index) (ms []float64, cpu float64) {
-		cpu0 := cpuTime()
-		defer func() { cpu = (cpuTime() - cpu0).Seconds() * 1000 / float64(len(words)) }()
+	round := func(ix *Index, name string) (ms []float64, cpu float64) {
+		cpu0, read0 := cpuTime(), impactPostings.Load()
+		defer func() {
+			cpu = (cpuTime() - cpu0).Seconds() * 1000 / float64(len(words))
+			b.ReportMetric(float64(impactPostings.Load()-read0)/float64(len(words)), name+"-impact-postings/op")
+		}()
 		for _, w := range words {
 			t0 := time.Now()
 			if _, err := ix.Search(ctx, Query{Text: w, PerPage: 20}); err != nil {
@@ -109,8 +112,8 @@ func BenchmarkFirstSearch(b *testing.B) {
 		t0 := time.Now()
 		ix.waitBackground()
 		b.ReportMetric(time.Since(t0).Seconds(), "background-s")
-		first, firstCPU := round(ix)
-		warm, warmCPU := round(ix)
+		first, firstCPU := round(ix, "first")
+		warm, warmCPU := round(ix, "warm")
 		_ = ix.Close()
 		b.ReportMetric(firstCPU, "first-cpu-ms/op")
 		b.ReportMetric(warmCPU, "warm-cpu-ms/op")

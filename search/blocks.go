@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
@@ -81,6 +82,10 @@ func (c *segCache) put(key string, k kept) {
 	c.m[key] = k
 }
 
+// impactPostings counts the postings searches have read for impacts
+// (BenchmarkFirstSearch reports it).
+var impactPostings atomic.Uint64
+
 // blocks is the number of blocks of a segment of n documents.
 func blocks(n int) int {
 	return (n + blockSize - 1) / blockSize
@@ -102,6 +107,7 @@ func (p *plan) impacts(si, nb int, a alt, m altMatches) ([]float64, error) {
 			return k.imp, nil
 		}
 	}
+	impactPostings.Add(m.list.Count())
 	imp := make([]float64, nb)
 	if err := readImpacts(m.list.Iterator(true, true, false, nil), imp); err != nil {
 		return nil, err
