@@ -20,16 +20,16 @@ const fontName = "wqy"
 
 // Page geometry in millimetres: A4 with 20 mm margins and room for the footer.
 const (
-	pageW, pageH  = 210.0, 297.0
-	margin        = 20.0
-	bottom        = 22.0 // the body stops this far above the page's lower edge
-	textW         = pageW - 2*margin
-	bodySize      = 11.0
-	bodyLead      = 6.4
-	cellSize      = 9.0
-	cellLead      = 4.6
-	cellPad       = 1.4
-	qrSide        = 34.0
+	pageW, pageH = 210.0, 297.0
+	margin       = 20.0
+	bottom       = 22.0 // the body stops this far above the page's lower edge
+	textW        = pageW - 2*margin
+	bodySize     = 11.0
+	bodyLead     = 6.4
+	cellSize     = 9.0
+	cellLead     = 4.6
+	cellPad      = 1.4
+	qrSide       = 34.0
 )
 
 // PDF writes doc as an A4 PDF with the font embedded.
