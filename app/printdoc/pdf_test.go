@@ -1,8 +1,8 @@
 package printdoc_test
 
 import (
+	"bytes"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -28,24 +28,50 @@ func listDoc(n int) printdoc.Doc {
 		Footer: "http://127.0.0.1:8080/v/abababababababab", PageLabel: "第 %d 页 / 共 %d 页", Created: time.Date(2019, 6, 14, 2, 0, 0, 0, time.UTC)}
 }
 
+// TestListPDF lays out a list of 120 institutions: every row is on some page, each page after the
+// first repeats the table's heading and every page says "第 n 页 / 共 N 页" and the short address;
+// the QR code decodes to the verify address; no line starts with closing punctuation; the same
+// document gives the same bytes.
 func TestListPDF(t *testing.T) {
-	start := time.Now()
-	b, err := printdoc.PDF(listDoc(120))
+	doc := listDoc(120)
+	b, err := printdoc.PDF(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d bytes in %v", len(b), time.Since(start))
-	os.WriteFile("/tmp/h-print-test.pdf", b, 0o644)
+	if again, _ := printdoc.PDF(doc); !bytes.Equal(again, b) {
+		t.Fatal("the same document gave other bytes")
+	}
 	urls, err := pdfscan.QR(b)
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || len(urls) != 1 || urls[0] != doc.Verify.URL {
+		t.Fatalf("QR codes %q: %v", urls, err)
 	}
-	t.Log(urls)
 	pages, err := pdfscan.Text(b)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(pages) < 4 {
+		t.Fatalf("120 rows on %d pages", len(pages))
+	}
+	all := strings.Join(pages, "\n")
+	for i := range 120 {
+		if !strings.Contains(all, fmt.Sprintf("\n%d\n深圳市第%d网络借贷信息咨询有限公司\n", i+1, i+1)) {
+			t.Fatalf("row %d is missing", i+1)
+		}
+	}
 	for i, p := range pages {
-		t.Log(i, p[:min(300, len(p))], "...", p[max(0, len(p)-300):])
+		if !strings.Contains(p, fmt.Sprintf("第 %d 页 / 共 %d 页", i+1, len(pages))) || !strings.Contains(p, doc.Footer) {
+			t.Fatalf("page %d lacks its label or footer", i+1)
+		}
+		if i > 0 && !strings.HasPrefix(p, "序号\n机构名称") {
+			t.Fatalf("page %d does not start with the table's heading: %.60q", i+1, p)
+		}
+		for _, l := range strings.Split(p, "\n") {
+			if l != "" && strings.ContainsRune("，。、；：）》", []rune(l)[0]) {
+				t.Fatalf("a line starts with closing punctuation: %q", l)
+			}
+		}
+	}
+	if !strings.Contains(pages[0], doc.Number) || !strings.Contains(pages[0], doc.Title) {
+		t.Fatalf("page 1 lacks the number or title: %.300q", pages[0])
 	}
 }
