@@ -33,8 +33,7 @@ type proof struct {
 	Entry     models.LedgerEntry
 	VerifyURL string
 	ShortURL  string
-	QR        template.URL // data:image/png;base64,… for the print page
-	qrPNG     []byte
+	QR        template.URL // data:image/png;base64,… on the print page (the PDF draws its own)
 }
 
 // proofOf finds the ledger entry of a published record and makes its verification addresses.
@@ -46,12 +45,21 @@ func (s *Server) proofOf(ctx context.Context, kind string, id uint64) (proof, er
 	if err != nil {
 		return proof{}, err
 	}
-	p := proof{Entry: e, VerifyURL: s.cfg.BaseURL + "/verify?sha256=" + e.ContentHash,
-		ShortURL: s.cfg.BaseURL + "/v/" + e.ContentHash[:models.ShortHashLen]}
-	if p.qrPNG, err = printdoc.QRPNG(p.VerifyURL); err != nil {
-		return proof{}, err
+	return proof{Entry: e, VerifyURL: s.cfg.BaseURL + "/verify?sha256=" + e.ContentHash,
+		ShortURL: s.cfg.BaseURL + "/v/" + e.ContentHash[:models.ShortHashLen]}, nil
+}
+
+// printProofOf is proofOf with the QR code drawn for a print page.
+func (s *Server) printProofOf(ctx context.Context, kind string, id uint64) (proof, error) {
+	p, err := s.proofOf(ctx, kind, id)
+	if err != nil {
+		return p, err
 	}
-	p.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(p.qrPNG))
+	png, err := printdoc.QRPNG(p.VerifyURL)
+	if err != nil {
+		return p, err
+	}
+	p.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
 	return p, nil
 }
 
@@ -69,7 +77,7 @@ func (s *Server) showNoticePrint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pr, err := s.proofOf(c.UserContext(), models.LedgerNotice, p.ID)
+	pr, err := s.printProofOf(c.UserContext(), models.LedgerNotice, p.ID)
 	if err != nil {
 		return err
 	}
@@ -99,7 +107,7 @@ func (s *Server) showDisclosurePrint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pr, err := s.proofOf(c.UserContext(), models.LedgerDisclosure, p.ID)
+	pr, err := s.printProofOf(c.UserContext(), models.LedgerDisclosure, p.ID)
 	if err != nil {
 		return err
 	}

@@ -144,6 +144,15 @@ func TestPrintedNoticeProvesItself(t *testing.T) {
 				t.Fatalf("API verify answer: %+v", api)
 			}
 
+			// Two content hashes sharing the short address's digits (written into the ledger here: by
+			// chance it would take billions of records): the address lists both instead of choosing.
+			other := n.SHA256[:16] + strings.Repeat("0", 48)
+			if err := ts.store.DB(ctx).Exec("INSERT INTO ledger_entries (seq, kind, record_id, content_hash, attachments, prev_hash, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+				99999, models.LedgerNotice, corr.ID, other, "[]", "", strings.Repeat("f", 64), ts.now().UTC()).Error; err != nil {
+				t.Fatal(err)
+			}
+			wantAnswer(t, ts.get("/v/"+n.SHA256[:16]), 200, "2 项记录的 SHA-256 以此开头", `href="/verify?sha256=`+n.SHA256+`"`, `href="/verify?sha256=`+other+`"`)
+
 			for _, path := range []string{"/notices/99999/print", "/notices/99999/print.pdf", "/notices/abc/print.pdf",
 				"/v/" + n.SHA256[:15], "/v/zzzzzzzzzzzzzzzz", "/v/" + strings.Repeat("0", 16), "/v/" + strings.Repeat("a", 65)} {
 				if r := ts.get(path); r.StatusCode != 404 {
