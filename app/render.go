@@ -133,13 +133,7 @@ func (v *views) funcs(lang string) template.FuncMap {
 		"num":      func(n int64) string { return groupDigits(strconv.FormatInt(n, 10)) },
 		"date":     func(t time.Time) string { return formatDate(lang, t) },
 		"datetime": func(t time.Time) string { return formatDateTime(lang, t) },
-		"day": func(s string) string {
-			d, err := models.ParseDate(s)
-			if err != nil {
-				return s
-			}
-			return formatDate(lang, d.End().Add(-time.Hour))
-		},
+		"day":      func(s string) string { return dayText(lang, s) },
 		"province": func(code string) string { return provinceName(lang, code) },
 		"static":   v.assets.url,
 		"office": func(o models.Office) string {
@@ -166,6 +160,8 @@ func (v *views) funcs(lang string) template.FuncMap {
 		"list":           func(v ...string) []string { return v },
 		"int64":          func(n int) int64 { return int64(n) },
 		"snippet":        func(s string) template.HTML { return template.HTML(s) },
+		"paragraphs":     paragraphs,
+		"figureRows":     figureRows,
 		"isTrue":         func(b *bool) bool { return b != nil && *b },
 		"chart":          func(f []figuresJSON) template.HTML { return v.figuresChart(lang, f) },
 		"fieldLabel":     func(key string) string { return v.fieldLabel(lang, key) },
@@ -290,6 +286,16 @@ func formatDate(lang string, t time.Time) string {
 		return t.Format("2 Jan 2006")
 	}
 	return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
+}
+
+// dayText shows a day given as YYYY-MM-DD (a deadline's last day) like formatDate; text that is no
+// such day is shown as it is.
+func dayText(lang, s string) string {
+	d, err := models.ParseDate(s)
+	if err != nil {
+		return s
+	}
+	return formatDate(lang, d.End().Add(-time.Hour))
 }
 
 func formatDateTime(lang string, t time.Time) string {

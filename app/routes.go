@@ -203,6 +203,14 @@ func (s *Server) routes() *fiber.App {
 	web.Get("/follow/confirm", s.confirmFollow)
 	web.Get("/follow/unsubscribe", s.askUnsubscribe)
 	web.Post("/follow/unsubscribe", limitBody, s.unsubscribe)
+	// Printed records that prove themselves (issue 17): an A4 print page and a PDF of every notice
+	// and disclosure version, with a QR code and a short address (/v/{16 hex}) that open /verify for
+	// its content SHA-256.
+	web.Get("/notices/:id/print", s.showNoticePrint)
+	web.Get("/notices/:id/print.pdf", s.sendNoticePDF)
+	web.Get("/disclosures/:id/print", s.showDisclosurePrint)
+	web.Get("/disclosures/:id/print.pdf", s.sendDisclosurePDF)
+	web.Get("/v/:short", s.resolveShort)
 	web.Get("/verify", s.showVerify)
 	web.Post("/verify", s.checkUploadCSRF, s.verifyUpload)
 	api.Get("/verify", s.apiVerify)

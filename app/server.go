@@ -39,6 +39,7 @@ type Server struct {
 	readTimeout time.Duration
 	// changeTiming paces the change stream's Server-Sent Events (defaults when zero; tests shorten it).
 	changeTiming changeStreamTiming
+	pdfs         pdfMemo // the printed records' PDFs made last
 }
 
 // Options adjusts a Server for tests and commands.

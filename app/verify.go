@@ -24,18 +24,34 @@ var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // verifyAnswer says whether a SHA-256 belongs to a published record, and to which.
 type verifyAnswer struct {
-	SHA256    string            `json:"sha256"`
-	Published bool              `json:"published"`
-	Records   []ledgerEntryJSON `json:"records"`
+	SHA256    string         `json:"sha256"`
+	Published bool           `json:"published"`
+	Records   []verifyRecord `json:"records"`
+}
+
+// Where a record found by /verify stands now.
+const (
+	recordCurrent    = "current"    // the record as published is what stands
+	recordSuperseded = "superseded" // a disclosure version that a later amendment replaced
+	recordCorrected  = "corrected"  // a notice that a published correction notice corrects
+)
+
+// verifyRecord is a ledger entry found by /verify with where its record stands: current, or
+// superseded by an amendment or corrected by a correction notice, naming it.
+type verifyRecord struct {
+	ledgerEntryJSON
+	Status     string `json:"status"`
+	CurrentURL string `json:"current_url,omitempty"` // the amendment's current version, or the correction
 }
 
 // verifyPage is the data of /verify: the answer once something was checked, and the field error.
 type verifyPage struct {
-	Answer  *verifyAnswer
-	Input   string
-	Error   string
-	MaxMiB  int64
-	FileErr string
+	Answer     *verifyAnswer
+	Input      string
+	Error      string
+	MaxMiB     int64
+	FileErr    string
+	Candidates []string // a short address that several content hashes start with: each of them
 }
 
 // lookup finds the published records with content or an attachment of SHA-256 sum.
@@ -48,7 +64,37 @@ func (s *Server) lookup(c *fiber.Ctx, sum string) (*verifyAnswer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &verifyAnswer{SHA256: sum, Published: len(list) > 0, Records: list}, nil
+	records := make([]verifyRecord, len(list))
+	for i, e := range list {
+		if records[i], err = s.standing(c.UserContext(), e); err != nil {
+			return nil, err
+		}
+	}
+	return &verifyAnswer{SHA256: sum, Published: len(list) > 0, Records: records}, nil
+}
+
+// standing tells where the record of ledger entry e stands now.
+func (s *Server) standing(ctx context.Context, e ledgerEntryJSON) (verifyRecord, error) {
+	r := verifyRecord{ledgerEntryJSON: e, Status: recordCurrent}
+	switch e.Kind {
+	case models.LedgerDisclosure:
+		latest, err := s.store.LatestVersionID(ctx, e.RecordID)
+		if err != nil {
+			return r, err
+		}
+		if latest != e.RecordID {
+			r.Status, r.CurrentURL = recordSuperseded, fmt.Sprintf("/disclosures/%d", latest)
+		}
+	case models.LedgerNotice:
+		corr, err := s.store.CorrectionOf(ctx, e.RecordID)
+		if err != nil {
+			return r, err
+		}
+		if corr != nil {
+			r.Status, r.CurrentURL = recordCorrected, fmt.Sprintf("/notices/%d", corr.ID)
+		}
+	}
+	return r, nil
 }
 
 // showVerify shows the verify page; with ?sha256= it answers for a pasted hash.
