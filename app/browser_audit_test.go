@@ -119,6 +119,8 @@ func publicAuditPages(t *testing.T, bs *browserServer) []auditPage {
 		{path: "/zombies", public: true},
 		{path: "/exits", public: true},
 		{path: "/disclosures/" + disclosure, public: true, dataH1: true},
+		{path: "/notices/" + notice + "/print", public: true, dataH1: true},
+		{path: "/disclosures/" + disclosure + "/print", public: true, dataH1: true},
 		{path: "/stats", public: true},
 		{path: "/search?q=%E7%A9%97%E8%81%94%E8%B4%B7", public: true},
 		{path: "/search?q=" + listed, public: true}, // a credit code: the institution first, its open list's banner
