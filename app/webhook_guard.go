@@ -34,8 +34,9 @@ const (
 	webhookAnswerLimit = 64 << 10
 )
 
-// webhookGuard decides which addresses webhooks may reach.
+// webhookGuard decides which addresses webhooks may reach, and makes the clients that reach them.
 type webhookGuard struct {
+	timeout  time.Duration // webhookTimeout; tests shorten it
 	guardian *ssrf.Guardian
 	hosts    []string // host names allowed whatever their addresses (lower case)
 	resolver *net.Resolver
@@ -82,7 +83,7 @@ func validHostName(h string) bool {
 // newWebhookGuard makes the guard of the allowed entries (as parseWebhookAllow returns them).
 func newWebhookGuard(allow []string) *webhookGuard {
 	var v4, v6 []netip.Prefix
-	g := &webhookGuard{resolver: net.DefaultResolver}
+	g := &webhookGuard{resolver: net.DefaultResolver, timeout: webhookTimeout}
 	for _, a := range allow {
 		p, err := netip.ParsePrefix(a)
 		if err != nil {
@@ -138,7 +139,7 @@ func (g *webhookGuard) check(ctx context.Context, u *url.URL) error {
 // (checked on the address dialled), through no proxy, follows no redirect and gives up after
 // webhookTimeout.
 func (g *webhookGuard) client(u *url.URL) *http.Client {
-	dialer := &net.Dialer{Timeout: webhookTimeout}
+	dialer := &net.Dialer{Timeout: g.timeout}
 	if !g.allowsHost(u.Hostname()) {
 		dialer.Control = g.guardian.Safe
 	}
@@ -146,18 +147,18 @@ func (g *webhookGuard) client(u *url.URL) *http.Client {
 		Transport: &http.Transport{
 			Proxy:                  nil, // a proxy would be dialled instead of the checked address
 			DialContext:            dialer.DialContext,
-			TLSHandshakeTimeout:    webhookTimeout,
-			ResponseHeaderTimeout:  webhookTimeout,
+			TLSHandshakeTimeout:    g.timeout,
+			ResponseHeaderTimeout:  g.timeout,
 			MaxResponseHeaderBytes: 32 << 10,
 			DisableKeepAlives:      true,
 		},
-		Timeout:       webhookTimeout,
+		Timeout:       g.timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
 
 // deliveryError says in a line why a delivery failed, for the delivery log (no secret in it).
-func deliveryError(err error) string {
+func (g *webhookGuard) deliveryError(err error) string {
 	var ne net.Error
 	switch {
 	case errors.Is(err, ssrf.ErrProhibitedIP):
@@ -167,7 +168,7 @@ func deliveryError(err error) string {
 		}
 		return "refused: the address is not public (PILU_WEBHOOK_ALLOW)"
 	case errors.As(err, &ne) && ne.Timeout():
-		return fmt.Sprintf("no answer within %s", webhookTimeout)
+		return fmt.Sprintf("no answer within %s", g.timeout)
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
