@@ -204,7 +204,7 @@ func (s *Server) post(ctx context.Context, client *http.Client, w models.Webhook
 	req.Header.Set("Pilu-Event", d.Kind)
 	res, err := client.Do(req)
 	if err != nil {
-		return 0, deliveryError(err)
+		return 0, s.webhookGuard.deliveryError(err)
 	}
 	defer res.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(res.Body, webhookAnswerLimit))
