@@ -273,6 +273,7 @@ func TestWebhooks(t *testing.T) {
 			wantAnswer(t, form("http://10.0.0.8/hook"), 422, "non-public address, 10.0.0.8", `aria-invalid="true"`)
 			made := form(recv.srv.URL + "/major")
 			wantAnswer(t, made, 201, "whsec_", "Shown this once only")
+			wantAnswer(t, br.get("/account"), 200, "重大事项", recv.srv.URL+"/major")
 
 			// A receiver that never answers: the try ends after the timeout and is retried later.
 			ts.webhookGuard.timeout = 300 * time.Millisecond
