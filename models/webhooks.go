@@ -357,10 +357,13 @@ func (s *Store) SetWebhookCursor(ctx context.Context, seq uint64) error {
 	return notFound(err, "set webhook cursor")
 }
 
-// DueDeliveries returns up to limit pending deliveries due at now, oldest first.
+// DueDeliveries returns up to limit pending deliveries due at now, oldest first; a disabled
+// account's wait (they go on if it is enabled again, within WebhookRetryFor).
 func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]WebhookDelivery, error) {
 	var out []WebhookDelivery
-	err := s.db.WithContext(ctx).Where("status = ? AND next_at <= ?", DeliveryPending, now.UTC()).
+	db := s.db.WithContext(ctx)
+	live := db.Model(&Webhook{}).Select("id").Where("user_id IN (?)", db.Model(&User{}).Select("id").Where("disabled_at IS NULL"))
+	err := db.Where("status = ? AND next_at <= ? AND webhook_id IN (?)", DeliveryPending, now.UTC(), live).
 		Order("next_at, id").Limit(limit).Find(&out).Error
 	return out, notFound(err, "due deliveries")
 }
@@ -390,7 +393,9 @@ func WebhookBackoff(attempts int) time.Duration {
 
 // DeliveryDone records a try of d: delivered (the receiver answered 2xx with status) or failed with
 // reason, then tried again after WebhookBackoff, or given up (DeliveryFailed) when that would fall
-// past WebhookRetryFor after the delivery was queued. It returns the delivery as recorded.
+// past WebhookRetryFor after the delivery was queued. After a failure, the webhook's other pending
+// deliveries wait as long (its receiver is down: they are tried after d, in order, and a receiver
+// with many waiting never keeps the others' out of a run). It returns the delivery as recorded.
 func (s *Store) DeliveryDone(ctx context.Context, d WebhookDelivery, delivered bool, status int, reason string, now time.Time) (WebhookDelivery, error) {
 	now = now.UTC()
 	d.Attempts++
@@ -407,9 +412,18 @@ func (s *Store) DeliveryDone(ctx context.Context, d WebhookDelivery, delivered b
 			d.Status = DeliveryFailed
 		}
 	}
-	err := s.db.WithContext(ctx).Model(&WebhookDelivery{}).Where("id = ?", d.ID).Updates(map[string]any{
-		"status": d.Status, "attempts": d.Attempts, "last_status": d.LastStatus, "last_error": d.LastError,
-		"next_at": d.NextAt, "delivered_at": d.DeliveredAt}).Error
+	err := s.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Model(&WebhookDelivery{}).Where("id = ?", d.ID).Updates(map[string]any{
+			"status": d.Status, "attempts": d.Attempts, "last_status": d.LastStatus, "last_error": d.LastError,
+			"next_at": d.NextAt, "delivered_at": d.DeliveredAt}).Error; err != nil {
+			return err
+		}
+		if delivered {
+			return nil
+		}
+		return tx.Model(&WebhookDelivery{}).Where("webhook_id = ? AND status = ? AND id <> ? AND next_at < ?", d.WebhookID, DeliveryPending, d.ID, d.NextAt).
+			Update("next_at", d.NextAt).Error
+	})
 	return d, notFound(err, "record delivery")
 }
 
