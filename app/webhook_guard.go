@@ -110,7 +110,7 @@ func (g *webhookGuard) allowsHost(host string) bool {
 }
 
 // check refuses a webhook URL whose host has no address (CodeWebhookUnresolved) or an address that is
-// not public and not allowed (CodeWebhookTarget), as FieldErrors on "url".
+// not public and not allowed (CodeWebhookTarget), as FieldErrors on "url" (nil when it may be reached).
 func (g *webhookGuard) check(ctx context.Context, u *url.URL) error {
 	host := u.Hostname()
 	if g.allowsHost(host) {

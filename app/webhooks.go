@@ -76,18 +76,25 @@ func deliveryAnswer(d models.WebhookDelivery) deliveryJSON {
 	return out
 }
 
-// registerWebhook checks req (its URL's shape, then that its host's addresses may be reached, then
-// the filter) and registers it for the current account; the secret is returned in clear, once.
+// registerWebhook checks req (its URL's shape and filter, and that its host's addresses may be
+// reached, every reason at once) and registers it for the current account; the secret is returned
+// in clear, once.
 func (s *Server) registerWebhook(c *fiber.Ctx, req webhookRequest) (models.Webhook, string, error) {
-	u, err := models.ParseWebhookURL(req.URL)
-	if err == nil {
-		err = s.webhookGuard.check(c.UserContext(), u)
+	ctx := c.UserContext()
+	nw := models.NewWebhook{URL: req.URL, WebhookFilter: models.WebhookFilter{Province: req.Province, Institution: req.Institution, Kind: req.Kind}}
+	if u, err := models.ParseWebhookURL(req.URL); err == nil {
+		if refused := s.webhookGuard.check(ctx, u); refused != nil {
+			fe := refused.(models.FieldErrors)
+			var others models.FieldErrors
+			if err := s.store.CheckWebhook(ctx, nw); errors.As(err, &others) {
+				fe.Merge("", others)
+			} else if err != nil {
+				return models.Webhook{}, "", err
+			}
+			return models.Webhook{}, "", labelWebhookKinds(fe)
+		}
 	}
-	if err != nil {
-		return models.Webhook{}, "", err
-	}
-	w, secret, err := s.store.CreateWebhook(c.UserContext(), s.sealer(), currentUser(c).ID,
-		models.NewWebhook{URL: req.URL, WebhookFilter: models.WebhookFilter{Province: req.Province, Institution: req.Institution, Kind: req.Kind}}, s.now())
+	w, secret, err := s.store.CreateWebhook(ctx, s.sealer(), currentUser(c).ID, nw, s.now())
 	if err != nil {
 		return w, "", labelWebhookKinds(err)
 	}

@@ -176,7 +176,12 @@ func TestWebhooks(t *testing.T) {
 					t.Errorf("%v: no %s in %s", c.body, c.code, r.body)
 				}
 			}
-			r := ts.callAPI("POST", "/api/v1/webhooks?lang=en", token, map[string]string{"url": "http://10.1.2.3/hook"})
+			// A refused target and a bad filter are said together.
+			r := ts.callAPI("POST", "/api/v1/webhooks", token, map[string]string{"url": "http://10.0.0.1/hook", "kind": "tweet", "institution": "91350100M000100Y43"})
+			if _, fields := jsonError(t, r); r.StatusCode != 422 || fields["url"] == "" || fields["kind"] == "" || fields["institution"] == "" {
+				t.Errorf("target and filter refused together: %d %s", r.StatusCode, r.body)
+			}
+			r = ts.callAPI("POST", "/api/v1/webhooks?lang=en", token, map[string]string{"url": "http://10.1.2.3/hook"})
 			wantAnswer(t, r, 422, "non-public address, 10.1.2.3", "PILU_WEBHOOK_ALLOW")
 			wantAnswer(t, ts.callAPI("POST", "/api/v1/webhooks", "", map[string]string{"url": recv.srv.URL}), 401)
 			wantAnswer(t, ts.callAPI("POST", "/api/v1/webhooks", roToken, map[string]string{"url": recv.srv.URL}), 403, "token_read_only")

@@ -173,6 +173,12 @@ func checkNewWebhook(tx *gorm.DB, nw NewWebhook) (NewWebhook, error) {
 	return nw, nil
 }
 
+// CheckWebhook validates nw as CreateWebhook does, without registering it: nil or FieldErrors.
+func (s *Store) CheckWebhook(ctx context.Context, nw NewWebhook) error {
+	_, err := checkNewWebhook(s.db.WithContext(ctx), nw)
+	return notFoundKeep(err, "check webhook")
+}
+
 // CreateWebhook registers nw for account userID and returns it with its signing secret in clear,
 // shown once. Invalid input is FieldErrors; past MaxWebhooksPerUser, or for a disabled account, a
 // Refusal.
