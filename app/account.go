@@ -16,7 +16,8 @@ import (
 	"pilu/models"
 )
 
-// accountPage is the data of /account: one's own account, its second factor and its API tokens.
+// accountPage is the data of /account: one's own account, its second factor, its API tokens and its
+// webhooks.
 type accountPage struct {
 	Account models.User
 	// MustEnrol: the role requires a second factor and the account has none (nothing else opens).
@@ -32,6 +33,13 @@ type accountPage struct {
 	Tokens       []models.APIToken
 	TokenForm    tokenForm
 	Secret       *adminSecret
+	// Webhooks are the account's receivers of the change stream; WebhookSecret a webhook just made,
+	// with its secret shown once; WebhookForm the form that registers one; WebhookKinds the kinds its
+	// filter offers.
+	Webhooks      []models.Webhook
+	WebhookSecret *webhookSecret
+	WebhookForm   webhookForm
+	WebhookKinds  []string
 }
 
 // totpEnrolment is what the enrolment form shows: the QR code as a PNG data URL (no script, no
@@ -73,6 +81,10 @@ func (s *Server) renderAccount(c *fiber.Ctx, p accountPage) error {
 	if p.Tokens, err = s.store.UserTokens(ctx, u.ID); err != nil {
 		return err
 	}
+	if p.Webhooks, err = s.store.UserWebhooks(ctx, u.ID); err != nil {
+		return err
+	}
+	p.WebhookKinds = models.WebhookKinds()
 	if p.Enrol == nil && u.TOTPPending != "" && !u.HasTOTP() && p.Recovery == nil {
 		key, err := s.store.PendingTOTP(ctx, s.sealer(), u)
 		if err != nil {

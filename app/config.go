@@ -63,6 +63,10 @@ type Config struct {
 	// (smtp://[user:pass@]host:port, STARTTLS when offered); "" = following by e-mail is off.
 	SMTPURL  string
 	MailFrom string // the From address of those mails
+	// WebhookAllow are the CIDR ranges and host names that webhooks may target although they are not
+	// public (loopback, private, link-local…): PILU_WEBHOOK_ALLOW, for receivers on the portal's own
+	// network. Empty: only public addresses.
+	WebhookAllow []string
 }
 
 // configVar ties a Config field to its environment variable and flag.
@@ -243,6 +247,11 @@ var configVars = []configVar{
 		}
 		c.MailFrom = v
 		return nil
+	}},
+	{"PILU_WEBHOOK_ALLOW", "webhook-allow", "webhook targets allowed although not public: CIDR ranges, IP addresses or host names, comma-separated (unset: public addresses only)", func(*Config) string { return "" }, func(c *Config, v string) error {
+		allow, err := parseWebhookAllow(v)
+		c.WebhookAllow = allow
+		return err
 	}},
 	{"PILU_TRUSTED_PROXIES", "trusted-proxies", "reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Real-IP header names the client", func(*Config) string { return "" }, func(c *Config, v string) error {
 		c.TrustedProxies = nil

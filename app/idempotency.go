@@ -27,10 +27,11 @@ const headerIdempotencyKey = "Idempotency-Key"
 // fingerprinted, within the upload limits, and the handler then reads it from there.
 //
 // A reveal of a claimant's data and the full export for the police are reads that are recorded, not
-// writes: they ignore the header, so that no answer holding personal data is ever kept in clear.
+// writes: they ignore the header, so that no answer holding personal data is ever kept in clear; so
+// does the registration of a webhook, whose answer holds its signing secret.
 func (s *Server) idempotent(c *fiber.Ctx) error {
 	key := c.Get(headerIdempotencyKey)
-	if key == "" || c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead || c.Method() == fiber.MethodOptions || revealsPersonalData(c.Path()) {
+	if key == "" || c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead || c.Method() == fiber.MethodOptions || answerHoldsSecret(c.Path()) {
 		return c.Next()
 	}
 	if len(key) > models.MaxIdempotencyKey {
@@ -114,8 +115,8 @@ func (s *Server) spoolBody(c *fiber.Ctx, h io.Writer) (*os.File, error) {
 	return f, nil
 }
 
-// revealsPersonalData reports whether an API path answers claimants' personal data in full (a
-// reveal, the full export for transfer).
-func revealsPersonalData(path string) bool {
-	return strings.HasPrefix(path, "/api/v1/notices/") && (strings.HasSuffix(path, "/reveal") || strings.HasSuffix(path, "/claims/transfer"))
+// answerHoldsSecret reports whether an API path answers what must never be kept in clear:
+// claimants' personal data in full (a reveal, the full export for transfer) or a webhook's secret.
+func answerHoldsSecret(path string) bool {
+	return path == "/api/v1/webhooks" || strings.HasPrefix(path, "/api/v1/notices/") && (strings.HasSuffix(path, "/reveal") || strings.HasSuffix(path, "/claims/transfer"))
 }

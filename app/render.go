@@ -165,7 +165,12 @@ func (v *views) funcs(lang string) template.FuncMap {
 		"isTrue":         func(b *bool) bool { return b != nil && *b },
 		"chart":          func(f []figuresJSON) template.HTML { return v.figuresChart(lang, f) },
 		"fieldLabel":     func(key string) string { return v.fieldLabel(lang, key) },
-		"bp":             bpText,
+		// label shows a value by its label in the first of the vocabularies (separated by "|") that
+		// has one, as messages do (labelOf).
+		"label": func(vocabularies, value string) string {
+			return labelOf(v.catalogs[lang], lang, vocabularies, value)
+		},
+		"bp": bpText,
 		"newestFirst": func(f []figuresJSON) []figuresJSON {
 			out := slices.Clone(f)
 			slices.Reverse(out)

@@ -110,6 +110,7 @@ func TestEveryDocumentedRequestFieldIsTaken(t *testing.T) {
 				"POST /notices/{id}/claims/transfer":       {path + "/transfer", claimsOffice},
 				"POST /claims/status":                      {"/api/v1/claims/status", ""},
 				"POST /calendars":                          {"/api/v1/calendars", admin},
+				"POST /webhooks":                           {"/api/v1/webhooks", filer},
 			}
 			known := map[string]any{"province": "440000", "uscc": uscc, "institution": uscc, "institutions": []map[string]string{{"uscc": uscc}}}
 			sent := 0

@@ -88,6 +88,12 @@ func (s *Server) routes() *fiber.App {
 	web.Post("/account/2fa/recovery", account, limitBody, form, s.regenerateRecovery)
 	web.Post("/account/tokens", account, limitBody, form, s.createAccountToken)
 	web.Post("/account/tokens/:tid/revoke", account, limitBody, form, s.revokeAccountToken)
+	// Webhooks (issue 17): an account's receivers of the change stream with their delivery logs,
+	// on the account page and in the API (with the account's token); deliveries go out from the
+	// scheduler.
+	web.Post("/account/webhooks", account, limitBody, form, s.createAccountWebhook)
+	web.Get("/account/webhooks/:id", account, s.showAccountWebhook)
+	web.Post("/account/webhooks/:id/delete", account, limitBody, form, s.deleteAccountWebhook)
 
 	// Filer pages: an institution's user files and amends its own disclosures (multipart forms carry
 	// their CSRF token in the action's query string, since the body is streamed).
@@ -195,6 +201,11 @@ func (s *Server) routes() *fiber.App {
 	web.Get("/ledger", s.listLedger)
 	api.Get("/ledger", s.apiLedger)
 	api.Get("/changes", s.apiChanges) // the ledger in order with each record; text/event-stream streams
+	api.Get("/webhooks", account, s.apiListWebhooks)
+	api.Post("/webhooks", account, limitBody, s.apiCreateWebhook)
+	api.Get("/webhooks/:id", account, s.apiShowWebhook)
+	api.Delete("/webhooks/:id", account, s.apiDeleteWebhook)
+	api.Get("/webhooks/:id/deliveries", account, s.apiListDeliveries)
 	// Following by e-mail (issue 17): a 关注 form on institution, notice and search pages takes an
 	// address, a signed link confirms it (double opt-in), a signed link ends it (one-click POST,
 	// RFC 8058, with no session: the link is the authority). Mail goes out from the scheduler.

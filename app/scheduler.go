@@ -31,8 +31,9 @@ func newHolderName() string {
 // has passed from open to expired, once a minute and when it takes the lease (so a portal that was
 // down across a deadline catches up); once an hour it sweeps orphan blobs, purges claimants' personal
 // data past its retention period (PILU_CLAIM_RETENTION) and prunes idempotency keys; on every turn it
-// runs the mail job (runMail). The jobs run under a context that ends when the lease is lost, so two
-// processes never run them at once for longer than a job takes to notice.
+// runs the mail job (runMail) and the webhook job (runWebhooks). The jobs run under a context that
+// ends when the lease is lost, so two processes never run them at once for longer than a job takes
+// to notice.
 func (s *Server) runScheduler(ctx context.Context) {
 	ttl := s.cfg.SchedulerLease
 	if ttl <= 0 {
@@ -72,6 +73,9 @@ func (s *Server) runScheduler(ctx context.Context) {
 		}
 		if err := s.runMail(term); err != nil && term.Err() == nil {
 			s.log.Warn("mail", "err", err)
+		}
+		if err := s.runWebhooks(term); err != nil && term.Err() == nil {
+			s.log.Warn("webhooks", "err", err)
 		}
 	}
 }

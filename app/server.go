@@ -37,6 +37,8 @@ type Server struct {
 	cancel  context.CancelFunc
 	// readTimeout bounds the arrival of one request (Options.ReadTimeout).
 	readTimeout time.Duration
+	// webhookGuard decides which addresses webhooks may reach (PILU_WEBHOOK_ALLOW).
+	webhookGuard *webhookGuard
 	// changeTiming paces the change stream's Server-Sent Events (defaults when zero; tests shorten it).
 	changeTiming changeStreamTiming
 	pdfs         pdfMemo // the printed records' PDFs made last
@@ -69,7 +71,7 @@ func Open(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	if opt.ReadTimeout == 0 {
 		opt.ReadTimeout = 60 * time.Second
 	}
-	s := &Server{cfg: cfg, log: opt.Log, now: opt.Now, readTimeout: opt.ReadTimeout}
+	s := &Server{cfg: cfg, log: opt.Log, now: opt.Now, readTimeout: opt.ReadTimeout, webhookGuard: newWebhookGuard(cfg.WebhookAllow)}
 	s.metrics = newMetrics(s)
 	store, err := models.Open(cfg.DB)
 	if err != nil {

@@ -162,6 +162,12 @@ const (
 	CodeCalendarDayName         = "calendar_day_name"
 	CodeCalendarMakeUpDay       = "calendar_make_up_day"
 
+	// Webhooks.
+	CodeWebhookURL        = "webhook_url"        // not an absolute http(s) URL with a host and no user or fragment
+	CodeWebhookUnresolved = "webhook_unresolved" // the host has no address: host
+	CodeWebhookTarget     = "webhook_target"     // the host's address is not public (loopback, private…): address
+	CodeWebhookLimit      = "webhook_limit"      // an account has max webhooks already
+
 	// The ledger and backups.
 	CodeLedgerMoved        = "ledger_moved"
 	CodeAuditMoved         = "audit_moved" // the audit trail grew under an entry being appended: seq
@@ -200,6 +206,7 @@ var codes = []string{
 	CodeCalendarMakeUpDay,
 	CodeLedgerMoved, CodeAuditMoved, CodeNotFuture, CodeTokenInstitution, CodeTokenOwnProvince, CodeFactorSet,
 	CodeFactorChanged, CodeNoFactor, CodeAccessReason, CodeRestoreNotEmpty, CodeRestoreSchemaAhead,
+	CodeWebhookURL, CodeWebhookUnresolved, CodeWebhookTarget, CodeWebhookLimit,
 }
 
 // Codes lists every code a FieldError, a Refusal or an ImportProblem can carry: the constants above

@@ -41,7 +41,7 @@ var ErrRotationStopped = errors.New("models: key rotation stopped")
 const rotationBatch = 200
 
 // RotateKeys re-seals under sl's current key every claim field, lookup hash, staff authenticator
-// secret and file key that is
+// secret, file key and webhook signing secret that is
 // sealed under a former key of the ring, batch by batch, each batch in its own transaction. It
 // can run while the portal serves (a row is rewritten only if it still holds what was read) and
 // can be stopped at any moment: a second run skips what is already under the current key and
@@ -54,7 +54,10 @@ func (s *Store) RotateKeys(ctx context.Context, sl *Sealer, progress func(Rotati
 	if err := s.rotateTOTP(ctx, sl, progress); err != nil {
 		return err
 	}
-	return s.rotateFileKeys(ctx, sl, progress)
+	if err := s.rotateFileKeys(ctx, sl, progress); err != nil {
+		return err
+	}
+	return s.rotateWebhookSecrets(ctx, sl, progress)
 }
 
 // rotateTOTP re-seals staff accounts' authenticator secrets (confirmed and pending).

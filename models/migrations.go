@@ -33,6 +33,7 @@ var migrations = []migration{
 	{"staff second factor (TOTP, recovery codes, pending logins, per-role requirement); API tokens read-only, per province, expiring", migrateStaffFactor},
 	{"attachments: the sealed key of a file stored encrypted (claim evidence)", migrateFileKeys},
 	{"followers: follows by e-mail (sealed addresses), the mail outbox and its ledger cursor", migrateFollowers},
+	{"webhooks: data users' receivers of the change stream, their delivery log and its ledger cursor", migrateWebhooks},
 }
 
 // schemaVersion is the single-row table that records how many steps have been applied.
