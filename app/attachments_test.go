@@ -16,6 +16,7 @@ import (
 
 	"pilu/app/blob"
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 func TestUploadsAreCheckedByContent(t *testing.T) {
@@ -150,7 +151,7 @@ func TestEvidenceOfDecisionsIsNotPublic(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stored models.Attachment
-	ts.store.DB(ctx).Where("blob_key = ?", att.BlobKey).Take(&stored)
+	dbtest.Handle(ctx, ts.store).Where("blob_key = ?", att.BlobKey).Take(&stored)
 	login := func(email, province string) *http.Cookie {
 		u, _, _, err := ts.store.CreateUser(ctx, models.NewUser{Role: models.RoleOffice, Email: email, Province: province})
 		if err != nil {
@@ -226,7 +227,7 @@ func TestClaimEvidenceIsNamedByContent(t *testing.T) {
 				return
 			}
 			var a models.Attachment
-			if err := ts.store.DB(context.Background()).Where("claim_id IS NOT NULL").Order("id DESC").Take(&a).Error; err != nil {
+			if err := dbtest.Handle(context.Background(), ts.store).Where("claim_id IS NOT NULL").Order("id DESC").Take(&a).Error; err != nil {
 				t.Fatal(err)
 			}
 			if a.Name != c.stored {
@@ -236,7 +237,7 @@ func TestClaimEvidenceIsNamedByContent(t *testing.T) {
 	}
 	// An evidence row stored before names followed content is downloaded under a name that does.
 	var a models.Attachment
-	db := ts.store.DB(context.Background())
+	db := dbtest.Handle(context.Background(), ts.store)
 	db.Where("name = ?", "run.txt").Take(&a)
 	db.Model(&a).Update("name", "old\u202elmth.bat")
 	staff := ts.newNoticeBrowser(&office)

@@ -9,12 +9,13 @@ import (
 	"testing"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // ledgerSize counts the public ledger's entries.
 func (ts *testServer) ledgerSize() int64 {
 	var n int64
-	ts.store.DB(context.Background()).Model(&models.LedgerEntry{}).Count(&n)
+	dbtest.Handle(context.Background(), ts.store).Model(&models.LedgerEntry{}).Count(&n)
 	return n
 }
 

@@ -91,7 +91,7 @@ func TestBackupAndRestore(t *testing.T) {
 				t.Fatalf("restored ledger head %d %s, manifest %d %s (%v)", seq, hash, m.Database.LedgerSeq, m.Database.LedgerHash, err)
 			}
 			var institutions int64
-			restored.store.DB(context.Background()).Table("institutions").Count(&institutions)
+			dbtest.Handle(context.Background(), restored.store).Table("institutions").Count(&institutions)
 			if institutions != m.Database.Tables["institutions"].Rows {
 				t.Errorf("%d institutions restored, the manifest says %d", institutions, m.Database.Tables["institutions"].Rows)
 			}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // openClaimNotice publishes a zombie list of one institution through the API and returns its claim
@@ -62,7 +63,7 @@ func multipartFields(fields map[string]string) (*bytes.Buffer, string) {
 // claimRows counts what a claim writes.
 func (ts *testServer) claimRows() int64 {
 	var n int64
-	ts.store.DB(context.Background()).Model(&models.Claim{}).Count(&n)
+	dbtest.Handle(context.Background(), ts.store).Model(&models.Claim{}).Count(&n)
 	return n
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // TestBrowser drives the portal in headless Chromium as people use it: the audits of every page
@@ -205,7 +206,7 @@ func officeFlow(t *testing.T, bs *browserServer, ctx context.Context) {
 		visible("#h-report"), expectText("#h-report ~ .banner", "2"))
 
 	var target models.Institution
-	if err := bs.store.DB(context.Background()).First(&target, pending[0].InstitutionID).Error; err != nil {
+	if err := dbtest.Handle(context.Background(), bs.store).First(&target, pending[0].InstitutionID).Error; err != nil {
 		t.Fatal(err)
 	}
 	f.step("flagged", f.open("/office"), clickAndWait(fmt.Sprintf(`main a[href="/office/institutions/%s"]`, target.USCC)), visible("#h-sugg"))

@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // TestBrowserFollow walks the follow flow in Chromium as a visitor does, with screenshots at desktop
@@ -21,7 +22,7 @@ func TestBrowserFollow(t *testing.T) {
 	ctx := newBrowserContext(t)
 	bs := startBrowserServerWith(t, map[string]string{"PILU_SMTP_URL": smtpURL})
 	var uscc string
-	bs.store.DB(context.Background()).Table("institutions").Order("id").Limit(1).Pluck("uscc", &uscc)
+	dbtest.Handle(context.Background(), bs.store).Table("institutions").Order("id").Limit(1).Pluck("uscc", &uscc)
 	email := "browser." + strings.ToLower(uscc) + "@example.cn"
 	f := newFlow(t, bs, ctx, "follow")
 	f.step("institution-form", f.open("/institutions/"+uscc+"?lang=zh#follow"), chromedp.WaitVisible(`#follow-email`))
@@ -41,8 +42,8 @@ func TestBrowserFollow(t *testing.T) {
 	// The search results and a notice offer the follow of the institutions they show.
 	var name string
 	var noticeID uint64
-	bs.store.DB(context.Background()).Table("institutions").Where("uscc = ?", uscc).Pluck("name", &name)
-	bs.store.DB(context.Background()).Table("notices").Where("published_at IS NOT NULL").Order("id").Limit(1).Pluck("id", &noticeID)
+	dbtest.Handle(context.Background(), bs.store).Table("institutions").Where("uscc = ?", uscc).Pluck("name", &name)
+	dbtest.Handle(context.Background(), bs.store).Table("notices").Where("published_at IS NOT NULL").Order("id").Limit(1).Pluck("id", &noticeID)
 	waitForIndex(t, bs.testServer)
 	f.step("search-form", f.open("/search?lang=zh&q="+url.QueryEscape(name)+"#follow"), chromedp.WaitVisible(`#follow-email`))
 	f.step("notice-form", f.open(fmt.Sprintf("/notices/%d?lang=zh#follow", noticeID)), chromedp.WaitVisible(`#follow-email`))
@@ -52,7 +53,7 @@ func TestBrowserFollow(t *testing.T) {
 func mustFollower(t *testing.T, bs *browserServer) models.Follower {
 	t.Helper()
 	var f models.Follower
-	if err := bs.store.DB(context.Background()).Order("id").Take(&f).Error; err != nil {
+	if err := dbtest.Handle(context.Background(), bs.store).Order("id").Take(&f).Error; err != nil {
 		t.Fatal(err)
 	}
 	return f

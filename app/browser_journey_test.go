@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // journeyScreen sets the tab to one of foldViewports; each step of a journey starts with it, since
@@ -123,7 +124,7 @@ func clerkJourney(t *testing.T, bs *browserServer, ctx context.Context) {
 func countClaims(t *testing.T, bs *browserServer, id uint64) int64 {
 	t.Helper()
 	var n int64
-	if err := bs.store.DB(context.Background()).Model(&models.Claim{}).Where("notice_id = ?", id).Count(&n).Error; err != nil {
+	if err := dbtest.Handle(context.Background(), bs.store).Model(&models.Claim{}).Where("notice_id = ?", id).Count(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // TestHTTPCachingRevalidatesAndStaysPrivateWhereItMust checks ETag and Last-Modified on pages, API
@@ -60,7 +61,7 @@ func TestHTTPCachingRevalidatesAndStaysPrivateWhereItMust(t *testing.T) {
 	// from the response cache: a change made behind GORM's back (so no new data version) shows.
 	path := "/api/v1/institutions/" + set.in.USCC
 	ts.get(path)
-	sqlDB, err := ts.store.DB(context.Background()).DB()
+	sqlDB, err := dbtest.Handle(context.Background(), ts.store).DB()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +226,7 @@ func TestColdPageIsMadeOnceForManyReaders(t *testing.T) {
 		queries.Add(1)
 		time.Sleep(2 * time.Millisecond)
 	}
-	if err := ts.store.DB(context.Background()).Callback().Query().After("gorm:query").Register("test:count", count); err != nil {
+	if err := dbtest.Handle(context.Background(), ts.store).Callback().Query().After("gorm:query").Register("test:count", count); err != nil {
 		t.Fatal(err)
 	}
 	measure := func(readers int) (int64, []response) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // changeEntry is an entry of the change stream as a client decodes it.
@@ -150,7 +151,7 @@ func TestChangeStreamVerifiesAndResumes(t *testing.T) {
 			}
 
 			// A record changed after publication: a fresh reader's check fails at its entry.
-			ts.store.DB(context.Background()).Exec("UPDATE notices SET title = ? WHERE id = ?", "关于僵尸类机构名单的公告 ", set.notice.ID)
+			dbtest.Handle(context.Background(), ts.store).Exec("UPDATE notices SET title = ? WHERE id = ?", "关于僵尸类机构名单的公告 ", set.notice.ID)
 			var noticeSeq uint64
 			for _, e := range all {
 				if e.Kind == "notice" && e.RecordID == set.notice.ID {

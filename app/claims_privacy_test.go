@@ -14,6 +14,7 @@ import (
 
 	"pilu/app/blob"
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // privacyFixture is a published zombie list of Guangdong with two listed institutions and claims
@@ -68,7 +69,7 @@ func newPrivacyFixture(t *testing.T, env map[string]string) *privacyFixture {
 // claimIDs are the claims' ids in filing order.
 func (f *privacyFixture) claimIDs() []uint64 {
 	var ids []uint64
-	f.ts.store.DB(context.Background()).Model(&models.Claim{}).Order("id").Pluck("id", &ids)
+	dbtest.Handle(context.Background(), f.ts.store).Model(&models.Claim{}).Order("id").Pluck("id", &ids)
 	return ids
 }
 
@@ -157,7 +158,7 @@ func TestClaimsMaskedUntilRevealedWithAReason(t *testing.T) {
 			r = ts.do(req)
 			wantAnswer(t, r, 200, f.ids[0], `"masked":false`)
 			var kept int64
-			ts.store.DB(ctx).Table("idempotency_keys").Count(&kept)
+			dbtest.Handle(ctx, ts.store).Table("idempotency_keys").Count(&kept)
 			if kept != 0 || r.Header.Get("Idempotent-Replayed") != "" {
 				t.Fatalf("a reveal's answer was kept for replay (%d keys)", kept)
 			}
@@ -187,7 +188,7 @@ func TestClaimsMaskedUntilRevealedWithAReason(t *testing.T) {
 			}
 			// Evidence downloads are recorded too.
 			var ev models.Attachment
-			ts.store.DB(ctx).Where("claim_id = ?", cids[1]).Take(&ev)
+			dbtest.Handle(ctx, ts.store).Where("claim_id = ?", cids[1]).Take(&ev)
 			wantAnswer(t, office.get(fmt.Sprintf("/office/notices/%d/evidence/%d", n, ev.ID)), 200, "%PDF-1.4")
 			if got := audited(models.AuditClaimEvidence); len(got) != 1 || got[0].RecordID != fmt.Sprint(cids[1]) {
 				t.Fatalf("evidence download in the audit trail: %+v", got)
@@ -220,7 +221,7 @@ func TestAuditTrailScopes(t *testing.T) {
 			anon := ts.newNoticeBrowser(nil)
 			wantAnswer(t, anon.post("/login", url.Values{"email": {"gd@example.cn"}, "password": {"wrong"}}), 401)
 			var bj models.User
-			ts.store.DB(ctx).Where("email = ?", "bj@example.cn").Take(&bj)
+			dbtest.Handle(ctx, ts.store).Where("email = ?", "bj@example.cn").Take(&bj)
 			wantAnswer(t, admin.post(fmt.Sprintf("/admin/users/%d/disable", bj.ID), url.Values{}), 303)
 
 			var all []models.AuditEntry
@@ -358,7 +359,7 @@ func TestClaimRetention(t *testing.T) {
 			}
 			before := counts()
 			var evidence []models.Attachment
-			ts.store.DB(ctx).Where("claim_id IS NOT NULL").Order("id").Find(&evidence)
+			dbtest.Handle(ctx, ts.store).Where("claim_id IS NOT NULL").Order("id").Find(&evidence)
 			if len(evidence) != 2 {
 				t.Fatalf("%d evidence files", len(evidence))
 			}
@@ -387,7 +388,7 @@ func TestClaimRetention(t *testing.T) {
 			}
 			cids := f.claimIDs()
 			var c0 models.Claim
-			ts.store.DB(ctx).Take(&c0, cids[0])
+			dbtest.Handle(ctx, ts.store).Take(&c0, cids[0])
 			if c0.PurgedAt == nil || c0.NameSealed != "" || c0.IDNumberSealed != "" || c0.PhoneSealed != "" || c0.IDHash != "" || c0.PrincipalFen != 1000_00 {
 				t.Fatalf("purged claim row: %+v", c0)
 			}
@@ -413,13 +414,13 @@ func TestClaimRetention(t *testing.T) {
 			}
 			t.Setenv("PILU_DATA_DIR", ts.cfg.DataDir)
 			t.Setenv("PILU_CLAIM_RETENTION", "") // the default: three years
-			ts.store.DB(ctx).Model(&models.NoticeInstitution{}).Where("uscc = ?", f.ins[1].USCC).Update("outcome_at", time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC))
+			dbtest.Handle(ctx, ts.store).Model(&models.NoticeInstitution{}).Where("uscc = ?", f.ins[1].USCC).Update("outcome_at", time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC))
 			code, out, errOut := runMain(t, "claims", "purge", "--dry-run")
 			if code != 0 || !strings.Contains(out, f.ins[1].USCC) || !strings.Contains(out, "would purge (dry run, nothing changed): 1 claims, 1 evidence files") || !strings.Contains(out, "default=1095d") {
 				t.Fatalf("dry run: %d %s %s", code, out, errOut)
 			}
 			var c1 models.Claim
-			ts.store.DB(ctx).Take(&c1, cids[1])
+			dbtest.Handle(ctx, ts.store).Take(&c1, cids[1])
 			if c1.PurgedAt != nil || c1.IDNumberSealed == "" {
 				t.Fatal("the dry run purged")
 			}
@@ -433,7 +434,7 @@ func TestClaimRetention(t *testing.T) {
 			if code != 0 || !strings.Contains(out, "purged: 1 claims, 1 evidence files") {
 				t.Fatalf("purge: %d %s %s", code, out, errOut)
 			}
-			ts.store.DB(ctx).Take(&c1, cids[1])
+			dbtest.Handle(ctx, ts.store).Take(&c1, cids[1])
 			if c1.PurgedAt == nil || c1.IDNumberSealed != "" {
 				t.Fatalf("not purged by the command: %+v", c1)
 			}
@@ -458,8 +459,8 @@ func TestClaimRetention(t *testing.T) {
 				t.Fatalf("verify --audit: %d %s %s", code, out, errOut)
 			}
 			var last models.AuditEntry
-			ts.store.DB(ctx).Where("action = ?", models.AuditClaimsPurge).Order("seq").Take(&last)
-			ts.store.DB(ctx).Model(&models.AuditEntry{}).Where("seq = ?", last.Seq).Update("detail", "nothing happened")
+			dbtest.Handle(ctx, ts.store).Where("action = ?", models.AuditClaimsPurge).Order("seq").Take(&last)
+			dbtest.Handle(ctx, ts.store).Model(&models.AuditEntry{}).Where("seq = ?", last.Seq).Update("detail", "nothing happened")
 			code, _, errOut = runMain(t, "verify", "--audit")
 			if code != 1 || !strings.Contains(errOut, fmt.Sprintf("audit entry %d (claims.purge)", last.Seq)) {
 				t.Fatalf("verify --audit after tampering: %d %s", code, errOut)

@@ -25,6 +25,7 @@ import (
 	"pilu/app/blob"
 	"pilu/app/proctest"
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // startPilu runs `pilu serve` with env and waits until /readyz answers 200.
@@ -176,13 +177,13 @@ func TestKillDuringUploads(t *testing.T) {
 					t.Fatalf("upload %d: blob %s, row %s, sent %s", i, got, d.Attachments[0].SHA256, a.sum)
 				}
 				var n int64
-				st.DB(context.Background()).Model(&models.OutboxEntry{}).Where("entity = ? AND entity_id = ?", "disclosure", a.id).Count(&n)
+				dbtest.Handle(context.Background(), st).Model(&models.OutboxEntry{}).Where("entity = ? AND entity_id = ?", "disclosure", a.id).Count(&n)
 				if n != 1 {
 					t.Fatalf("upload %d: %d outbox rows", i, n)
 				}
 			}
 			var rows []models.Attachment
-			st.DB(context.Background()).Find(&rows)
+			dbtest.Handle(context.Background(), st).Find(&rows)
 			for _, a := range rows {
 				if got := hashOf(a.BlobKey); got != a.SHA256 {
 					t.Fatalf("attachment %d names blob %s: %s", a.ID, a.BlobKey, got)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // openDemo opens a server with the demo data set on dir (SQLite and local blobs) and returns what it printed.
@@ -178,7 +179,7 @@ func TestDemoDataSet(t *testing.T) {
 			t.Errorf("%d reporting; 双降 kept by %d, broken by %d; %d zombies; %d high-risk with overdue > 10%%", reporting, kept, broken, zombies, risky)
 		}
 		var late int64
-		if err := store.DB(ctx).Model(&models.Disclosure{}).Where("kind = ? AND late_days > 0", "monthly_data").Count(&late).Error; err != nil {
+		if err := dbtest.Handle(ctx, store).Model(&models.Disclosure{}).Where("kind = ? AND late_days > 0", "monthly_data").Count(&late).Error; err != nil {
 			t.Fatal(err)
 		}
 		if late < 5 {
@@ -338,8 +339,8 @@ func TestDemoDataSet(t *testing.T) {
 			t.Fatal(err)
 		}
 		var users, notices int64
-		srv2.Store().DB(ctx).Model(&models.User{}).Count(&users)
-		srv2.Store().DB(ctx).Model(&models.Notice{}).Count(&notices)
+		dbtest.Handle(ctx, srv2.Store()).Model(&models.User{}).Count(&users)
+		dbtest.Handle(ctx, srv2.Store()).Model(&models.Notice{}).Count(&notices)
 		if total2 != total || users != 4 || notices < 6 {
 			t.Errorf("after a second start: %d institutions (was %d), %d users, %d notices", total2, total, users, notices)
 		}

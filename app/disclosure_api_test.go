@@ -17,6 +17,7 @@ import (
 
 	"pilu/app/blob"
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // part is one file of a multipart test request.
@@ -252,7 +253,7 @@ func TestFileDisclosureAPI(t *testing.T) {
 func (ts *testServer) counts() [4]int64 {
 	ts.t.Helper()
 	var c [4]int64
-	db := ts.store.DB(context.Background())
+	db := dbtest.Handle(context.Background(), ts.store)
 	db.Model(&models.Disclosure{}).Count(&c[0])
 	db.Model(&models.Attachment{}).Count(&c[1])
 	db.Model(&models.OutboxEntry{}).Count(&c[2])

@@ -21,6 +21,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // dumpCheck is what a script with no account finds when it checks the full dump: the manifest it
@@ -205,7 +206,7 @@ func TestAScriptWithNoAccountVerifiesTheDump(t *testing.T) {
 
 			// One byte of a published record changed in the database: within the hour the same dump
 			// is served; once it is made again the check fails for that record alone.
-			db := ts.store.DB(ctx)
+			db := dbtest.Handle(ctx, ts.store)
 			if err := db.Exec("UPDATE disclosures SET body = ? WHERE id = ?", "本平台自即日起清退！", set.disclosure.ID).Error; err != nil {
 				t.Fatal(err)
 			}

@@ -19,6 +19,7 @@ import (
 
 	"pilu/app/blob"
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // claimant is the personal data the evidence tests file, and grep for afterwards.
@@ -48,7 +49,7 @@ func (ts *testServer) fileEvidenceClaim(path, uscc, idNumber, evidence string) (
 		"statement": "借款人未按期还款"}, map[string]string{"合同.txt": evidence})
 	wantAnswer(ts.t, r, 303)
 	var a models.Attachment
-	if err := ts.store.DB(context.Background()).Where("claim_id IS NOT NULL").Order("id DESC").Take(&a).Error; err != nil {
+	if err := dbtest.Handle(context.Background(), ts.store).Where("claim_id IS NOT NULL").Order("id DESC").Take(&a).Error; err != nil {
 		ts.t.Fatal(err)
 	}
 	return noticeID, a
@@ -164,7 +165,7 @@ func assertNoPersonalDataInClear(t *testing.T, ts *testServer) {
 	if err != nil || blobs == 0 {
 		t.Fatalf("listing %d blobs: %v", blobs, err)
 	}
-	db := ts.store.DB(ctx)
+	db := dbtest.Handle(ctx, ts.store)
 	tables, err := db.Migrator().GetTables()
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +223,7 @@ func TestKeysRotateInterruptedAndResumed(t *testing.T) {
 				t.Fatal(err)
 			}
 			legacy.Size, legacy.SHA256 = int64(len(evidence)), sha256Of([]byte(evidence))
-			if err := before.store.DB(ctx).Create(&legacy).Error; err != nil {
+			if err := dbtest.Handle(ctx, before.store).Create(&legacy).Error; err != nil {
 				t.Fatal(err)
 			}
 
@@ -236,7 +237,7 @@ func TestKeysRotateInterruptedAndResumed(t *testing.T) {
 			during.clock.t = during.clock.t.Add(time.Minute)
 			during.fileEvidenceClaim(path, uscc, claimant.id, evidence)
 			var dup models.Claim
-			if err := during.store.DB(ctx).Order("id DESC").Take(&dup).Error; err != nil || dup.Status != models.ClaimDuplicate {
+			if err := dbtest.Handle(ctx, during.store).Order("id DESC").Take(&dup).Error; err != nil || dup.Status != models.ClaimDuplicate {
 				t.Fatalf("a second claim with the same ID number during the rotation: %q, %v", dup.Status, err)
 			}
 
@@ -275,7 +276,7 @@ func TestKeysRotateInterruptedAndResumed(t *testing.T) {
 			rotated := newTestServer(t, env(newSecret, ""))
 			clerk = rotated.newNoticeBrowser(&office)
 			var all []models.Attachment
-			rotated.store.DB(ctx).Where("claim_id IS NOT NULL").Order("id").Find(&all)
+			dbtest.Handle(ctx, rotated.store).Where("claim_id IS NOT NULL").Order("id").Find(&all)
 			if len(all) != 6 {
 				t.Fatalf("%d evidence files after the rotation, want 6", len(all))
 			}
@@ -295,7 +296,7 @@ func TestKeysRotateInterruptedAndResumed(t *testing.T) {
 			wantAnswer(t, clerk.get(fmt.Sprintf("/office/notices/%d/claims", noticeID)), 200) // masked there; the claimants are opened below
 			oldOnly := models.NewSealer(oldSecret)
 			var claims []models.Claim
-			rotated.store.DB(ctx).Find(&claims)
+			dbtest.Handle(ctx, rotated.store).Find(&claims)
 			for _, c := range claims {
 				if _, err := c.Claimant(oldOnly); err == nil {
 					t.Fatalf("claim %d still opens under the old secret", c.ID)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // mailpit reads the inbox of the Mailpit server .ci/run starts (PILU_TEST_MAILPIT_API).
@@ -148,7 +149,7 @@ func TestFollowByEmail(t *testing.T) {
 			}
 			// The address is sealed at rest and never shown.
 			var sealed []string
-			ts.store.DB(ctx).Table("followers").Pluck("email_sealed", &sealed)
+			dbtest.Handle(ctx, ts.store).Table("followers").Pluck("email_sealed", &sealed)
 			if len(sealed) != 1 || strings.Contains(sealed[0], "alice") {
 				t.Fatalf("stored address: %q", sealed)
 			}
@@ -265,12 +266,12 @@ func TestFollowByEmail(t *testing.T) {
 			follow(bounce, "zh")
 			run()
 			var left int64
-			ts.store.DB(ctx).Table("followers").Count(&left)
+			dbtest.Handle(ctx, ts.store).Table("followers").Count(&left)
 			if left != 1 {
 				t.Fatalf("followers after a refused address: %d, want bob alone", left)
 			}
 			var reasons []string
-			ts.store.DB(ctx).Table("mail_outbox").Where("last_error <> ''").Pluck("last_error", &reasons)
+			dbtest.Handle(ctx, ts.store).Table("mail_outbox").Where("last_error <> ''").Pluck("last_error", &reasons)
 			if len(reasons) != 1 || strings.Contains(reasons[0], "nobody") {
 				t.Fatalf("the refusal, recorded without the address: %q", reasons)
 			}
@@ -321,7 +322,7 @@ func TestFollowWithoutMail(t *testing.T) {
 		t.Fatalf("follow without mail: %d", r.StatusCode)
 	}
 	var n int64
-	ts.store.DB(context.Background()).Table("followers").Count(&n)
+	dbtest.Handle(context.Background(), ts.store).Table("followers").Count(&n)
 	if n != 0 {
 		t.Fatalf("%d followers stored", n)
 	}
@@ -352,7 +353,7 @@ func TestMailRetriesWithBackoff(t *testing.T) {
 			}
 			mail := func() models.Mail {
 				var m models.Mail
-				if err := ts.store.DB(ctx).Take(&m).Error; err != nil {
+				if err := dbtest.Handle(ctx, ts.store).Take(&m).Error; err != nil {
 					t.Fatal(err)
 				}
 				return m
@@ -381,7 +382,7 @@ func TestMailRetriesWithBackoff(t *testing.T) {
 				ts.clock.t = ts.clock.t.Add(time.Second)
 			}
 			var f models.Follower
-			if err := ts.store.DB(ctx).Take(&f).Error; err != nil || f.Failures != 1 {
+			if err := dbtest.Handle(ctx, ts.store).Take(&f).Error; err != nil || f.Failures != 1 {
 				t.Fatalf("follower after a given-up mail: %+v %v", f, err)
 			}
 		})

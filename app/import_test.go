@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // usccN is the n-th valid USCC of a division, for generated lists.
@@ -165,7 +166,7 @@ func TestImportPageReportAndScope(t *testing.T) {
 			changed := csvList([]string{"深圳甲新名网贷有限公司", u1, "甲贷、甲宝", "深圳市南山区"}, []string{"深圳乙网贷有限公司", u2, "乙贷", ""})
 			count := func() int64 {
 				var n int64
-				ts.store.DB(context.Background()).Model(&models.Institution{}).Count(&n)
+				dbtest.Handle(context.Background(), ts.store).Model(&models.Institution{}).Count(&n)
 				return n
 			}
 			cases := []struct {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // TestTwoProcessesConverge runs two portals on one database, each with its own index folder: a write
@@ -142,8 +143,8 @@ func TestKilledWhileIndexingConverges(t *testing.T) {
 	}
 	defer st.Close()
 	var nIn, nDi int64
-	st.DB(context.Background()).Model(&models.Institution{}).Count(&nIn)
-	st.DB(context.Background()).Model(&models.Disclosure{}).Count(&nDi)
+	dbtest.Handle(context.Background(), st).Model(&models.Institution{}).Count(&nIn)
+	dbtest.Handle(context.Background(), st).Model(&models.Disclosure{}).Count(&nDi)
 	if nIn+nDi != 1535 {
 		t.Fatalf("database has %d records", nIn+nDi)
 	}

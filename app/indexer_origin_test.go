@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"pilu/models/dbtest"
 	"strings"
 	"testing"
 )
@@ -20,7 +21,7 @@ func TestIndexAheadOfItsDatabaseIsRebuilt(t *testing.T) {
 	before := ts.seedInstitution("440106", "MA5YX0001", "深圳市备份之前有限公司", "440000")
 	ts.drain()
 	backup := filepath.Join(t.TempDir(), "backup.db")
-	if err := ts.store.DB(context.Background()).Exec("VACUUM INTO ?", backup).Error; err != nil {
+	if err := dbtest.Handle(context.Background(), ts.store).Exec("VACUUM INTO ?", backup).Error; err != nil {
 		t.Fatal(err)
 	}
 	after := ts.seedInstitution("440106", "MA5YX0002", "深圳市备份之后有限公司", "440000")

@@ -18,6 +18,7 @@ import (
 	"pilu/app/blob"
 	"pilu/app/proctest"
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // rotateVolume is how many claims TestKeysRotateKilledAndResumed seeds, every rotateEvidenceEvery-th
@@ -56,7 +57,7 @@ func TestKeysRotateKilledAndResumed(t *testing.T) {
 			path, uscc, _ := ts.openClaimNotice()
 			_, first := ts.fileEvidenceClaim(path, uscc, claimant.id, "借款合同 "+claimant.name)
 			var tmpl models.Claim
-			if err := ts.store.DB(ctx).Take(&tmpl, *first.ClaimID).Error; err != nil {
+			if err := dbtest.Handle(ctx, ts.store).Take(&tmpl, *first.ClaimID).Error; err != nil {
 				t.Fatal(err)
 			}
 			claims := make([]models.Claim, rotateVolume)
@@ -69,7 +70,7 @@ func TestKeysRotateKilledAndResumed(t *testing.T) {
 				c.IDHash = oldOnly.Hash("claim.id_number", id)
 				claims[i] = c
 			}
-			if err := ts.store.DB(ctx).CreateInBatches(&claims, 500).Error; err != nil {
+			if err := dbtest.Handle(ctx, ts.store).CreateInBatches(&claims, 500).Error; err != nil {
 				t.Fatal(err)
 			}
 			var files []models.Attachment
@@ -95,7 +96,7 @@ func TestKeysRotateKilledAndResumed(t *testing.T) {
 				}
 				files = append(files, a)
 			}
-			if err := ts.store.DB(ctx).CreateInBatches(&files, 500).Error; err != nil {
+			if err := dbtest.Handle(ctx, ts.store).CreateInBatches(&files, 500).Error; err != nil {
 				t.Fatal(err)
 			}
 
@@ -150,7 +151,7 @@ func TestKeysRotateKilledAndResumed(t *testing.T) {
 			}
 			t.Logf("killed with %d files left in clear, then with %d of %d claims re-sealed", len(plain), done, total)
 			var unreached models.Claim
-			if err := ts.store.DB(ctx).Order("id DESC").Take(&unreached).Error; err != nil {
+			if err := dbtest.Handle(ctx, ts.store).Order("id DESC").Take(&unreached).Error; err != nil {
 				t.Fatal(err)
 			}
 			if _, err := unreached.Claimant(oldOnly); err != nil {
@@ -173,7 +174,7 @@ func TestKeysRotateKilledAndResumed(t *testing.T) {
 			if n := countClaimsUnder(t, ts, oldOnly); n != 0 {
 				t.Fatalf("%d claims still open under the old secret", n)
 			}
-			if err := ts.store.DB(ctx).Take(&unreached, unreached.ID).Error; err != nil {
+			if err := dbtest.Handle(ctx, ts.store).Take(&unreached, unreached.ID).Error; err != nil {
 				t.Fatal(err)
 			}
 			if c, err := unreached.Claimant(newOnly); err != nil || c.Name != fmt.Sprintf("出借人%d", rotateVolume-1) || unreached.IDHash != newOnly.Hash("claim.id_number", c.IDNumber) {
@@ -182,7 +183,7 @@ func TestKeysRotateKilledAndResumed(t *testing.T) {
 
 			// Every evidence file opens under the new secret alone, reads back whole, and is encrypted.
 			var all []models.Attachment
-			if err := ts.store.DB(ctx).Where("claim_id IS NOT NULL").Order("id").Find(&all).Error; err != nil {
+			if err := dbtest.Handle(ctx, ts.store).Where("claim_id IS NOT NULL").Order("id").Find(&all).Error; err != nil {
 				t.Fatal(err)
 			}
 			if want := rotateVolume/rotateEvidenceEvery + 1; len(all) != want {
@@ -228,7 +229,7 @@ func TestKeysRotateKilledAndResumed(t *testing.T) {
 				return keys
 			}
 			var others []models.Attachment // the notice's own attachments, if any
-			ts.store.DB(ctx).Where("claim_id IS NULL").Find(&others)
+			dbtest.Handle(ctx, ts.store).Where("claim_id IS NULL").Find(&others)
 			for _, a := range others {
 				named[a.BlobKey] = true
 			}
@@ -247,7 +248,7 @@ func TestKeysRotateKilledAndResumed(t *testing.T) {
 
 			// The staff account logs in with a code, its secret opened under the new secret alone.
 			var u models.User
-			if err := ts.store.DB(ctx).Take(&u, staff.ID).Error; err != nil {
+			if err := dbtest.Handle(ctx, ts.store).Take(&u, staff.ID).Error; err != nil {
 				t.Fatal(err)
 			}
 			if _, err := oldOnly.Open("users.totp_secret", u.TOTPSecret); err == nil {
@@ -313,7 +314,7 @@ func rotateUntil(t *testing.T, bin string, env []string, kill func(string) bool)
 func countClaimsUnder(t *testing.T, ts *testServer, sl *models.Sealer) int {
 	t.Helper()
 	var claims []models.Claim
-	if err := ts.store.DB(context.Background()).Find(&claims).Error; err != nil {
+	if err := dbtest.Handle(context.Background(), ts.store).Find(&claims).Error; err != nil {
 		t.Fatal(err)
 	}
 	n := 0
@@ -329,7 +330,7 @@ func countClaimsUnder(t *testing.T, ts *testServer, sl *models.Sealer) int {
 func countFileKeysUnder(t *testing.T, ts *testServer, sl *models.Sealer) int {
 	t.Helper()
 	var all []models.Attachment
-	if err := ts.store.DB(context.Background()).Where("claim_id IS NOT NULL AND file_key <> ''").Find(&all).Error; err != nil {
+	if err := dbtest.Handle(context.Background(), ts.store).Where("claim_id IS NOT NULL AND file_key <> ''").Find(&all).Error; err != nil {
 		t.Fatal(err)
 	}
 	n := 0

@@ -14,6 +14,7 @@ import (
 
 	"pilu/app/blob"
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // publishedSet is one of each kind of published record, written through the model functions.
@@ -106,7 +107,7 @@ func TestLedgerChainsEveryPublishedRecord(t *testing.T) {
 				seqOf[e.Kind] = e.Seq
 			}
 			att := set.disclosure.Attachments[0]
-			db := ts.store.DB(ctx)
+			db := dbtest.Handle(ctx, ts.store)
 			tampers := []struct {
 				name         string
 				seq          uint64
@@ -206,7 +207,7 @@ func TestVerifyCommandExitsOneAtTheChangedEntry(t *testing.T) {
 	if code := Main([]string{"verify"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "4 entries") {
 		t.Fatalf("exit %d: %s %s", code, stdout.String(), stderr.String())
 	}
-	ts.store.DB(context.Background()).Exec("UPDATE disclosures SET title = ? WHERE id = ?", "清退公吿", set.disclosure.ID)
+	dbtest.Handle(context.Background(), ts.store).Exec("UPDATE disclosures SET title = ? WHERE id = ?", "清退公吿", set.disclosure.ID)
 	stdout.Reset()
 	if code := Main([]string{"verify"}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "ledger entry 1 (disclosure") {
 		t.Fatalf("exit %d: %s %s", code, stdout.String(), stderr.String())

@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // residentID completes 17 digits with their check character (GB 11643-1999).
@@ -339,11 +340,11 @@ func TestZombieListLifecycle(t *testing.T) {
 				t.Fatalf("claim export in the audit trail: %+v", reads)
 			}
 			var evidence models.Attachment
-			ts.store.DB(ctx).Where("claim_id IS NOT NULL").Take(&evidence)
+			dbtest.Handle(ctx, ts.store).Where("claim_id IS NOT NULL").Take(&evidence)
 			wantAnswer(t, ts.get(fmt.Sprintf("/attachments/%d", evidence.ID)), 404) // evidence is never public
 			wantAnswer(t, office.get(fmt.Sprintf("/office/notices/%d/evidence/%d", id, evidence.ID)), 200, "%PDF-1.4 contract")
 			var dupID uint64
-			ts.store.DB(ctx).Model(&models.Claim{}).Where("status = ?", "duplicate").Pluck("id", &dupID)
+			dbtest.Handle(ctx, ts.store).Model(&models.Claim{}).Where("status = ?", "duplicate").Pluck("id", &dupID)
 			wantAnswer(t, office.post(fmt.Sprintf("/office/notices/%d/claims/%d", id, dupID), url.Values{"status": {"rejected"}}), 422, "未予认可时请填写理由")
 			wantAnswer(t, office.post(fmt.Sprintf("/office/notices/%d/claims/%d", id, dupID), url.Values{"status": {"rejected"}, "reason": {"重复"}}), 303)
 
@@ -379,7 +380,7 @@ func TestZombieListLifecycle(t *testing.T) {
 				wantAnswer(t, outcome(in.USCC, "no_claim"), 200, `"status":"expired"`)
 			}
 			var last models.NoticeInstitution
-			ts.store.DB(ctx).Where("notice_id = ? AND uscc = ?", id, ins[29].USCC).Take(&last)
+			dbtest.Handle(ctx, ts.store).Where("notice_id = ? AND uscc = ?", id, ins[29].USCC).Take(&last)
 			wantAnswer(t, office.post(fmt.Sprintf("/office/notices/%d/outcomes", id), url.Values{"listed": {fmt.Sprint(last.ID)}, "outcome": {"no_claim"}}), 303)
 			r = ts.get(fmt.Sprintf("/api/v1/notices/%d", id))
 			wantAnswer(t, r, 200, `"status":"concluded"`)
@@ -424,7 +425,7 @@ func TestZombieListLifecycle(t *testing.T) {
 
 			// Personal data is sealed at rest: no raw row holds a plaintext ID number, name or phone.
 			var raw []map[string]any
-			ts.store.DB(ctx).Table("claims").Find(&raw)
+			dbtest.Handle(ctx, ts.store).Table("claims").Find(&raw)
 			if len(raw) != 5 {
 				t.Fatalf("%d claim rows", len(raw))
 			}
@@ -484,7 +485,7 @@ func TestExpiryAcrossProcesses(t *testing.T) {
 				}
 			}
 			var outbox int64
-			one.store.DB(ctx).Model(&models.OutboxEntry{}).Where("entity = ?", "notice").Count(&outbox)
+			dbtest.Handle(ctx, one.store).Model(&models.OutboxEntry{}).Where("entity = ?", "notice").Count(&outbox)
 			if outbox != int64(2*len(want)) {
 				t.Fatalf("%d outbox rows for notices, want one per publication and one per expiry", outbox)
 			}

@@ -185,7 +185,7 @@ func TestPlanAgainstActualReadsThroughIndexes(t *testing.T) {
 			if ts.store.Dialect() == "mysql" {
 				analyze = "ANALYZE TABLE disclosures, institutions, tranches"
 			}
-			if err := ts.store.DB(t.Context()).Exec(analyze).Error; err != nil {
+			if err := dbtest.Handle(t.Context(), ts.store).Exec(analyze).Error; err != nil {
 				t.Fatal(err)
 			}
 			log := dbtest.RecordQueries(t, ts.store)

@@ -22,7 +22,7 @@ func TestPagesReadDisclosuresThroughIndexes(t *testing.T) {
 			if ts.store.Dialect() == "mysql" {
 				analyze = "ANALYZE TABLE disclosures, institutions"
 			}
-			if err := ts.store.DB(t.Context()).Exec(analyze).Error; err != nil {
+			if err := dbtest.Handle(t.Context(), ts.store).Exec(analyze).Error; err != nil {
 				t.Fatal(err)
 			}
 			log := dbtest.RecordQueries(t, ts.store)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"path/filepath"
+	"pilu/models/dbtest"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func TestOneSchedulerAmongProcesses(t *testing.T) {
 		t.Fatal("a stopped process still says it holds the lease")
 	}
 	var rows []struct{ Holder string }
-	other.store.DB(t.Context()).Raw("SELECT holder FROM leases WHERE expires_at > ?", time.Now().UTC()).Scan(&rows)
+	dbtest.Handle(t.Context(), other.store).Raw("SELECT holder FROM leases WHERE expires_at > ?", time.Now().UTC()).Scan(&rows)
 	if len(rows) != 0 {
 		t.Fatalf("the lease was not released: %v", rows)
 	}

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 	"pilu/search"
 )
 
@@ -31,7 +32,7 @@ func TestFeedAllMatchesLoadDoc(t *testing.T) {
 			// Corrections: the feed must send each disclosure's latest version once, also
 			// when a root's versions fall on different pages.
 			var firsts []models.Disclosure
-			if err := ts.store.DB(ctx).Where("kind IN ? AND version = 1", []string{"exit_announcement", "other"}).
+			if err := dbtest.Handle(ctx, ts.store).Where("kind IN ? AND version = 1", []string{"exit_announcement", "other"}).
 				Order("id").Limit(4).Find(&firsts).Error; err != nil || len(firsts) < 2 {
 				t.Fatalf("disclosures to amend: %d, %v", len(firsts), err)
 			}
@@ -46,7 +47,7 @@ func TestFeedAllMatchesLoadDoc(t *testing.T) {
 			}
 
 			want := map[string]search.Doc{}
-			db := ts.store.DB(ctx)
+			db := dbtest.Handle(ctx, ts.store)
 			for _, src := range []struct {
 				entity, col string
 				q           *gorm.DB

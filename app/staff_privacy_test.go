@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // TestNoStaffAccountPublished reads every public answer of the demo data set (API, pages, feeds,
@@ -139,7 +140,7 @@ func TestNoStaffAccountPublished(t *testing.T) {
 // class or a disposition, filed a disclosure or drafted a notice.
 func staffAccounts(t *testing.T, ts *testServer) []string {
 	t.Helper()
-	db := ts.store.DB(context.Background())
+	db := dbtest.Handle(context.Background(), ts.store)
 	var out []string
 	if err := db.Model(&models.User{}).Where("role IN ?", []string{models.RoleOffice, models.RoleAdmin, models.RoleInstitution}).Pluck("email", &out).Error; err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 var tokenPattern = regexp.MustCompile(`<code class="hash">(pilu_[A-Za-z0-9_-]+)</code>`)
@@ -138,7 +139,7 @@ func TestAPITokenLimits(t *testing.T) {
 func currentAccount(t *testing.T, ts *testServer, email string) uint64 {
 	t.Helper()
 	var u models.User
-	if err := ts.store.DB(context.Background()).Where("email = ?", email).Take(&u).Error; err != nil {
+	if err := dbtest.Handle(context.Background(), ts.store).Where("email = ?", email).Take(&u).Error; err != nil {
 		t.Fatal(err)
 	}
 	return u.ID

@@ -175,7 +175,7 @@ func appendAudit(tx *gorm.DB, e AuditEntry) error {
 // its entry in the same transaction through WithAudit.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 	ctx = context.WithoutCancel(withoutAudit(ctx)) // a record of a reveal is written even when the client left
-	return notFound(s.Tx(ctx, func(tx *gorm.DB) error { return appendAudit(tx, e) }), "audit "+e.Action)
+	return notFound(s.transact(ctx, func(tx *gorm.DB) error { return appendAudit(tx, e) }), "audit "+e.Action)
 }
 
 // pendingAudit is an entry that the next committed transaction of a request appends.
@@ -186,7 +186,7 @@ type pendingAudit struct {
 
 type auditKey struct{}
 
-// WithAudit returns a context whose first committed transaction (Store.Tx) also appends e to the
+// WithAudit returns a context whose first committed transaction (of any Store write) also appends e to the
 // audit trail, so that a change and its record are written together or not at all.
 func WithAudit(ctx context.Context, e AuditEntry) context.Context {
 	return context.WithValue(ctx, auditKey{}, &pendingAudit{entry: e})

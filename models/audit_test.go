@@ -33,14 +33,14 @@ func TestAuditTrailChainsAndDetectsTampering(t *testing.T) {
 
 		// A change and its entry commit together; a change that fails leaves no entry.
 		actx := models.WithAudit(ctx, models.AuditEntry{At: now, Actor: "admin@example.cn", Role: "admin", Action: models.AuditUserDisable, RecordType: "user", RecordID: "1"})
-		if err := st.Tx(actx, func(tx *gorm.DB) error { return nil }); err != nil || !models.Audited(actx) {
+		if err := dbtest.Transact(actx, st, func(tx *gorm.DB) error { return nil }); err != nil || !models.Audited(actx) {
 			t.Fatalf("audited with the change: %v %v", err, models.Audited(actx))
 		}
-		if err := st.Tx(actx, func(tx *gorm.DB) error { return nil }); err != nil {
+		if err := dbtest.Transact(actx, st, func(tx *gorm.DB) error { return nil }); err != nil {
 			t.Fatal(err) // a second transaction of the request does not record it again
 		}
 		failed := models.WithAudit(ctx, models.AuditEntry{At: now, Actor: "admin@example.cn", Action: models.AuditUserEnable})
-		if err := st.Tx(failed, func(tx *gorm.DB) error { return errors.New("refused") }); err == nil || models.Audited(failed) {
+		if err := dbtest.Transact(failed, st, func(tx *gorm.DB) error { return errors.New("refused") }); err == nil || models.Audited(failed) {
 			t.Fatal("a refused change was audited")
 		}
 
@@ -66,7 +66,7 @@ func TestAuditTrailChainsAndDetectsTampering(t *testing.T) {
 			t.Fatalf("clean trail: %d %v %v", n, fault, err)
 		}
 
-		db := st.DB(ctx)
+		db := dbtest.Handle(ctx, st)
 		tamper := []struct {
 			name    string
 			do      func()
@@ -105,7 +105,7 @@ func TestAuditTrailDetectsRemovedRows(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		db := st.DB(ctx)
+		db := dbtest.Handle(ctx, st)
 		db.Exec("DELETE FROM audit_entries WHERE seq = 4")
 		if _, fault, _ := st.VerifyAudit(ctx); fault == nil || fault.Seq != 4 {
 			t.Fatalf("the last entry removed: %v", fault)

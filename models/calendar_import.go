@@ -165,7 +165,7 @@ func (s *Store) ImportCalendar(ctx context.Context, in CalendarImport) (Calendar
 	now := in.Now.UTC().Truncate(time.Second)
 	row := CalendarYear{Year: f.year, File: string(in.File), SHA256: f.sha256, Source: truncateRunes(in.Source, 255),
 		LoadedBy: in.Actor, LoadedAt: now}
-	err = s.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return conflict(CodeCalendarLoadedMeanwhile, Args{"year": f.year})

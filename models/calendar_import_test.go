@@ -145,7 +145,7 @@ func TestCalendarImport(t *testing.T) {
 			}
 
 			// A changed stored file is caught by the ledger.
-			if err := st.DB(ctx).Model(&models.CalendarYear{}).Where("year = ?", 2027).Update("file", changed2027).Error; err != nil {
+			if err := dbtest.Handle(ctx, st).Model(&models.CalendarYear{}).Where("year = ?", 2027).Update("file", changed2027).Error; err != nil {
 				t.Fatal(err)
 			}
 			if _, fault, err := st.VerifyLedger(ctx, noBlobs); err != nil || fault == nil || fault.Kind != models.LedgerCalendar || fault.RecordID != 2027 {

@@ -177,7 +177,7 @@ func (s *Store) PurgeClaims(ctx context.Context, r Retention, now time.Time) ([]
 	var keys []string
 	for _, pc := range due {
 		var blobKeys []string
-		err := s.Tx(withoutAudit(ctx), func(tx *gorm.DB) error {
+		err := s.transact(withoutAudit(ctx), func(tx *gorm.DB) error {
 			ids := tx.Model(&Claim{}).Select("id").Where("notice_institution_id = ? AND purged_at IS NULL", pc.NoticeInstitutionID)
 			if err := tx.Model(&Attachment{}).Where("claim_id IN (?)", ids).Pluck("blob_key", &blobKeys).Error; err != nil {
 				return err

@@ -207,7 +207,7 @@ func (s *Store) FileClaim(ctx context.Context, sl *Sealer, noticeID uint64, nc N
 		PhoneSealed: sl.Seal("claim.phone", nc.Phone), StatementSealed: sl.Seal("claim.statement", nc.Statement),
 		IDHash: sl.Hash("claim.id_number", id), PrincipalFen: nc.PrincipalFen, InterestFen: nc.InterestFen,
 		Status: ClaimReceived, CreatedAt: now}
-	err = s.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		var first Claim
 		// Under every key of the ring: during a rotation a first claim may still carry a former hash.
 		if err := tx.Where("notice_institution_id = ? AND id_hash IN ? AND status <> ?", listed.ID, sl.Hashes("claim.id_number", id), ClaimDuplicate).
@@ -312,7 +312,7 @@ func (s *Store) DecideClaim(ctx context.Context, noticeID, claimID uint64, statu
 		return Claim{}, fe
 	}
 	var c Claim
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Where("id = ? AND notice_id = ?", claimID, noticeID).Take(&c).Error; err != nil {
 			return err
 		}

@@ -64,7 +64,7 @@ func (s *Store) AmendDisclosure(ctx context.Context, prev Disclosure, nd NewDisc
 	}
 	d.FiledBy, d.Version, d.RootID, d.Amends, d.AmendReason = actor, prev.Version+1, prev.RootID, &prev.ID, reason
 	d.SHA256 = d.ContentHash()
-	err = s.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		q := tx.Model(&Disclosure{})
 		if s.dialect == "mysql" {
 			// Serialise amendments of one chain: the second waits here and then sees the first.

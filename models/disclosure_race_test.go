@@ -41,7 +41,7 @@ func TestConcurrentMonthlyFilings(t *testing.T) {
 				t.Errorf("want a conflict, got %v", err)
 			}
 		}
-		list, err := st.DB(ctx).Model(&models.Disclosure{}).Where("institution_id = ? AND period = ?", in.ID, "2026-10").Rows()
+		list, err := dbtest.Handle(ctx, st).Model(&models.Disclosure{}).Where("institution_id = ? AND period = ?", in.ID, "2026-10").Rows()
 		if err != nil {
 			t.Fatal(err)
 		}

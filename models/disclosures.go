@@ -36,7 +36,7 @@ func (s *Store) FileDisclosure(ctx context.Context, in Institution, nd NewDisclo
 		return Disclosure{}, err
 	}
 	d.FiledBy, d.Version = actor, 1
-	err = s.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		if d.Kind == "monthly_data" {
 			if s.dialect == "mysql" {
 				// Serialise first filings of one institution: the second waits here and then sees

@@ -9,7 +9,9 @@
 //
 // Every write that changes what the public can search also writes an OutboxEntry in the same
 // transaction, so the search index can always be brought back in step with the database.
-// Models never import the web layer or the search index.
+// Models never import the web layer or the search index. Every query is a Store method: no
+// exported name of models takes or gives a GORM type (TestSurfaceHidesGORM), and only the tests'
+// support, models/dbtest, reaches the handle (through models/internal/handle).
 //
 // # Refusals are codes
 //

@@ -9,3 +9,6 @@ var LiveRecords = []any{
 	&LedgerEntry{}, &ledgerHead{}, &ledgerAttachment{}, &CalendarYear{}, &lease{}, &databaseIdentity{},
 	&RecoveryCode{}, &PendingLogin{}, &RolePolicy{},
 }
+
+// StatusQuery is statusQuery, for the test that checks it against Notice.Status.
+var StatusQuery = statusQuery

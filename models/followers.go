@@ -136,7 +136,7 @@ func (s *Store) ConfirmFollower(ctx context.Context, id uint64, now time.Time) (
 
 // Unfollow deletes follow id with its address and every mail not yet sent to it.
 func (s *Store) Unfollow(ctx context.Context, id uint64) error {
-	return s.Tx(ctx, func(tx *gorm.DB) error {
+	return s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Where("follower_id = ? AND sent_at IS NULL", id).Delete(&Mail{}).Error; err != nil {
 			return err
 		}
@@ -193,7 +193,7 @@ func (s *Store) ClaimMail(ctx context.Context, m Mail, now time.Time) (bool, err
 
 // MailSent records that mail id was handed to the mail server, and that its follower's address works.
 func (s *Store) MailSent(ctx context.Context, m Mail, now time.Time) error {
-	return s.Tx(ctx, func(tx *gorm.DB) error {
+	return s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&Mail{}).Where("id = ?", m.ID).Updates(map[string]any{"sent_at": now.UTC(), "attempts": m.Attempts + 1, "last_error": ""}).Error; err != nil {
 			return err
 		}
@@ -221,7 +221,7 @@ func (s *Store) MailFailed(ctx context.Context, m Mail, reason string, permanent
 	if len(reason) > 500 {
 		reason = reason[:500]
 	}
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		up := map[string]any{"attempts": attempts, "last_error": reason, "next_at": now.Add(MailBackoff(attempts)).UTC()}
 		giveUp := permanent || attempts >= MaxMailAttempts
 		if giveUp {
@@ -270,7 +270,7 @@ func (s *Store) SetMailCursor(ctx context.Context, seq uint64) error {
 // institutions.
 func (s *Store) ClosingWindows(ctx context.Context, from, to string, now time.Time) ([]Notice, error) {
 	var out []Notice
-	q := PublishedQuery(s.db.WithContext(ctx)).Where("last_day >= ? AND last_day <= ? AND deadline > ?", from, to, now)
+	q := publishedQuery(s.db.WithContext(ctx)).Where("last_day >= ? AND last_day <= ? AND deadline > ?", from, to, now)
 	err := q.Preload("Institutions").Order("id").Find(&out).Error
 	return out, notFound(err, "closing windows")
 }

@@ -65,7 +65,7 @@ func migrateIdempotency(tx *gorm.DB) error {
 // older than IdempotencyTTL counts as new.
 func (s *Store) ReserveIdempotencyKey(ctx context.Context, owner, key, fingerprint string, now time.Time) (*IdempotencyKey, error) {
 	var stored *IdempotencyKey
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		var old IdempotencyKey
 		err := tx.Where("owner = ? AND idem_key = ?", owner, key).Take(&old).Error
 		switch {
@@ -102,7 +102,7 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, owner, key, fingerpri
 
 // CompleteIdempotencyKey stores the answer of the request that reserved key.
 func (s *Store) CompleteIdempotencyKey(ctx context.Context, owner, key string, answer IdempotencyKey) error {
-	err := s.DB(ctx).Model(&IdempotencyKey{}).Where("owner = ? AND idem_key = ? AND status = 0", owner, key).
+	err := s.db.WithContext(ctx).Model(&IdempotencyKey{}).Where("owner = ? AND idem_key = ? AND status = 0", owner, key).
 		Updates(map[string]any{"status": answer.Status, "content_type": answer.ContentType, "location": answer.Location, "body": answer.Body}).Error
 	if err != nil {
 		return fmt.Errorf("models: complete idempotency key: %w", err)
@@ -112,7 +112,7 @@ func (s *Store) CompleteIdempotencyKey(ctx context.Context, owner, key string, a
 
 // ReleaseIdempotencyKey drops a reservation whose request failed, so that a retry runs again.
 func (s *Store) ReleaseIdempotencyKey(ctx context.Context, owner, key string) error {
-	if err := s.DB(ctx).Where("owner = ? AND idem_key = ? AND status = 0", owner, key).Delete(&IdempotencyKey{}).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("owner = ? AND idem_key = ? AND status = 0", owner, key).Delete(&IdempotencyKey{}).Error; err != nil {
 		return fmt.Errorf("models: release idempotency key: %w", err)
 	}
 	return nil
@@ -120,7 +120,7 @@ func (s *Store) ReleaseIdempotencyKey(ctx context.Context, owner, key string) er
 
 // PruneIdempotencyKeys deletes keys older than IdempotencyTTL and answers how many.
 func (s *Store) PruneIdempotencyKeys(ctx context.Context, now time.Time) (int64, error) {
-	res := s.DB(ctx).Where("created_at < ?", now.Add(-IdempotencyTTL).UTC()).Delete(&IdempotencyKey{})
+	res := s.db.WithContext(ctx).Where("created_at < ?", now.Add(-IdempotencyTTL).UTC()).Delete(&IdempotencyKey{})
 	if res.Error != nil {
 		return 0, fmt.Errorf("models: prune idempotency keys: %w", res.Error)
 	}

@@ -131,7 +131,7 @@ func (s *Store) CreateInstitution(ctx context.Context, ni NewInstitution, actor 
 		Brands: ni.Brands, FormerNames: ni.FormerNames, Websites: ni.Websites, Apps: ni.Apps,
 		Class: class, ClassSince: now, Disposition: "operating", Demo: ni.Demo, CreatedAt: now, UpdatedAt: now,
 	}
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&in).Error; err != nil {
 			return notFound(err, "create institution "+uscc)
 		}
@@ -152,9 +152,9 @@ func (s *Store) Classify(ctx context.Context, in Institution, to, reason string,
 	return s.ClassifyWithEvidence(ctx, in, Classification{Class: to, Reason: reason, Criteria: criteria}, actor, now)
 }
 
-// SetDisposition records a move of the institution's disposition; a move outside the allowed graph
+// setDisposition records a move of the institution's disposition; a move outside the allowed graph
 // (CheckDispositionMove) is refused with the reason.
-func (s *Store) SetDisposition(ctx context.Context, tx *gorm.DB, in Institution, to, reason, actor string, now time.Time) error {
+func (s *Store) setDisposition(ctx context.Context, tx *gorm.DB, in Institution, to, reason, actor string, now time.Time) error {
 	if err := CheckDispositionMove(in.Disposition, to); err != nil {
 		return err
 	}

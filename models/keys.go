@@ -111,7 +111,7 @@ func (s *Store) rotateClaims(ctx context.Context, sl *Sealer, progress func(Rota
 		if len(rows) == 0 {
 			return nil
 		}
-		err := s.Tx(ctx, func(tx *gorm.DB) error {
+		err := s.transact(ctx, func(tx *gorm.DB) error {
 			for _, c := range rows {
 				changed, err := resealClaim(tx, sl, c)
 				if err != nil {
@@ -183,7 +183,7 @@ func (s *Store) rotateFileKeys(ctx context.Context, sl *Sealer, progress func(Ro
 		if len(rows) == 0 {
 			return nil
 		}
-		err := s.Tx(ctx, func(tx *gorm.DB) error {
+		err := s.transact(ctx, func(tx *gorm.DB) error {
 			for _, a := range rows {
 				if sl.Current(FileKeyPurpose, a.FileKey) {
 					step.AlreadyRotated++

@@ -101,13 +101,13 @@ func TestLoginThrottleLocksNoOneOut(t *testing.T) {
 
 		// Rows of failures older than the window are deleted by the next failure.
 		var rows int64
-		st.DB(ctx).Model(&models.LoginAttempt{}).Count(&rows)
+		dbtest.Handle(ctx, st).Model(&models.LoginAttempt{}).Count(&rows)
 		if rows < models.MaxAddressFailures {
 			t.Fatalf("%d failure rows before pruning", rows)
 		}
 		later := clock.Add(2 * models.LoginWindow)
 		st.Authenticate(ctx, "admin@example.cn", "wrong", "5.5.5.5", later)
-		st.DB(ctx).Model(&models.LoginAttempt{}).Count(&rows)
+		dbtest.Handle(ctx, st).Model(&models.LoginAttempt{}).Count(&rows)
 		if rows != 2 {
 			t.Fatalf("%d failure rows after pruning, want the 2 of the last failure", rows)
 		}

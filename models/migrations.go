@@ -62,7 +62,7 @@ func (s *Store) migrate(ctx context.Context, upTo int) (int, error) {
 	applied := 0
 	for i := current; i < upTo; i++ {
 		m := migrations[i]
-		err := s.Tx(ctx, func(tx *gorm.DB) error {
+		err := s.transact(ctx, func(tx *gorm.DB) error {
 			if err := m.up(tx); err != nil {
 				return err
 			}

@@ -43,7 +43,7 @@ func (s *Store) RecordOutcome(ctx context.Context, noticeID, listedID uint64, ou
 	if err != nil {
 		return Notice{}, err
 	}
-	err = s.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		var li NoticeInstitution
 		if err := tx.Where("id = ? AND notice_id = ?", listedID, noticeID).Take(&li).Error; err != nil {
 			return err
@@ -74,7 +74,7 @@ func (s *Store) RecordOutcome(ctx context.Context, noticeID, listedID uint64, ou
 				return err
 			}
 			reason := fmt.Sprintf("%s: no claim within the notice period", deref(n.Number))
-			if err := s.SetDisposition(ctx, tx, in, "to_market_regulator", reason, actor, now); err != nil {
+			if err := s.setDisposition(ctx, tx, in, "to_market_regulator", reason, actor, now); err != nil {
 				return err
 			}
 		}

@@ -82,7 +82,7 @@ func (st NoticeStatus) Valid() bool {
 // Status is the notice's status at time now, the one definition every page, answer, feed, export
 // and filter uses: a draft until published; concluded once every listed institution has an outcome;
 // published for ever when the notice has no claim window; otherwise open until the deadline (24:00
-// of the last day) and expired from then on. StatusQuery is the same rule as a query.
+// of the last day) and expired from then on. statusQuery is the same rule as a query.
 func (n Notice) Status(now time.Time) NoticeStatus {
 	switch {
 	case n.PublishedAt == nil:
@@ -108,9 +108,9 @@ func (n Notice) HasWindow() bool { return n.Kind.HasWindow() && n.Deadline != ni
 // claim window is open.
 func (n Notice) AcceptsClaims(now time.Time) bool { return n.Status(now) == NoticeOpen }
 
-// StatusQuery narrows q (a query on notices) to those whose Status(now) is st; it is Status written
+// statusQuery narrows q (a query on notices) to those whose Status(now) is st; it is Status written
 // as SQL, and a test checks on every database that both agree on random notices.
-func StatusQuery(q *gorm.DB, st NoticeStatus, now time.Time) *gorm.DB {
+func statusQuery(q *gorm.DB, st NoticeStatus, now time.Time) *gorm.DB {
 	const windowed = "kind IN ? AND deadline IS NOT NULL"
 	live := func() *gorm.DB { return q.Where("published_at IS NOT NULL AND concluded_at IS NULL") }
 	switch st {
@@ -128,5 +128,5 @@ func StatusQuery(q *gorm.DB, st NoticeStatus, now time.Time) *gorm.DB {
 	return q.Where("1 = 0")
 }
 
-// PublishedQuery narrows q (a query on notices) to published ones, whatever their status.
-func PublishedQuery(q *gorm.DB) *gorm.DB { return q.Where("published_at IS NOT NULL") }
+// publishedQuery narrows q (a query on notices) to published ones, whatever their status.
+func publishedQuery(q *gorm.DB) *gorm.DB { return q.Where("published_at IS NOT NULL") }

@@ -77,7 +77,7 @@ func TestStatusQueryAgreesWithStatus(t *testing.T) {
 					n.ConcludedAt = &c
 				}
 			}
-			if err := st.DB(ctx).Create(&n).Error; err != nil {
+			if err := dbtest.Handle(ctx, st).Create(&n).Error; err != nil {
 				t.Fatal(err)
 			}
 			notices = append(notices, n)
@@ -98,7 +98,7 @@ func TestStatusQueryAgreesWithStatus(t *testing.T) {
 			}
 			for _, s := range models.NoticeStatuses {
 				var got []uint64
-				if err := models.StatusQuery(st.DB(ctx).Model(&models.Notice{}), s, now).Order("id").Pluck("id", &got).Error; err != nil {
+				if err := models.StatusQuery(dbtest.Handle(ctx, st).Model(&models.Notice{}), s, now).Order("id").Pluck("id", &got).Error; err != nil {
 					t.Fatal(err)
 				}
 				sort.Slice(want[s], func(i, j int) bool { return want[s][i] < want[s][j] })

@@ -38,7 +38,7 @@ func (s *Store) CreateNotice(ctx context.Context, nn NewNotice, actor string, no
 	for i := range n.Attachments {
 		n.Attachments[i].CreatedAt = now
 	}
-	err = s.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&n).Error; err != nil {
 			return err
 		}
@@ -63,7 +63,7 @@ func (s *Store) UpdateDraft(ctx context.Context, id uint64, nn NewNotice, actor 
 		return Notice{}, err
 	}
 	n.ID, n.CreatedAt, n.CreatedBy = old.ID, old.CreatedAt, old.CreatedBy
-	err = s.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&Notice{}).Where("id = ? AND published_at IS NULL", id).
 			Select("kind", "province", "offices", "batch", "title", "body", "window_days", "window_unit", "claim_where", "corrects_id").
 			Omit("Institutions", "Attachments").Updates(&n)
@@ -201,7 +201,7 @@ func (s *Store) PublishNotice(ctx context.Context, id uint64, now time.Time) (No
 	if err != nil {
 		return Notice{}, err
 	}
-	err = s.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		var n Notice
 		if err := tx.Preload("Institutions").Take(&n, id).Error; err != nil {
 			return err
@@ -269,7 +269,7 @@ func (s *Store) markListed(ctx context.Context, tx *gorm.DB, n Notice, now time.
 		if CheckDispositionMove(in.Disposition, "listed") != nil {
 			continue
 		}
-		if err := s.SetDisposition(ctx, tx, in, "listed", deref(n.Number)+": listed on a zombie list", n.CreatedBy, now); err != nil {
+		if err := s.setDisposition(ctx, tx, in, "listed", deref(n.Number)+": listed on a zombie list", n.CreatedBy, now); err != nil {
 			return err
 		}
 	}
@@ -350,12 +350,12 @@ func (n Notice) HoursLeft(now time.Time) int {
 func (s *Store) ExpireNotices(ctx context.Context, now time.Time) ([]uint64, error) {
 	var due, moved []uint64
 	q := s.db.WithContext(ctx).Model(&Notice{}).Where("status = ?", NoticeOpen)
-	if err := StatusQuery(q, NoticeExpired, now).Pluck("id", &due).Error; err != nil {
+	if err := statusQuery(q, NoticeExpired, now).Pluck("id", &due).Error; err != nil {
 		return nil, notFound(err, "expire notices")
 	}
 	for _, id := range due {
 		changed := false
-		err := s.Tx(ctx, func(tx *gorm.DB) error {
+		err := s.transact(ctx, func(tx *gorm.DB) error {
 			res := tx.Model(&Notice{}).Where("id = ? AND status = ? AND deadline <= ?", id, NoticeOpen, now).Update("status", NoticeExpired)
 			if changed = res.RowsAffected == 1; res.Error != nil || !changed {
 				return res.Error
@@ -383,7 +383,7 @@ type NoticeFilter struct {
 
 // ListNotices returns one page of published notices, newest first, with the total.
 func (s *Store) ListNotices(ctx context.Context, f NoticeFilter) ([]Notice, int64, error) {
-	q := PublishedQuery(s.db.WithContext(ctx).Model(&Notice{}))
+	q := publishedQuery(s.db.WithContext(ctx).Model(&Notice{}))
 	if f.Kind != "" {
 		q = q.Where("kind = ?", f.Kind)
 	}
@@ -391,7 +391,7 @@ func (s *Store) ListNotices(ctx context.Context, f NoticeFilter) ([]Notice, int6
 		q = q.Where("province = ?", f.Province)
 	}
 	if f.Status != "" {
-		q = StatusQuery(q, f.Status, f.Now)
+		q = statusQuery(q, f.Status, f.Now)
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
@@ -415,7 +415,7 @@ func (s *Store) NoticeByID(ctx context.Context, id uint64) (Notice, error) {
 // CorrectionOf returns the published correction of notice id, if any.
 func (s *Store) CorrectionOf(ctx context.Context, id uint64) (*Notice, error) {
 	var n Notice
-	err := PublishedQuery(s.db.WithContext(ctx)).Where("corrects_id = ?", id).Order("published_at, id").Limit(1).Find(&n).Error
+	err := publishedQuery(s.db.WithContext(ctx)).Where("corrects_id = ?", id).Order("published_at, id").Limit(1).Find(&n).Error
 	if err != nil || n.ID == 0 {
 		return nil, err
 	}
@@ -433,7 +433,7 @@ func (s *Store) CorrectionsOf(ctx context.Context, ids ...uint64) (map[uint64]ui
 		CorrectsID uint64
 		ID         uint64
 	}
-	err := PublishedQuery(s.db.WithContext(ctx).Model(&Notice{})).Select("corrects_id, MIN(id) AS id").
+	err := publishedQuery(s.db.WithContext(ctx).Model(&Notice{})).Select("corrects_id, MIN(id) AS id").
 		Where("corrects_id IN ?", ids).Group("corrects_id").Scan(&rows).Error
 	for _, r := range rows {
 		out[r.CorrectsID] = r.ID
@@ -445,7 +445,7 @@ func (s *Store) CorrectionsOf(ctx context.Context, ids ...uint64) (map[uint64]ui
 func (s *Store) NoticesListing(ctx context.Context, institutionID uint64) ([]Notice, error) {
 	var out []Notice
 	sub := s.db.Model(&NoticeInstitution{}).Select("notice_id").Where("institution_id = ?", institutionID)
-	err := PublishedQuery(s.db.WithContext(ctx)).Where("id IN (?)", sub).Order("published_at DESC").Find(&out).Error
+	err := publishedQuery(s.db.WithContext(ctx)).Where("id IN (?)", sub).Order("published_at DESC").Find(&out).Error
 	return out, notFound(err, "notices listing institution")
 }
 
@@ -459,7 +459,7 @@ func (s *Store) OpenNoticesListing(ctx context.Context, usccs []string, now time
 	var out []Notice
 	db := s.db.WithContext(ctx)
 	sub := db.Model(&NoticeInstitution{}).Select("notice_id").Where("uscc IN ?", usccs)
-	err := StatusQuery(PublishedQuery(db.Where("id IN (?)", sub)), NoticeOpen, now).
+	err := statusQuery(publishedQuery(db.Where("id IN (?)", sub)), NoticeOpen, now).
 		Preload("Institutions", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
 		Order("deadline, id").Find(&out).Error
 	return out, notFound(err, "open notices listing institutions")

@@ -42,11 +42,11 @@ type LateReporter struct {
 func (s *Store) DeskOf(ctx context.Context, province string, now time.Time) (Desk, error) {
 	var d Desk
 	db := s.db.WithContext(ctx)
-	if err := StatusQuery(db.Where("province = ?", province), NoticeDraft, now).
+	if err := statusQuery(db.Where("province = ?", province), NoticeDraft, now).
 		Order("created_at DESC, id DESC").Find(&d.Drafts).Error; err != nil {
 		return d, notFound(err, "draft notices of "+province)
 	}
-	if err := StatusQuery(PublishedQuery(db.Where("province = ?", province)), NoticeOpen, now).Where("deadline <= ?", now.Add(ClosingSoon)).
+	if err := statusQuery(publishedQuery(db.Where("province = ?", province)), NoticeOpen, now).Where("deadline <= ?", now.Add(ClosingSoon)).
 		Preload("Institutions", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
 		Order("deadline, id").Find(&d.Closing).Error; err != nil {
 		return d, notFound(err, "notices closing in "+province)

@@ -35,7 +35,7 @@ func TestDeskOf(t *testing.T) {
 			{InstitutionID: punctual.ID, Province: "440000", Rule: models.RuleSmall, Class: "zombie", Status: models.SuggestionDismissed, LastMonth: "2019-06", CreatedAt: listed},
 			{InstitutionID: beijing.ID, Province: "110000", Rule: models.RuleSmall, Class: "zombie", Status: models.SuggestionPending, LastMonth: "2019-06", CreatedAt: listed},
 		} {
-			if err := st.DB(ctx).Create(&sg).Error; err != nil {
+			if err := dbtest.Handle(ctx, st).Create(&sg).Error; err != nil {
 				t.Fatal(err)
 			}
 		}

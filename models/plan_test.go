@@ -252,7 +252,7 @@ func TestPlanProgressLink(t *testing.T) {
 			t.Fatalf("plan B paid %d: a superseded version counted", a)
 		}
 		// A report filed before reports named plans counts for the plan that was the latest then.
-		if err := st.DB(ctx).Exec("UPDATE disclosures SET plan_id = NULL WHERE root_id = ?", b1.ID).Error; err != nil {
+		if err := dbtest.Handle(ctx, st).Exec("UPDATE disclosures SET plan_id = NULL WHERE root_id = ?", b1.ID).Error; err != nil {
 			t.Fatal(err)
 		}
 		if a, _, _ := paidOfPlan(planB); a != 1700*wan {

@@ -16,7 +16,7 @@ import (
 func TestListingQueriesUseIndexes(t *testing.T) {
 	dbtest.Stores(t, func(t *testing.T, st *models.Store) {
 		const institutions, perInstitution = 40, 60
-		db := st.DB(ctx)
+		db := dbtest.Handle(ctx, st)
 		published := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 		var ins []models.Institution
 		for i := range institutions {

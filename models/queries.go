@@ -138,7 +138,7 @@ func (s *Store) DisclosureIDsAfter(ctx context.Context, after uint64, limit int)
 // PublishedNoticeIDsAfter is the ids of at most limit published notices after id after, in order.
 func (s *Store) PublishedNoticeIDsAfter(ctx context.Context, after uint64, limit int) ([]uint64, error) {
 	var ids []uint64
-	err := PublishedQuery(s.db.WithContext(ctx).Model(&Notice{})).Where("id > ?", after).Order("id").Limit(limit).Pluck("id", &ids).Error
+	err := publishedQuery(s.db.WithContext(ctx).Model(&Notice{})).Where("id > ?", after).Order("id").Limit(limit).Pluck("id", &ids).Error
 	return ids, err
 }
 
@@ -159,7 +159,7 @@ func (s *Store) AllInstitutions(ctx context.Context) ([]Institution, error) {
 // PublishedZombieLists is every published zombie list with its institutions, oldest first.
 func (s *Store) PublishedZombieLists(ctx context.Context) ([]Notice, error) {
 	var notices []Notice
-	err := s.db.WithContext(ctx).Preload("Institutions", byID).Scopes(PublishedQuery).
+	err := s.db.WithContext(ctx).Preload("Institutions", byID).Scopes(publishedQuery).
 		Where("kind = ?", NoticeZombieList).Order("published_at, id").Find(&notices).Error
 	return notices, err
 }
@@ -174,7 +174,7 @@ func (s *Store) SearchCounts(ctx context.Context) (institutions, disclosures, no
 	if err = db.Model(&Disclosure{}).Distinct("root_id").Count(&disclosures).Error; err != nil {
 		return
 	}
-	err = PublishedQuery(db.Model(&Notice{})).Count(&notices).Error
+	err = publishedQuery(db.Model(&Notice{})).Count(&notices).Error
 	return
 }
 
@@ -202,7 +202,7 @@ func (s *Store) LatestDisclosuresAfter(ctx context.Context, afterRoot uint64, li
 // institutions.
 func (s *Store) PublishedNoticesAfter(ctx context.Context, after uint64, limit int) ([]Notice, error) {
 	var batch []Notice
-	err := PublishedQuery(s.db.WithContext(ctx)).Where("id > ?", after).Order("id").Limit(limit).
+	err := publishedQuery(s.db.WithContext(ctx)).Where("id > ?", after).Order("id").Limit(limit).
 		Preload("Institutions", byID).Find(&batch).Error
 	return batch, err
 }
@@ -210,7 +210,7 @@ func (s *Store) PublishedNoticesAfter(ctx context.Context, after uint64, limit i
 // InsertGeneratedDisclosures writes generated disclosures (the corpus generator's, first versions
 // without figures, tranches or attachments) with their outbox rows in one transaction.
 func (s *Store) InsertGeneratedDisclosures(ctx context.Context, batch []Disclosure) error {
-	return s.Tx(ctx, func(tx *gorm.DB) error {
+	return s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Omit("Figures", "Tranches", "Attachments").CreateInBatches(&batch, 100).Error; err != nil {
 			return err
 		}

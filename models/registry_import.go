@@ -103,7 +103,7 @@ func (s *Store) ImportInstitutions(ctx context.Context, province string, rows []
 	for start := 0; start < len(kept); start += importBatch {
 		batch := kept[start:min(start+importBatch, len(kept))]
 		var created, updated, unchanged int
-		err := s.Tx(ctx, func(tx *gorm.DB) error {
+		err := s.transact(ctx, func(tx *gorm.DB) error {
 			var news []Institution
 			var changed []uint64
 			created, updated, unchanged = 0, 0, 0

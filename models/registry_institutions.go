@@ -97,7 +97,7 @@ func (s *Store) UpdateInstitution(ctx context.Context, in Institution, ni NewIns
 	in.DepositoryBank, in.RegisteredAddress = ni.DepositoryBank, ni.RegisteredAddress
 	in.Brands, in.FormerNames, in.Websites, in.Apps = ni.Brands, former, ni.Websites, ni.Apps
 	in.UpdatedAt = now
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Select("uscc", "name", "sort_key", "province", "district", "depository_bank", "registered_address",
 			"brands", "former_names", "websites", "apps", "updated_at").Updates(&in).Error; err != nil {
 			return err
@@ -119,7 +119,7 @@ type Classification struct {
 // the class, in one transaction with an outbox row. Moving to the class it already has is refused.
 func (s *Store) ClassifyWithEvidence(ctx context.Context, in Institution, c Classification, actor string, now time.Time) (Decision, error) {
 	var d Decision
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		var err error
 		d, err = classifyTx(tx, in, c, actor, now)
 		return err
@@ -204,8 +204,8 @@ func (s *Store) Dispose(ctx context.Context, in Institution, to, reason, actor s
 	if strings.TrimSpace(reason) == "" {
 		return Invalid("reason", CodeRequired)
 	}
-	return notFound(s.Tx(ctx, func(tx *gorm.DB) error {
-		return s.SetDisposition(ctx, tx, in, to, strings.TrimSpace(reason), actor, now)
+	return notFound(s.transact(ctx, func(tx *gorm.DB) error {
+		return s.setDisposition(ctx, tx, in, to, strings.TrimSpace(reason), actor, now)
 	}), "dispose "+in.USCC)
 }
 

@@ -3,8 +3,6 @@ package models_test
 import (
 	"testing"
 
-	"gorm.io/gorm"
-
 	"pilu/models"
 	"pilu/models/dbtest"
 )
@@ -33,9 +31,7 @@ func TestStatsCountOnlyWhoOwesReports(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		err := st.Tx(ctx, func(tx *gorm.DB) error {
-			return st.SetDisposition(ctx, tx, gone, "to_police", "移送公安机关", "o", at("2019-05-20 10:00"))
-		})
+		err := st.Dispose(ctx, gone, "to_police", "移送公安机关", "o", at("2019-05-20 10:00"))
 		if err != nil {
 			t.Fatal(err)
 		}

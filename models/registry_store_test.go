@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"pilu/models"
 	"pilu/models/dbtest"
 )
@@ -160,9 +158,7 @@ func TestReportingStopsWhenTheInstitutionLeaves(t *testing.T) {
 		if n := missing(at("2019-06-20 09:00")); n != 4 {
 			t.Fatalf("Feb–May 2019 are missing by late June: %d", n)
 		}
-		err = st.Tx(ctx, func(tx *gorm.DB) error {
-			return st.SetDisposition(ctx, tx, in, "to_police", "移送公安机关", "office", at("2019-06-20 10:00"))
-		})
+		err = st.Dispose(ctx, in, "to_police", "移送公安机关", "office", at("2019-06-20 10:00"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -41,7 +41,7 @@ func (s *Store) SetThresholds(ctx context.Context, province string, th Threshold
 		return fe
 	}
 	row := SmallThreshold{Province: province, OutstandingFen: th.OutstandingFen, Lenders: th.Lenders, SetBy: actor, UpdatedAt: now}
-	return notFound(s.Tx(ctx, func(tx *gorm.DB) error {
+	return notFound(s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Where("province = ?", province).Delete(&SmallThreshold{}).Error; err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func (s *Store) RefreshSuggestions(ctx context.Context, province string, now tim
 			stale = append(stale, sg.ID)
 		}
 	}
-	err = s.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		if len(stale) > 0 {
 			if err := tx.Where("id IN ? AND status = ?", stale, SuggestionPending).Delete(&Suggestion{}).Error; err != nil {
 				return err
@@ -248,7 +248,7 @@ func ParseRuleCriterion(s string) (RuleCriterion, bool) {
 // can be accepted (a conflict otherwise).
 func (s *Store) AcceptSuggestion(ctx context.Context, sg Suggestion, reason, actor string, now time.Time) (Decision, error) {
 	var d Decision
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		var cur Suggestion
 		if err := tx.Take(&cur, sg.ID).Error; err != nil {
 			return err

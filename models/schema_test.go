@@ -16,7 +16,7 @@ import (
 // never drift apart (the index on disclosures.amends was declared and never created).
 func TestMigratedSchemaMatchesTheRecords(t *testing.T) {
 	dbtest.Stores(t, func(t *testing.T, st *models.Store) {
-		db := st.DB(ctx)
+		db := dbtest.Handle(ctx, st)
 		m := db.Migrator()
 		for _, rec := range models.LiveRecords {
 			stmt := &gorm.Statement{DB: db}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"reflect"
 	"strings"
 	"unicode"
 
@@ -45,10 +46,40 @@ func SortKey(name string) string {
 	return string(k)
 }
 
-// BeforeSave keeps the institution's sort key in step with its name, on every path that writes one.
-func (in *Institution) BeforeSave(*gorm.DB) error {
-	in.SortKey = SortKey(in.Name)
-	return nil
+// keepSortKeys registers on db the step that sets every institution's sort key from its name before
+// it is created or updated, on every path that writes one. It is a callback rather than a GORM hook
+// method, which would put *gorm.DB in Institution's exported methods.
+func keepSortKeys(db *gorm.DB) error {
+	set := func(tx *gorm.DB) {
+		if tx.Statement.Schema != nil && tx.Statement.Schema.Table == "institutions" {
+			setSortKeys(tx.Statement.ReflectValue)
+		}
+	}
+	if err := db.Callback().Create().Before("gorm:create").Register("pilu:sort_key", set); err != nil {
+		return err
+	}
+	return db.Callback().Update().Before("gorm:update").Register("pilu:sort_key", set)
+}
+
+// setSortKeys sets the sort key of the institution, or institutions, that v holds.
+func setSortKeys(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			setSortKeys(v.Elem())
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			setSortKeys(v.Index(i))
+		}
+	case reflect.Struct:
+		if !v.CanAddr() {
+			return
+		}
+		if in, ok := v.Addr().Interface().(*Institution); ok {
+			in.SortKey = SortKey(in.Name)
+		}
+	}
 }
 
 // migrateSortKeys adds institutions' pinyin sort key, filled from their names.

@@ -39,5 +39,17 @@ func TestInstitutionsInPinyinOrder(t *testing.T) {
 		if got := list(); !slices.Equal(got, want) {
 			t.Fatalf("order %v, want %v", got, want)
 		}
+		// A rename moves the institution to the place of its new name.
+		items, _, err := st.ListInstitutions(ctx, models.InstitutionFilter{Province: "440000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := items[len(items)-1]
+		if _, err := st.UpdateInstitution(ctx, last, models.NewInstitution{USCC: last.USCC, Name: "阿福网贷有限公司", Province: "440000"}, at("2019-02-02 09:00")); err != nil {
+			t.Fatal(err)
+		}
+		if got := list(); got[0] != "阿福网贷有限公司" {
+			t.Fatalf("after a rename: %v", got)
+		}
 	})
 }

@@ -15,6 +15,8 @@ import (
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"pilu/models/internal/handle"
 )
 
 // ErrNotFound is returned when a record does not exist.
@@ -62,6 +64,9 @@ func Open(dsn string) (*Store, error) {
 		if err := sqlDB.PingContext(ctx); err != nil {
 			return nil, fmt.Errorf("models: cannot reach MySQL at %s: %w", redact(dsn), err)
 		}
+		if err := keepSortKeys(db); err != nil {
+			return nil, fmt.Errorf("models: %w", err)
+		}
 		return &Store{db: db, dialect: "mysql"}, nil
 	default:
 		path := strings.TrimPrefix(dsn, "sqlite://")
@@ -90,6 +95,9 @@ func Open(dsn string) (*Store, error) {
 		sqlDB.SetMaxOpenConns(8)
 		if err := sqlDB.Ping(); err != nil {
 			return nil, fmt.Errorf("models: open %s: %w", path, err)
+		}
+		if err := keepSortKeys(db); err != nil {
+			return nil, fmt.Errorf("models: %w", err)
 		}
 		return &Store{db: db, dialect: "sqlite"}, nil
 	}
@@ -129,14 +137,19 @@ func redact(dsn string) string {
 // Dialect is "sqlite" or "mysql".
 func (s *Store) Dialect() string { return s.dialect }
 
-// DB gives the GORM handle for queries that belong to no method yet; callers pass a context.
-func (s *Store) DB(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+// The handle and transactions reach models/dbtest only, through models/internal/handle.
+func init() {
+	handle.DB = func(store any, ctx context.Context) *gorm.DB { return store.(*Store).db.WithContext(ctx) }
+	handle.Tx = func(store any, ctx context.Context, fn func(tx *gorm.DB) error) error {
+		return store.(*Store).transact(ctx, fn)
+	}
+}
 
-// Tx runs fn in one transaction (immediate on SQLite) and commits when fn returns nil. A transaction
+// transact runs fn in one transaction (immediate on SQLite) and commits when fn returns nil. A transaction
 // that MySQL aborts as a deadlock victim is run again (up to three tries), so fn must not change
 // anything outside the transaction before it returns. When ctx carries an audit entry (WithAudit) not
 // yet written, the transaction appends it before it commits.
-func (s *Store) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+func (s *Store) transact(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	var err error
 	for try := 1; try <= 3; try++ {
 		audited := false

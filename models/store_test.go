@@ -172,7 +172,7 @@ func TestInstitutionsAndClassification(t *testing.T) {
 			t.Fatalf("filter by class: %d %v", total, err)
 		}
 		var outbox int64
-		st.DB(ctx).Model(&models.OutboxEntry{}).Where("entity = ? AND entity_id = ?", "institution", got.ID).Count(&outbox)
+		dbtest.Handle(ctx, st).Model(&models.OutboxEntry{}).Where("entity = ? AND entity_id = ?", "institution", got.ID).Count(&outbox)
 		if outbox != 2 {
 			t.Fatalf("every change writes an outbox row: got %d", outbox)
 		}
@@ -334,7 +334,7 @@ func TestNoticeLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st.DB(ctx).Where("notice_id = ?", empty.ID).Delete(&models.NoticeInstitution{})
+		dbtest.Handle(ctx, st).Where("notice_id = ?", empty.ID).Delete(&models.NoticeInstitution{})
 		var fe models.FieldErrors
 		if _, err := st.PublishNotice(ctx, empty.ID, published); !errors.As(err, &fe) || !fe.Has("institutions") {
 			t.Fatalf("publishing a zombie list naming nobody: %v", err)

@@ -121,7 +121,7 @@ func (s *Store) ConfirmTOTP(ctx context.Context, sl *Sealer, userID uint64, code
 		return nil, err
 	}
 	var codes []string
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		var u User
 		if err := tx.Take(&u, userID).Error; err != nil {
 			return notFound(err, fmt.Sprintf("user %d", userID))
@@ -222,7 +222,7 @@ func (s *Store) RemainingRecoveryCodes(ctx context.Context, userID uint64) (int6
 // working) and returns them in clear, once.
 func (s *Store) RegenerateRecoveryCodes(ctx context.Context, userID uint64, now time.Time) ([]string, error) {
 	var codes []string
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		var u User
 		if err := tx.Take(&u, userID).Error; err != nil {
 			return notFound(err, fmt.Sprintf("user %d", userID))
@@ -241,7 +241,7 @@ func (s *Store) RegenerateRecoveryCodes(ctx context.Context, userID uint64, now 
 // secret, enrolment in progress, recovery codes, waiting logins and sessions go; at its next login
 // it enrols again when its role requires it.
 func (s *Store) ResetTOTP(ctx context.Context, userID uint64) error {
-	return s.Tx(ctx, func(tx *gorm.DB) error {
+	return s.transact(ctx, func(tx *gorm.DB) error {
 		var u User
 		if err := tx.Take(&u, userID).Error; err != nil {
 			return notFound(err, fmt.Sprintf("user %d", userID))
@@ -281,7 +281,7 @@ func (s *Store) SetRoleRequiresTOTP(ctx context.Context, role string, required b
 	if !OneOf(role, []string{RoleAdmin, RoleOffice, RoleInstitution}) {
 		return Invalid("role", CodeOneOf, Args{"values": []string{RoleAdmin, RoleOffice, RoleInstitution}, "vocabulary": "role"})
 	}
-	return s.Tx(ctx, func(tx *gorm.DB) error {
+	return s.transact(ctx, func(tx *gorm.DB) error {
 		p := RolePolicy{Role: role, RequireTOTP: required, UpdatedBy: by, UpdatedAt: now.UTC().Truncate(time.Second)}
 		return notFound(tx.Save(&p).Error, "save role policy")
 	})
@@ -372,7 +372,7 @@ func (s *Store) CompletePendingLogin(ctx context.Context, sl *Sealer, token, cod
 		return SecondFactor{}, err
 	}
 	var out SecondFactor
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		var u User
 		if err := tx.Where("disabled_at IS NULL").Take(&u, p.UserID).Error; err != nil {
 			return notFound(err, "pending login user")

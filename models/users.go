@@ -126,7 +126,7 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (u User, password, t
 	token = "pilu_" + randomToken(24)
 	u = User{Role: nu.Role, Email: nu.Email, Province: nu.Province, InstitutionUSCC: nu.InstitutionUSCC,
 		PasswordHash: HashPassword(password)}
-	err = s.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&u).Error; err != nil {
 			return notFound(err, "create user "+nu.Email)
 		}
@@ -184,7 +184,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, client string
 // failures older than LoginWindow. A row's LockedUntil is the end of its wait, or the time of its
 // last failure when there is none.
 func (s *Store) recordFailure(ctx context.Context, pair, address string, now time.Time) error {
-	return s.Tx(ctx, func(tx *gorm.DB) error {
+	return s.transact(ctx, func(tx *gorm.DB) error {
 		old := now.Add(-LoginWindow)
 		if err := tx.Where("window_start < ? AND locked_until < ?", old, old).Delete(&LoginAttempt{}).Error; err != nil {
 			return fmt.Errorf("models: prune login attempts: %w", err)

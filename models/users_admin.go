@@ -51,7 +51,7 @@ func (s *Store) UserByID(ctx context.Context, id uint64) (User, error) {
 // conflict.
 func (s *Store) SetUserDisabled(ctx context.Context, id uint64, disabled bool, by User, now time.Time) (User, error) {
 	var u User
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Take(&u, id).Error; err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ type TokenOptions struct {
 func (s *Store) CreateToken(ctx context.Context, userID uint64, opt TokenOptions, now time.Time) (APIToken, string, error) {
 	var t APIToken
 	var token string
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		var err error
 		t, token, err = newToken(tx, userID, opt, now)
 		return err
@@ -150,7 +150,7 @@ func newToken(tx *gorm.DB, userID uint64, opt TokenOptions, now time.Time) (APIT
 
 // RevokeToken revokes an API token of account userID at once; revoking it twice is a conflict.
 func (s *Store) RevokeToken(ctx context.Context, userID, tokenID uint64, now time.Time) error {
-	return s.Tx(ctx, func(tx *gorm.DB) error { return revokeToken(tx, userID, tokenID, now) })
+	return s.transact(ctx, func(tx *gorm.DB) error { return revokeToken(tx, userID, tokenID, now) })
 }
 
 func revokeToken(tx *gorm.DB, userID, tokenID uint64, now time.Time) error {
@@ -174,7 +174,7 @@ func revokeToken(tx *gorm.DB, userID, tokenID uint64, now time.Time) error {
 func (s *Store) RotateToken(ctx context.Context, userID, tokenID uint64, now time.Time) (APIToken, string, error) {
 	var t APIToken
 	var token string
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		var old APIToken
 		if err := tx.Where("id = ? AND user_id = ?", tokenID, userID).Take(&old).Error; err != nil {
 			return notFound(err, fmt.Sprintf("token %d", tokenID))

@@ -1,6 +1,7 @@
 // Package dbtest gives tests the databases they run against: a fresh SQLite file always, and a fresh
 // MariaDB/MySQL database when PILU_TEST_MYSQL names a server. Under CI=true a missing server fails
-// the test instead of skipping it, so CI can never pass without MariaDB.
+// the test instead of skipping it, so CI can never pass without MariaDB. Handle and Transact give
+// tests the database handle the Store keeps to itself, for rows no Store method writes or reads.
 package dbtest
 
 import (
@@ -52,11 +53,11 @@ func freshMySQL(t testing.TB, base string) string {
 	rand.Read(b)
 	name := "pilu_t_" + hex.EncodeToString(b)
 	ctx := context.Background()
-	if err := admin.DB(ctx).Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci").Error; err != nil {
+	if err := Handle(ctx, admin).Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci").Error; err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {
-		admin.DB(ctx).Exec("DROP DATABASE IF EXISTS " + name)
+		Handle(ctx, admin).Exec("DROP DATABASE IF EXISTS " + name)
 		admin.Close()
 	})
 	u.Path = "/" + name

@@ -37,7 +37,7 @@ func RecordQueries(t testing.TB, st *models.Store) *QueryLog {
 			l.sqls = append(l.sqls, Query{db.Statement.SQL.String(), append([]any(nil), db.Statement.Vars...)})
 		}
 	}
-	if err := st.DB(context.Background()).Callback().Query().After("gorm:query").Register("test:record_query", rec); err != nil {
+	if err := Handle(context.Background(), st).Callback().Query().After("gorm:query").Register("test:record_query", rec); err != nil {
 		t.Fatal(err)
 	}
 	return l
@@ -65,7 +65,7 @@ func FullScans(t testing.TB, st *models.Store, q Query, tables []string, ordered
 	if st.Dialect() == "sqlite" {
 		explain = "EXPLAIN QUERY PLAN "
 	}
-	rows, err := st.DB(context.Background()).Raw(explain+q.SQL, q.Vars...).Rows()
+	rows, err := Handle(context.Background(), st).Raw(explain+q.SQL, q.Vars...).Rows()
 	if err != nil {
 		t.Fatalf("explain %s: %v", q.SQL, err)
 	}
