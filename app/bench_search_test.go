@@ -18,6 +18,7 @@ import (
 	_ "github.com/glebarez/go-sqlite"
 	_ "github.com/go-sql-driver/mysql"
 
+	"pilu/app/demo"
 	"pilu/models"
 	"pilu/search"
 )
@@ -161,7 +162,7 @@ func indexCorpus(b *testing.B, ctx context.Context, dir string, n int, index str
 	}
 	nIn := max(n/160, 10)
 	t0 := time.Now()
-	if err := generate(ctx, st, nIn, n-nIn, 1, func(int64, int64) {}); err != nil {
+	if err := demo.Generate(ctx, st, demo.Corpus{Institutions: nIn, Disclosures: n - nIn, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
 	fmt.Printf("corpus: %d institutions + %d disclosures generated in %s\n", nIn, n-nIn, time.Since(t0).Round(time.Millisecond))

@@ -78,12 +78,12 @@ func (s *Server) showFiler(c *fiber.Ctx) error {
 }
 
 func (s *Server) showFiguresForm(c *fiber.Ctx) error {
-	return s.showFilerForm(c, "monthly_data", nil)
+	return s.showFilerForm(c, models.MonthlyKind, nil)
 }
 
 func (s *Server) showEventForm(c *fiber.Ctx) error {
 	kind := c.Query("kind")
-	if kind == "monthly_data" || !models.OneOf(kind, models.DisclosureKinds) {
+	if kind == models.MonthlyKind || !models.OneOf(kind, models.DisclosureKinds) {
 		kind = ""
 	}
 	return s.showFilerForm(c, kind, nil)
@@ -104,7 +104,7 @@ func (s *Server) showFilerForm(c *fiber.Ctx, kind string, prev *models.Disclosur
 		return err
 	}
 	values := map[string]string{"kind": kind}
-	if kind == "monthly_data" {
+	if kind == models.MonthlyKind {
 		values["period"] = models.DateOf(s.now()).AddDays(-28).String()[:7]
 	}
 	if prev != nil {
@@ -229,7 +229,7 @@ func metaOfForm(v map[string]string, prev *models.Disclosure) (disclosureMeta, m
 		}
 		m.KeepAttachments = &keep
 	}
-	if m.Kind == "monthly_data" {
+	if m.Kind == models.MonthlyKind {
 		m.Figures = map[string]json.RawMessage{}
 		for _, name := range models.FigureNames {
 			text := strings.TrimSpace(v["fig."+name])

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"pilu/app/demo"
 	"pilu/models"
 	"pilu/models/dbtest"
 )
@@ -58,7 +59,7 @@ func TestDeletedIndexIsRebuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := generate(context.Background(), srv.store, 20, 300, 3, func(int64, int64) {}); err != nil {
+	if err := demo.Generate(context.Background(), srv.store, demo.Corpus{Institutions: 20, Disclosures: 300, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
 	srv.Close()

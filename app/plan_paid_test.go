@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"pilu/app/demo"
 	"pilu/models"
 	"pilu/models/dbtest"
 )
@@ -167,7 +168,7 @@ func TestPlanAgainstActualReadsThroughIndexes(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
-			if err := generate(t.Context(), ts.store, 60, 4000, 7, func(int64, int64) {}); err != nil {
+			if err := demo.Generate(t.Context(), ts.store, demo.Corpus{Institutions: 60, Disclosures: 4000, Seed: 7}); err != nil {
 				t.Fatal(err)
 			}
 			in := ts.seedInstitution("440106", "MA5D0AMD1", "广州甲网贷信息服务有限公司", "440000", "甲贷")

@@ -3,6 +3,7 @@ package app
 import (
 	"testing"
 
+	"pilu/app/demo"
 	"pilu/models/dbtest"
 )
 
@@ -15,7 +16,7 @@ func TestPagesReadDisclosuresThroughIndexes(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ts := newTestServer(t, b.env)
 			set := ts.publishAll("MA5PL0001")
-			if err := generate(t.Context(), ts.store, 60, 4000, 7, func(int64, int64) {}); err != nil {
+			if err := demo.Generate(t.Context(), ts.store, demo.Corpus{Institutions: 60, Disclosures: 4000, Seed: 7}); err != nil {
 				t.Fatal(err)
 			}
 			analyze := "ANALYZE"

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"pilu/app/demo"
 	"pilu/models"
 	"pilu/models/dbtest"
 	"pilu/search"
@@ -26,7 +27,7 @@ func TestFeedAllMatchesLoadDoc(t *testing.T) {
 			}
 			ts := newTestServer(t, env)
 			ctx := context.Background()
-			if err := generate(ctx, ts.store, 5, 60, 3, func(int64, int64) {}); err != nil {
+			if err := demo.Generate(ctx, ts.store, demo.Corpus{Institutions: 5, Disclosures: 60, Seed: 3}); err != nil {
 				t.Fatal(err)
 			}
 			// Corrections: the feed must send each disclosure's latest version once, also

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"pilu/app/demo"
 	"strings"
 	"testing"
 	"time"
@@ -130,7 +131,7 @@ func TestSearchSuggestsWhenNothingIsFound(t *testing.T) {
 
 func TestSearchPagesDeepWithCursor(t *testing.T) {
 	ts := newTestServer(t, nil)
-	if err := generate(context.Background(), ts.store, 5, 130, 7, func(int64, int64) {}); err != nil {
+	if err := demo.Generate(context.Background(), ts.store, demo.Corpus{Institutions: 5, Disclosures: 130, Seed: 7}); err != nil {
 		t.Fatal(err)
 	}
 	ts.drain()

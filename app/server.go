@@ -1,6 +1,7 @@
-// Package app is the Pilu portal: configuration, the HTTP routes and handlers, the pages, the
-// indexer that keeps search in step with the database, and the commands of the pilu binary.
-// It is the only package that imports Fiber.
+// Package app is the Pilu portal: configuration, the HTTP routes and handlers, the pages, and the
+// indexer that keeps search in step with the database. It is the only package that imports Fiber.
+// The demo data set and the benchmark corpus live in app/demo, the commands of the pilu binary in
+// app/cli; app imports demo, never cli.
 package app
 
 import (

@@ -26,7 +26,7 @@ func (s *Store) AmendDisclosure(ctx context.Context, prev Disclosure, nd NewDisc
 	if nd.Kind != prev.Kind {
 		fe.Add("kind", CodeAmendKeepsKind, Args{"kind": prev.Kind})
 	}
-	if prev.Kind == "monthly_data" {
+	if prev.Kind == MonthlyKind {
 		if nd.Period == "" {
 			nd.Period = prev.Period
 		}
@@ -57,7 +57,7 @@ func (s *Store) AmendDisclosure(ctx context.Context, prev Disclosure, nd NewDisc
 		return Disclosure{}, fe
 	}
 	switch {
-	case d.Kind == "monthly_data" && root.DueAt != nil:
+	case d.Kind == MonthlyKind && root.DueAt != nil:
 		d.DueAt, d.LateDays = root.DueAt, root.LateDays
 	case d.DueAt != nil:
 		d.LateDays = HoursLateDays(*d.DueAt, root.PublishedAt)

@@ -37,7 +37,7 @@ func (s *Store) FileDisclosure(ctx context.Context, in Institution, nd NewDisclo
 	}
 	d.FiledBy, d.Version = actor, 1
 	err = s.transact(ctx, func(tx *gorm.DB) error {
-		if d.Kind == "monthly_data" {
+		if d.Kind == MonthlyKind {
 			if s.dialect == "mysql" {
 				// Serialise first filings of one institution: the second waits here and then sees
 				// the first (SQLite's write transactions are one at a time already).
@@ -80,7 +80,7 @@ func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDis
 		fe.Add("kind", CodeOneOf, Args{"values": DisclosureKinds, "vocabulary": "disclosure_kind"})
 	}
 	title := strings.TrimSpace(nd.Title)
-	if nd.Kind == "monthly_data" && title == "" && nd.Period != "" {
+	if nd.Kind == MonthlyKind && title == "" && nd.Period != "" {
 		title = nd.Period + " 运营数据"
 	}
 	if title == "" || utf8.RuneCountInString(title) > 300 {
@@ -92,7 +92,7 @@ func (s *Store) prepareDisclosure(ctx context.Context, in Institution, nd NewDis
 	d := Disclosure{InstitutionID: in.ID, USCC: in.USCC, Kind: nd.Kind, Title: title, Body: nd.Body,
 		EventType: nd.EventType, EventAt: nd.EventAt, PublishedAt: now, Demo: nd.Demo,
 		Figures: nd.Figures, Tranches: nd.Tranches, BaseFen: nd.BaseFen, Attachments: nd.Attachments}
-	if nd.Kind == "monthly_data" {
+	if nd.Kind == MonthlyKind {
 		y, m, err := ParsePeriod(nd.Period)
 		switch {
 		case err != nil:

@@ -47,5 +47,5 @@
 //
 // Append a FigureRule to FigureRules (figure_rules.go) with a new Code, the figures it relates, a
 // Doc sentence and Holds, and give "problem.<Code>" a text in both catalogs; TestFigureRules
-// checks the rule both ways and TestDemoFiguresSatisfyRules that the demo data keeps it.
+// checks the rule both ways and TestDemoFiguresSatisfyRules (app/demo) that the demo data keeps it.
 package models

@@ -46,7 +46,7 @@ func (s *Store) factsFor(ctx context.Context, ids []uint64) (map[uint64]*registr
 			PublishedAt   time.Time
 		}
 		if err := db.Model(&Disclosure{}).Select("institution_id, period, published_at").
-			Where("institution_id IN ? AND kind = ? AND version = 1", chunk, "monthly_data").Scan(&firsts).Error; err != nil {
+			Where("institution_id IN ? AND kind = ? AND version = 1", chunk, MonthlyKind).Scan(&firsts).Error; err != nil {
 			return nil, notFound(err, "monthly filings")
 		}
 		for _, f := range firsts {

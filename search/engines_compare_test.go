@@ -229,7 +229,7 @@ func TestEnginesAgreeAtScale(t *testing.T) {
 	t.Logf("compared %d queries (%d in order, %d phrase sets) in %v", compared, ordered, phrases, time.Since(start).Round(time.Millisecond))
 }
 
-// compareWords is pilu gen's vocabulary (app/gen.go), roughly from the most
+// compareWords is pilu gen's vocabulary (app/demo/corpus.go), roughly from the most
 // to the least common.
 var compareWords = strings.Fields(`
 出借人 平台 本金 兑付 公司 借款人 资金 逾期 催收 退出 监管 清退 风险 公告 进展 方案 债权 回款 利息 合同

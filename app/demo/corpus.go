@@ -1,10 +1,8 @@
-package app
+package demo
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -13,47 +11,29 @@ import (
 	"pilu/models"
 )
 
-// genOrgPrefix starts the organization code of every generated institution's USCC, so generated
-// records are told apart from real ones (they also carry the Demo flag, shown as a badge).
-const genOrgPrefix = "GN"
-
 // genBatch is the number of disclosures written per transaction.
 const genBatch = 500
 
-// runGen writes a synthetic corpus into the configured database:
-// pilu gen --institutions N --disclosures M [--seed S].
-func runGen(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	nIn := fs.Int("institutions", 100, "number of institutions")
-	nDi := fs.Int("disclosures", 1000, "number of disclosures")
-	seed := fs.Uint64("seed", 1, "random seed: the same seed makes the same corpus")
-	if err := fs.Parse(args); err != nil {
-		return UsageError{err}
-	}
-	if *nIn < 1 || *nIn > 9_999_999 || *nDi < 0 {
-		return UsageError{fmt.Errorf("gen: --institutions from 1, --disclosures from 0")}
-	}
-	_, st, err := openStoreOnly(fs.Args())
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	start := time.Now()
-	bar := newProgressBar(stderr, "gen")
-	err = generate(context.Background(), st, *nIn, *nDi, *seed, bar.Set)
-	bar.Done()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "generated %d institutions and %d disclosures (seed %d, USCC organization codes %s…, marked demo) in %s\n",
-		*nIn, *nDi, *seed, genOrgPrefix, time.Since(start).Round(time.Millisecond))
-	return nil
+// Corpus says what Generate writes.
+type Corpus struct {
+	Institutions int    // at least 1
+	Disclosures  int    // at least 0
+	Seed         uint64 // the same seed makes the same corpus
+	// Progress, when set, is told how many of the records (institutions and disclosures) are written.
+	Progress func(done, total int64)
 }
 
-// generate writes n institutions (through CreateInstitution) and m disclosures (in batches of
-// genBatch per transaction, each with its outbox row), deterministic for a seed.
-func generate(ctx context.Context, st *models.Store, n, m int, seed uint64, progress func(done, total int64)) error {
+// OrgPrefix starts the organization code of every generated institution's USCC, so generated
+// records are told apart from real ones (they also carry the Demo flag, shown as a badge).
+const OrgPrefix = "GN"
+
+// Generate writes c's institutions (through CreateInstitution) and disclosures (in batches of
+// genBatch per transaction, each with its outbox row) into st, deterministic for c.Seed.
+func Generate(ctx context.Context, st *models.Store, c Corpus) error {
+	n, m, seed, progress := c.Institutions, c.Disclosures, c.Seed, c.Progress
+	if progress == nil {
+		progress = func(int64, int64) {}
+	}
 	g := newCorpusGen(seed)
 	total := int64(n + m)
 	var ins []models.Institution
@@ -134,7 +114,7 @@ func (g *corpusGen) institution(i int) models.NewInstitution {
 		}
 	}
 	g.used[brand] = true
-	org := fmt.Sprintf("%s%07d", genOrgPrefix, i)
+	org := fmt.Sprintf("%s%07d", OrgPrefix, i)
 	uscc, _ := models.MakeUSCC(city.code, org)
 	keeper, _ := models.KeeperOf(city.code)
 	ni := models.NewInstitution{USCC: uscc, Name: name, Province: keeper.Code, District: city.name,
