@@ -39,8 +39,9 @@
 // constant here: tranches (trancheKinds in disclosure_events.go), a plan's base amount and plan vs
 // actual (PlanKinds, ProgressKind in plan.go), an event type and a 48-hour due time (the
 // "major_event" branch of checkEventParts, with its form fieldset in
-// templates/pages/filer_form.html). The home page shows the latest disclosures of the kinds it
-// names (app/home.go); a kind missing there is still listed, searched and fed everywhere else.
+// templates/pages/filer_form.html). The home page (app/home.go) and the exits page (app/exits.go)
+// show the kinds they name; a kind missing there is still listed, searched and fed everywhere
+// else. The demo data set (app/demo) files the kinds it tells a story with; its corpus files them all.
 // MonthlyKind is the one kind with a form of its own (MonthlyFigures and FigureRules).
 //
 // # How to add a figure rule
