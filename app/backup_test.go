@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"pilu/models"
 	"pilu/models/dbtest"
 )
 
@@ -57,7 +58,10 @@ func TestBackupAndRestore(t *testing.T) {
 			if code != 0 || !strings.Contains(out, "backup written") {
 				t.Fatalf("backup: exit %d: %s%s", code, out, errs)
 			}
-			var m backupManifest
+			var m struct { // the parts of manifest.json this test reads (cli's backupManifest)
+				Database models.DumpInfo        `json:"database"`
+				Blobs    []struct{ Key string } `json:"blobs"`
+			}
 			raw, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
 			if err := json.Unmarshal(raw, &m); err != nil || m.Database.LedgerSeq == 0 || len(m.Blobs) == 0 || m.Database.Tables["disclosures"].Rows == 0 {
 				t.Fatalf("manifest: %v; %+v", err, m.Database)

@@ -366,12 +366,12 @@ func TestClaimRetention(t *testing.T) {
 
 			// A day before the period ends: nothing is due.
 			ts.clock.t = t0.AddDate(0, 0, 8+30).Add(-time.Hour)
-			if done, err := purgeClaims(ctx, ts.store, ts.blobs, ts.cfg.ClaimRetention, ts.now()); err != nil || len(done) != 0 {
+			if done, err := PurgeClaims(ctx, ts.store, ts.blobs, ts.cfg.ClaimRetention, ts.now()); err != nil || len(done) != 0 {
 				t.Fatalf("purged before the period ended: %v %v", done, err)
 			}
 			// After it: the first institution's claims (the second's outcome came later).
 			ts.clock.t = t0.AddDate(0, 0, 8+31)
-			done, err := purgeClaims(ctx, ts.store, ts.blobs, ts.cfg.ClaimRetention, ts.now())
+			done, err := PurgeClaims(ctx, ts.store, ts.blobs, ts.cfg.ClaimRetention, ts.now())
 			if err != nil || len(done) != 1 || done[0].USCC != f.ins[0].USCC || done[0].Claims != 1 || done[0].Files != 1 {
 				t.Fatalf("purge: %+v %v", done, err)
 			}
@@ -404,7 +404,7 @@ func TestClaimRetention(t *testing.T) {
 			if len(purges) != 1 || purges[0].Actor != models.AuditSystem || purges[0].Province != "440000" || !strings.Contains(purges[0].Detail, "kept 30 days") {
 				t.Fatalf("purge in the audit trail: %+v", purges)
 			}
-			if done, _ := purgeClaims(ctx, ts.store, ts.blobs, ts.cfg.ClaimRetention, ts.now()); len(done) != 0 {
+			if done, _ := PurgeClaims(ctx, ts.store, ts.blobs, ts.cfg.ClaimRetention, ts.now()); len(done) != 0 {
 				t.Fatal("a purge ran twice")
 			}
 

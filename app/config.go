@@ -330,8 +330,8 @@ type UsageError struct{ Err error }
 
 func (e UsageError) Error() string { return e.Err.Error() }
 
-// prepareDataDir makes sure the data folder exists and is writable, and loads or generates the secret.
-func (c *Config) prepareDataDir() error {
+// PrepareDataDir makes sure the data folder exists and is writable, and loads or generates the secret.
+func (c *Config) PrepareDataDir() error {
 	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
 		return fmt.Errorf("PILU_DATA_DIR=%q: cannot create it: %w", c.DataDir, errors.Unwrap(err))
 	}

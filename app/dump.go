@@ -30,7 +30,7 @@ type dumps struct {
 
 	mu       sync.RWMutex // guards the current dump below
 	dir      string
-	m        manifest
+	m        DumpManifest
 	manifest []byte              // manifest.json as written
 	sums     map[string]dumpFile // file name → size and SHA-256, manifest.json included
 	made     time.Time

@@ -28,7 +28,7 @@ import (
 // read, how many records the ledger covers, and every record whose content hash does not match
 // its ledger entry (as "kind id").
 type dumpCheck struct {
-	manifest   manifest
+	manifest   DumpManifest
 	etag       string
 	covered    int
 	mismatches []string

@@ -251,16 +251,16 @@ func TestKeysRotateInterruptedAndResumed(t *testing.T) {
 				}
 			}
 			var out bytes.Buffer
-			err := rotateKeys(ctx, during.store, during.blobs, sl, &out, stopAfter(1))
+			err := RotateKeys(ctx, during.store, during.blobs, sl, &out, stopAfter(1))
 			if !errors.Is(err, models.ErrRotationStopped) || !strings.Contains(out.String(), "evidence: file") {
 				t.Fatalf("first run: %v\n%s", err, out.String())
 			}
-			err = rotateKeys(ctx, during.store, during.blobs, sl, &out, stopAfter(1))
+			err = RotateKeys(ctx, during.store, during.blobs, sl, &out, stopAfter(1))
 			if !errors.Is(err, models.ErrRotationStopped) || !strings.Contains(out.String(), "claims: 5/5 rows, 4 re-sealed") {
 				t.Fatalf("second run: %v\n%s", err, out.String())
 			}
 			out.Reset()
-			if err := rotateKeys(ctx, during.store, during.blobs, sl, &out, nil); err != nil {
+			if err := RotateKeys(ctx, during.store, during.blobs, sl, &out, nil); err != nil {
 				t.Fatalf("third run: %v\n%s", err, out.String())
 			}
 			if !strings.Contains(out.String(), "claims: 5/5 rows, 0 re-sealed, 5 already") || !strings.Contains(out.String(), "attachments: 6/6 rows, 4 re-sealed, 2 already") ||
@@ -268,7 +268,7 @@ func TestKeysRotateInterruptedAndResumed(t *testing.T) {
 				t.Fatalf("third run:\n%s", out.String())
 			}
 			out.Reset()
-			if err := rotateKeys(ctx, during.store, during.blobs, sl, &out, nil); err != nil || !strings.Contains(out.String(), "attachments: 6/6 rows, 0 re-sealed") {
+			if err := RotateKeys(ctx, during.store, during.blobs, sl, &out, nil); err != nil || !strings.Contains(out.String(), "attachments: 6/6 rows, 0 re-sealed") {
 				t.Fatalf("a run after the rotation: %v\n%s", err, out.String())
 			}
 

@@ -98,13 +98,13 @@ func TestExportAllWritesADumpWithChecksums(t *testing.T) {
 	t.Setenv("PILU_DATA_DIR", ts.cfg.DataDir)
 	dir := filepath.Join(t.TempDir(), "dump")
 	var stdout, stderr strings.Builder
-	if code := Main([]string{"export"}, &stdout, &stderr); code != 2 {
+	if code := cliMain([]string{"export"}, &stdout, &stderr); code != 2 {
 		t.Fatalf("no --all: exit %d", code)
 	}
-	if code := Main([]string{"export", "--all", dir}, &stdout, &stderr); code != 0 {
+	if code := cliMain([]string{"export", "--all", dir}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	var m manifest
+	var m DumpManifest
 	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil || json.Unmarshal(raw, &m) != nil {
 		t.Fatalf("manifest: %v %s", err, raw)

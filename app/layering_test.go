@@ -44,3 +44,39 @@ func TestAppBuildsNoQueries(t *testing.T) {
 		})
 	}
 }
+
+// TestPackagesImportDownward: app imports demo, and cli imports both, never the other way; demo
+// writes through models and knows no HTTP.
+func TestPackagesImportDownward(t *testing.T) {
+	cases := []struct {
+		dir    string
+		banned []string
+	}{
+		{".", []string{"pilu/app/cli"}},
+		{"demo", []string{"pilu/app", "pilu/app/cli", "github.com/gofiber/"}},
+	}
+	fset := token.NewFileSet()
+	for _, c := range cases {
+		files, err := filepath.Glob(filepath.Join(c.dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("%s: %d files, %v", c.dir, len(files), err)
+		}
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range f.Imports {
+				path, _ := strconv.Unquote(imp.Path.Value)
+				for _, b := range c.banned {
+					if path == b || strings.HasSuffix(b, "/") && strings.HasPrefix(path, b) {
+						t.Errorf("%s imports %s", name, path)
+					}
+				}
+			}
+		}
+	}
+}

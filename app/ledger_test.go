@@ -99,7 +99,7 @@ func TestLedgerChainsEveryPublishedRecord(t *testing.T) {
 			wantAnswer(t, ts.get("/ledger"), 200, page.Items[0].Hash, "/institutions/"+set.in.USCC)
 
 			var out strings.Builder
-			if err := verifyLedger(ctx, ts.store, ts.blobs, &out); err != nil {
+			if err := VerifyLedger(ctx, ts.store, ts.blobs, &out); err != nil {
 				t.Fatalf("untouched ledger: %v", err)
 			}
 			seqOf := map[string]uint64{}
@@ -157,7 +157,7 @@ func TestLedgerChainsEveryPublishedRecord(t *testing.T) {
 					if err := tc.change(); err != nil {
 						t.Fatal(err)
 					}
-					err := verifyLedger(ctx, ts.store, ts.blobs, &out)
+					err := VerifyLedger(ctx, ts.store, ts.blobs, &out)
 					fault, ok := err.(*models.LedgerFault)
 					if !ok || fault.Seq != tc.seq {
 						t.Fatalf("want a fault at entry %d, got %v", tc.seq, err)
@@ -168,7 +168,7 @@ func TestLedgerChainsEveryPublishedRecord(t *testing.T) {
 					if err := tc.undo(); err != nil {
 						t.Fatal(err)
 					}
-					if err := verifyLedger(ctx, ts.store, ts.blobs, &out); err != nil {
+					if err := VerifyLedger(ctx, ts.store, ts.blobs, &out); err != nil {
 						t.Fatalf("after undoing: %v", err)
 					}
 				})
@@ -204,12 +204,12 @@ func TestVerifyCommandExitsOneAtTheChangedEntry(t *testing.T) {
 	}
 	t.Setenv("PILU_DATA_DIR", ts.cfg.DataDir)
 	var stdout, stderr strings.Builder
-	if code := Main([]string{"verify"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "4 entries") {
+	if code := cliMain([]string{"verify"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "4 entries") {
 		t.Fatalf("exit %d: %s %s", code, stdout.String(), stderr.String())
 	}
 	dbtest.Handle(context.Background(), ts.store).Exec("UPDATE disclosures SET title = ? WHERE id = ?", "清退公吿", set.disclosure.ID)
 	stdout.Reset()
-	if code := Main([]string{"verify"}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "ledger entry 1 (disclosure") {
+	if code := cliMain([]string{"verify"}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "ledger entry 1 (disclosure") {
 		t.Fatalf("exit %d: %s %s", code, stdout.String(), stderr.String())
 	}
 }

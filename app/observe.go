@@ -163,8 +163,8 @@ func queryClass(text string) string {
 	return "word"
 }
 
-// newLogger writes log lines to w as text or, with PILU_LOG_FORMAT=json, as JSON objects.
-func newLogger(format string, w io.Writer) *slog.Logger {
+// NewLogger writes log lines to w as text or, with PILU_LOG_FORMAT=json, as JSON objects.
+func NewLogger(format string, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))

@@ -90,7 +90,7 @@ func TestMetricsAndRequestLog(t *testing.T) {
 	}
 	ts := newTestServer(t, env)
 	logs := &lockedBuffer{}
-	ts.log = newLogger(ts.cfg.LogFormat, logs)
+	ts.log = NewLogger(ts.cfg.LogFormat, logs)
 	in := ts.seedInstitution("440106", "MA5GC0001", "深圳市观测有限公司", "440000")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -88,7 +88,7 @@ func (s *Server) hourlyJobs(ctx context.Context) {
 	} else if n > 0 {
 		s.log.Info("orphan blobs deleted", "count", n)
 	}
-	if done, err := purgeClaims(ctx, s.store, s.blobs, s.cfg.ClaimRetention, s.now()); err != nil && ctx.Err() == nil {
+	if done, err := PurgeClaims(ctx, s.store, s.blobs, s.cfg.ClaimRetention, s.now()); err != nil && ctx.Err() == nil {
 		s.log.Warn("claim retention", "err", err)
 	} else if len(done) > 0 {
 		s.log.Info("claimants' personal data purged after the retention period", "listed_institutions", len(done))

@@ -66,7 +66,7 @@ func Open(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	if err := cfg.prepareDataDir(); err != nil {
+	if err := cfg.PrepareDataDir(); err != nil {
 		return nil, err
 	}
 	if opt.ReadTimeout == 0 {

@@ -89,7 +89,7 @@ func TestStartupFailuresAreOneClearLine(t *testing.T) {
 				srv.Close()
 				t.Fatal("want a start-up error")
 			}
-			if line := oneLine(err); !strings.Contains(line, c.want) {
+			if line := ErrorLine(err); !strings.Contains(line, c.want) {
 				t.Fatalf("want a line naming %s, got %q", c.want, line)
 			}
 		})

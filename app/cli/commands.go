@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -14,12 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"pilu/app"
 	"pilu/models"
-	"pilu/search"
 )
-
-// Version is set at build time with -ldflags "-X pilu/app.Version=…".
-var Version = "dev"
 
 const usage = `usage: pilu [command] [flags]
 
@@ -89,9 +85,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
-		err = UsageError{fmt.Errorf("unknown command %q", cmd)}
+		err = app.UsageError{Err: fmt.Errorf("unknown command %q", cmd)}
 	}
-	var ue UsageError
+	var ue app.UsageError
 	switch {
 	case err == nil:
 		return 0
@@ -102,25 +98,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pilu: %v\n%s", err, usage)
 		return 2
 	}
-	fmt.Fprintf(stderr, "pilu: %v\n", oneLine(err))
+	fmt.Fprintf(stderr, "pilu: %v\n", app.ErrorLine(err))
 	return 1
 }
 
-// oneLine keeps an error on one readable line; a coded refusal of the models is said in English.
-func oneLine(err error) string {
-	var r *models.Refusal
-	var fe models.FieldErrors
-	switch {
-	case errors.As(err, &r):
-		return problemEnglish(r.Code, r.Args)
-	case errors.As(err, &fe):
-		return fieldsEnglish(fe)
-	}
-	return strings.Join(strings.Fields(err.Error()), " ")
-}
-
 func versionString() string {
-	v := "pilu " + Version
+	v := "pilu " + app.Version
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		v += " (" + bi.GoVersion
 		for _, s := range bi.Settings {
@@ -134,14 +117,14 @@ func versionString() string {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) error {
-	cfg, err := LoadConfig(args, os.Getenv)
+	cfg, err := app.LoadConfig(args, os.Getenv)
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogFormat, stderr)
+	log := app.NewLogger(cfg.LogFormat, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv, err := Open(ctx, cfg, Options{Log: log, Out: stdout})
+	srv, err := app.Open(ctx, cfg, app.Options{Log: log, Out: stdout})
 	if err != nil {
 		return err
 	}
@@ -156,12 +139,12 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 
 // openStore reads the configuration and opens the database as it is, for commands that migrate
 // it themselves (migrate, restore).
-func openStore(args []string) (Config, *models.Store, error) {
-	cfg, err := LoadConfig(args, os.Getenv)
+func openStore(args []string) (app.Config, *models.Store, error) {
+	cfg, err := app.LoadConfig(args, os.Getenv)
 	if err != nil {
 		return cfg, nil, err
 	}
-	if err := cfg.prepareDataDir(); err != nil {
+	if err := cfg.PrepareDataDir(); err != nil {
 		return cfg, nil, err
 	}
 	st, err := models.Open(cfg.DB)
@@ -172,7 +155,7 @@ func openStore(args []string) (Config, *models.Store, error) {
 }
 
 // openStoreOnly reads the configuration and opens the migrated database, for commands.
-func openStoreOnly(args []string) (Config, *models.Store, error) {
+func openStoreOnly(args []string) (app.Config, *models.Store, error) {
 	cfg, st, err := openStore(args)
 	if err != nil {
 		return cfg, nil, err
@@ -205,16 +188,9 @@ func runReindex(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	ctx := context.Background()
-	cursor, err := st.LastOutboxID(ctx)
-	if err != nil {
-		return err
-	}
 	start := time.Now()
 	bar := newProgressBar(stderr, "reindex")
-	err = search.Rebuild(cfg.IndexDir, slog.New(slog.NewTextHandler(io.Discard, nil)), func(add func(search.Doc) error) error {
-		return feedAll(ctx, st, add, bar.Set)
-	}, cursor)
+	err = app.Reindex(context.Background(), cfg, st, bar.Set)
 	bar.Done()
 	if err != nil {
 		return err
@@ -225,7 +201,7 @@ func runReindex(args []string, stdout, stderr io.Writer) error {
 
 func runUsers(args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
-		return UsageError{errors.New("users: the only subcommand is add")}
+		return app.UsageError{Err: errors.New("users: the only subcommand is add")}
 	}
 	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -234,10 +210,10 @@ func runUsers(args []string, stdout io.Writer) error {
 	province := fs.String("province", "", "office: GB/T 2260 province code")
 	inst := fs.String("institution", "", "institution: USCC")
 	if err := fs.Parse(args[1:]); err != nil {
-		return UsageError{err}
+		return app.UsageError{Err: err}
 	}
 	if *role == "" || *email == "" {
-		return UsageError{errors.New("users add needs --role and --email")}
+		return app.UsageError{Err: errors.New("users add needs --role and --email")}
 	}
 	_, st, err := openStoreOnly(nil)
 	if err != nil {
@@ -247,7 +223,7 @@ func runUsers(args []string, stdout io.Writer) error {
 	_, password, token, err := st.CreateUser(cliAudit(models.AuditUserNew, "users add", *province), models.NewUser{Role: *role, Email: *email, Province: *province, InstitutionUSCC: *inst})
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {
-		return UsageError{errors.New(fieldsEnglish(fe))}
+		return app.UsageError{Err: errors.New(app.ErrorLine(fe))}
 	}
 	if err != nil {
 		return err

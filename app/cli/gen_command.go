@@ -1,10 +1,11 @@
-package app
+package cli
 
 import (
 	"context"
 	"flag"
 	"fmt"
 	"io"
+	"pilu/app"
 	"pilu/app/demo"
 	"time"
 )
@@ -18,10 +19,10 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	nDi := fs.Int("disclosures", 1000, "number of disclosures")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed makes the same corpus")
 	if err := fs.Parse(args); err != nil {
-		return UsageError{err}
+		return app.UsageError{Err: err}
 	}
 	if *nIn < 1 || *nIn > 9_999_999 || *nDi < 0 {
-		return UsageError{fmt.Errorf("gen: --institutions from 1, --disclosures from 0")}
+		return app.UsageError{Err: fmt.Errorf("gen: --institutions from 1, --disclosures from 0")}
 	}
 	_, st, err := openStoreOnly(fs.Args())
 	if err != nil {

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"pilu/app"
 	"pilu/models"
 )
 
@@ -16,7 +17,7 @@ import (
 // published it. A refusal is one line naming the file and why (exit 1).
 func runCalendar(args []string, stdout io.Writer) error {
 	if len(args) != 2 || args[0] != "import" {
-		return UsageError{errors.New("calendar: usage is pilu calendar import FILE")}
+		return app.UsageError{Err: errors.New("calendar: usage is pilu calendar import FILE")}
 	}
 	name := args[1]
 	f, err := os.Open(name)
@@ -37,7 +38,7 @@ func runCalendar(args []string, stdout io.Writer) error {
 		Actor: "pilu calendar import", Now: time.Now()})
 	var fe models.FieldErrors
 	if errors.As(err, &fe) {
-		return fmt.Errorf("calendar %s: %s", name, fieldsEnglish(fe))
+		return fmt.Errorf("calendar %s: %s", name, app.ErrorLine(fe))
 	}
 	if err != nil {
 		return fmt.Errorf("calendar %s: %w", name, err)

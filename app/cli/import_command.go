@@ -1,13 +1,13 @@
-package app
+package cli
 
 import (
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
+	"pilu/app"
 	"pilu/models"
 )
 
@@ -16,7 +16,7 @@ import (
 // --skip-invalid; a progress bar runs on stderr.
 func runImport(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "institutions" {
-		return UsageError{errors.New("import: the only subcommand is institutions")}
+		return app.UsageError{Err: errors.New("import: the only subcommand is institutions")}
 	}
 	fs := flag.NewFlagSet("import institutions", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -28,18 +28,18 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 		file, rest = rest[0], rest[1:]
 	}
 	if err := fs.Parse(rest); err != nil {
-		return UsageError{err}
+		return app.UsageError{Err: err}
 	}
 	if file == "" && fs.NArg() == 1 {
 		file = fs.Arg(0)
 	}
 	if file == "" || *province == "" {
-		return UsageError{errors.New("import institutions needs FILE and --province CODE")}
+		return app.UsageError{Err: errors.New("import institutions needs FILE and --province CODE")}
 	}
 	if !models.ValidProvince(*province) {
-		return UsageError{fmt.Errorf("--province %s is not a GB/T 2260 province code or plan city", *province)}
+		return app.UsageError{Err: fmt.Errorf("--province %s is not a GB/T 2260 province code or plan city", *province)}
 	}
-	in, err := readImportFile(file, filepath.Base(file))
+	rows, notes, err := app.ReadInstitutionList(file)
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
@@ -48,18 +48,18 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	for _, note := range in.Notes {
-		fmt.Fprintln(stdout, "note: "+importNoteEN[note])
+	for _, note := range notes {
+		fmt.Fprintln(stdout, "note: "+note)
 	}
 	bar := newProgressBar(stderr, "import")
-	rep, err := st.ImportInstitutions(cliAudit(models.AuditImport, "import institutions", *province), *province, in.Rows,
+	rep, err := st.ImportInstitutions(cliAudit(models.AuditImport, "import institutions", *province), *province, rows,
 		models.ImportOptions{SkipInvalid: *skip, Actor: "pilu import", Now: time.Now(), Progress: bar.Set})
 	bar.Done()
 	if err != nil {
 		return err
 	}
 	for _, p := range rep.Problems {
-		fmt.Fprintf(stdout, "row %d, %s: %s\n", p.Row, columnHeader(p.Column), problemEnglish(p.Code, p.Args))
+		fmt.Fprintln(stdout, app.ImportProblemLine(p))
 	}
 	if !rep.Imported && len(rep.Problems) > 0 {
 		return fmt.Errorf("%d problem(s) in %d rows: nothing imported (fix them, or pass --skip-invalid)", len(rep.Problems), rep.Rows)
@@ -67,6 +67,3 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%d rows: %d created, %d updated, %d unchanged, %d skipped\n", rep.Rows, rep.Created, rep.Updated, rep.Unchanged, rep.Skipped)
 	return nil
 }
-
-// importNoteEN says the notes of readImportFile in English for the command line.
-var importNoteEN = map[string]string{"import.note_gbk": "the file was GBK-encoded (as Excel saves CSV in China) and was converted to UTF-8"}

@@ -6,72 +6,51 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"hash"
 	"io"
 	"os"
 	"path/filepath"
+	"pilu/models"
 	"time"
 )
 
-// manifest describes a full dump: each file with its SHA-256, size and number of records, and the
+// DumpManifest describes a full dump: each file with its SHA-256, size and number of records, and the
 // ledger head the dump was taken at.
-type manifest struct {
-	GeneratedAt time.Time      `json:"generated_at"`
-	LedgerSeq   uint64         `json:"ledger_seq"`
-	LedgerHash  string         `json:"ledger_hash"`
-	Files       []manifestFile `json:"files"`
+type DumpManifest struct {
+	GeneratedAt time.Time  `json:"generated_at"`
+	LedgerSeq   uint64     `json:"ledger_seq"`
+	LedgerHash  string     `json:"ledger_hash"`
+	Files       []DumpFile `json:"files"`
 }
 
-type manifestFile struct {
+// DumpFile is one file of a full dump.
+type DumpFile struct {
 	Name    string `json:"name"`
 	SHA256  string `json:"sha256"`
 	Bytes   int64  `json:"bytes"`
 	Records int    `json:"records"`
 }
 
-// runExport is `pilu export --all DIR`: every public record as gzip-compressed NDJSON (one file per
-// kind) and manifest.json with their checksums. Files are written under temporary names and renamed
-// when complete, so a reader never sees half a dump.
-func runExport(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	all := fs.String("all", "", "folder to write the full dump into")
-	if err := fs.Parse(args); err != nil {
-		return UsageError{err}
-	}
-	if *all == "" || fs.NArg() > 0 {
-		return UsageError{errors.New("export needs --all DIR")}
-	}
-	cfg, st, err := openStoreOnly(nil)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+// ExportAll writes the full dump of st's public records into dir and returns its manifest (pilu
+// export --all): every public record as gzip-compressed NDJSON, one file per kind, and
+// manifest.json with their checksums. Files are written under temporary names and renamed when
+// complete, so a reader never sees half a dump.
+func ExportAll(ctx context.Context, cfg Config, st *models.Store, dir string) (DumpManifest, error) {
 	s := &Server{cfg: cfg, store: st, now: time.Now}
-	m, err := s.exportAll(context.Background(), *all)
-	if err != nil {
-		return err
-	}
-	for _, f := range m.Files {
-		fmt.Fprintf(stdout, "%s  %s (%d records)\n", f.SHA256, f.Name, f.Records)
-	}
-	fmt.Fprintf(stdout, "manifest: %s\n", filepath.Join(*all, "manifest.json"))
-	return nil
+	return s.exportAll(ctx, dir)
 }
 
 // exportAll writes the dump into dir and returns its manifest.
-func (s *Server) exportAll(ctx context.Context, dir string) (manifest, error) {
+func (s *Server) exportAll(ctx context.Context, dir string) (DumpManifest, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return manifest{}, fmt.Errorf("export: %w", err)
+		return DumpManifest{}, fmt.Errorf("export: %w", err)
 	}
 	head, _, err := s.store.LedgerPage(ctx, 1, 1)
 	if err != nil {
-		return manifest{}, err
+		return DumpManifest{}, err
 	}
-	m := manifest{GeneratedAt: s.now().UTC().Truncate(time.Second), Files: []manifestFile{}}
+	m := DumpManifest{GeneratedAt: s.now().UTC().Truncate(time.Second), Files: []DumpFile{}}
 	if len(head) > 0 {
 		m.LedgerSeq, m.LedgerHash = head[0].Seq, head[0].Hash
 	}
@@ -93,13 +72,13 @@ func (s *Server) exportAll(ctx context.Context, dir string) (manifest, error) {
 		m.Files = append(m.Files, f)
 	}
 	b, _ := json.MarshalIndent(m, "", "  ")
-	return m, writeAtomically(filepath.Join(dir, "manifest.json"), func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err })
+	return m, WriteAtomically(filepath.Join(dir, "manifest.json"), func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err })
 }
 
 // writeNDJSON writes one gzip-compressed NDJSON file and returns its size, checksum and count.
-func writeNDJSON(path string, each func(emit func(any) error) error) (manifestFile, error) {
-	var out manifestFile
-	err := writeAtomically(path, func(w io.Writer) error {
+func writeNDJSON(path string, each func(emit func(any) error) error) (DumpFile, error) {
+	var out DumpFile
+	err := WriteAtomically(path, func(w io.Writer) error {
 		h := sha256.New()
 		cw := &countingWriter{w: io.MultiWriter(w, h)}
 		zw := gzip.NewWriter(cw)
@@ -130,8 +109,9 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 
 func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
 
-// writeAtomically writes path through a temporary file renamed into place on success.
-func writeAtomically(path string, write func(io.Writer) error) error {
+// WriteAtomically writes path through a temporary file renamed into place on success, so a reader
+// never sees half a file (the dump, a backup's manifest).
+func WriteAtomically(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".export-*")
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"pilu/app"
 	"pilu/app/blob"
 	"pilu/models"
 )
@@ -41,7 +42,7 @@ type backupBlob struct {
 // and a manifest; it runs while the portal serves.
 func runBackup(args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
-		return UsageError{errors.New("backup needs the folder to write: pilu backup DIR")}
+		return app.UsageError{Err: errors.New("backup needs the folder to write: pilu backup DIR")}
 	}
 	dir, args := args[0], args[1:]
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
@@ -64,7 +65,7 @@ func runBackup(args []string, stdout io.Writer) error {
 		}
 		m.Blobs = append(m.Blobs, b)
 	}
-	if err := writeAtomically(filepath.Join(dir, "manifest.json"), func(w io.Writer) error {
+	if err := app.WriteAtomically(filepath.Join(dir, "manifest.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
 		return enc.Encode(m)
@@ -108,7 +109,7 @@ func copyBlobOut(ctx context.Context, blobs blob.Store, dir, key string) (backup
 // ledger is ahead of the backup is refused.
 func runRestore(args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
-		return UsageError{errors.New("restore needs the backup folder: pilu restore DIR")}
+		return app.UsageError{Err: errors.New("restore needs the backup folder: pilu restore DIR")}
 	}
 	dir, args := args[0], args[1:]
 	var m backupManifest
@@ -141,7 +142,7 @@ func runRestore(args []string, stdout io.Writer) error {
 	if seq != m.Database.LedgerSeq || hash != m.Database.LedgerHash {
 		return fmt.Errorf("restore: the ledger head is %d (%s), the manifest says %d (%s)", seq, shortHash(hash), m.Database.LedgerSeq, shortHash(m.Database.LedgerHash))
 	}
-	if err := verifyLedger(ctx, st, blobs, io.Discard); err != nil {
+	if err := app.VerifyLedger(ctx, st, blobs, io.Discard); err != nil {
 		return fmt.Errorf("restore: the restored ledger does not verify: %w", err)
 	}
 	fmt.Fprintf(stdout, "restored %s: %d tables, %d files, ledger entry %d (%s) verified\n",

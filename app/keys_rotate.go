@@ -2,40 +2,15 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-
 	"pilu/app/blob"
 	"pilu/models"
 )
 
-// runKeys is `pilu keys rotate`: with PILU_SECRET set to the new secret and the old one in
-// PILU_SECRET_PREVIOUS (on the running portal too, which then reads both), it encrypts claim
-// evidence stored in clear before evidence was encrypted, then re-seals every claim field, lookup
-// hash and file key under the new secret, printing its progress. The portal keeps serving
-// meanwhile; an interrupted run is simply run again and finishes what is left. Once it reports
-// done, PILU_SECRET_PREVIOUS can be removed.
-func runKeys(args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "rotate" {
-		return UsageError{errors.New("keys needs a subcommand: pilu keys rotate")}
-	}
-	cfg, st, err := openStoreOnly(args[1:])
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ctx := context.Background()
-	blobs, err := openBlobs(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	return rotateKeys(ctx, st, blobs, models.NewSealer(cfg.Secret, cfg.SecretPrevious...), stdout, nil)
-}
-
-// rotateKeys does the work of `pilu keys rotate`; stop, when not nil, is asked after every file
+// RotateKeys does the work of `pilu keys rotate`; stop, when not nil, is asked after every file
 // and batch whether to stop there (tests interrupt a rotation with it).
-func rotateKeys(ctx context.Context, st *models.Store, blobs blob.Store, sl *models.Sealer, out io.Writer, stop func() error) error {
+func RotateKeys(ctx context.Context, st *models.Store, blobs blob.Store, sl *models.Sealer, out io.Writer, stop func() error) error {
 	if stop == nil {
 		stop = func() error { return nil }
 	}
