@@ -330,6 +330,9 @@ type UsageError struct{ Err error }
 
 func (e UsageError) Error() string { return e.Err.Error() }
 
+// Unwrap gives the error the command line was refused with (flag.ErrHelp for -h: usage, exit 0).
+func (e UsageError) Unwrap() error { return e.Err }
+
 // PrepareDataDir makes sure the data folder exists and is writable, and loads or generates the secret.
 func (c *Config) PrepareDataDir() error {
 	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {

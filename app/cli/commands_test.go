@@ -33,6 +33,7 @@ func TestCommands(t *testing.T) {
 			}{
 				{[]string{"version"}, 0, "pilu "},
 				{[]string{"help"}, 0, "usage: pilu"},
+				{[]string{"--help"}, 0, "usage: pilu"},
 				{[]string{"frobnicate"}, 2, "unknown command"},
 				{[]string{"serve", "--addr", "nonsense"}, 1, "PILU_ADDR"},
 				{[]string{"serve", "--no-such-flag"}, 2, "no-such-flag"},
