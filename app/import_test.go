@@ -18,7 +18,6 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"pilu/models"
-	"pilu/models/dbtest"
 )
 
 // usccN is the n-th valid USCC of a division, for generated lists.
@@ -165,8 +164,10 @@ func TestImportPageReportAndScope(t *testing.T) {
 			good := csvList([]string{"深圳甲网贷有限公司", u1, "甲贷、甲宝", "深圳市南山区"}, []string{"深圳乙网贷有限公司", u2, "乙贷", ""})
 			changed := csvList([]string{"深圳甲新名网贷有限公司", u1, "甲贷、甲宝", "深圳市南山区"}, []string{"深圳乙网贷有限公司", u2, "乙贷", ""})
 			count := func() int64 {
-				var n int64
-				dbtest.Handle(context.Background(), ts.store).Model(&models.Institution{}).Count(&n)
+				_, n, err := ts.store.ListInstitutions(context.Background(), models.InstitutionFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
 				return n
 			}
 			cases := []struct {

@@ -247,8 +247,8 @@ func TestKeysRotateKilledAndResumed(t *testing.T) {
 			}
 
 			// The staff account logs in with a code, its secret opened under the new secret alone.
-			var u models.User
-			if err := dbtest.Handle(ctx, ts.store).Take(&u, staff.ID).Error; err != nil {
+			u, err := ts.store.UserByID(ctx, staff.ID)
+			if err != nil {
 				t.Fatal(err)
 			}
 			if _, err := oldOnly.Open("users.totp_secret", u.TOTPSecret); err == nil {
