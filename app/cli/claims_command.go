@@ -8,7 +8,6 @@ import (
 	"io"
 	"pilu/app"
 	"pilu/models"
-	"strings"
 	"time"
 )
 
@@ -56,45 +55,4 @@ func runClaims(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s: %d claims, %d evidence files, %d listed institutions\n", verb, claims, files, len(list))
 	return err
-}
-
-// runVerifyAudit is `pilu verify --audit`: it recomputes the staff audit trail's chain; a removed,
-// inserted or edited row is an error naming the entry (exit 1).
-func runVerifyAudit(args []string, stdout io.Writer) error {
-	_, st, err := openStoreOnly(args)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	n, fault, err := st.VerifyAudit(context.Background())
-	if err != nil {
-		return err
-	}
-	if fault != nil {
-		fmt.Fprintf(stdout, "%d audit entries match; the first that does not:\n", n)
-		return fault
-	}
-	fmt.Fprintf(stdout, "audit trail verified: %d entries, each linked to the one before\n", n)
-	return nil
-}
-
-// withoutFlag removes every occurrence of flag from args and reports whether there was one.
-func withoutFlag(args []string, flag string) ([]string, bool) {
-	var out []string
-	found := false
-	for _, a := range args {
-		if a == flag || a == "-"+strings.TrimPrefix(flag, "--") {
-			found = true
-			continue
-		}
-		out = append(out, a)
-	}
-	return out, found
-}
-
-// cliAudit is the context of a command's write: its audit entry names the command as the actor (the
-// operator at the server's shell) and the province it concerns.
-func cliAudit(action, command, province string) context.Context {
-	return models.WithAudit(context.Background(), models.AuditEntry{At: time.Now(), Actor: "pilu " + command,
-		Client: "localhost", Action: action, Province: province})
 }

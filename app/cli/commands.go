@@ -232,6 +232,27 @@ func runUsers(args []string, stdout io.Writer) error {
 	return nil
 }
 
+// withoutFlag removes every occurrence of flag from args and reports whether there was one.
+func withoutFlag(args []string, flag string) ([]string, bool) {
+	var out []string
+	found := false
+	for _, a := range args {
+		if a == flag || a == "-"+strings.TrimPrefix(flag, "--") {
+			found = true
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, found
+}
+
+// cliAudit is the context of a command's write: its audit entry names the command as the actor (the
+// operator at the server's shell) and the province it concerns.
+func cliAudit(action, command, province string) context.Context {
+	return models.WithAudit(context.Background(), models.AuditEntry{At: time.Now(), Actor: "pilu " + command,
+		Client: "localhost", Action: action, Province: province})
+}
+
 // progressBar draws a one-line progress bar on a terminal (or plain percentages otherwise).
 type progressBar struct {
 	w     io.Writer
