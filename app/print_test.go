@@ -9,6 +9,7 @@ import (
 
 	"pilu/app/printdoc/pdfscan"
 	"pilu/models"
+	"pilu/models/dbtest"
 )
 
 // followQR reads the QR code of a printed PDF, checks that it opens /verify for want (a content
@@ -147,7 +148,7 @@ func TestPrintedNoticeProvesItself(t *testing.T) {
 			// Two content hashes sharing the short address's digits (written into the ledger here: by
 			// chance it would take billions of records): the address lists both instead of choosing.
 			other := n.SHA256[:16] + strings.Repeat("0", 48)
-			if err := ts.store.DB(ctx).Exec("INSERT INTO ledger_entries (seq, kind, record_id, content_hash, attachments, prev_hash, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			if err := dbtest.Handle(ctx, ts.store).Exec("INSERT INTO ledger_entries (seq, kind, record_id, content_hash, attachments, prev_hash, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 				99999, models.LedgerNotice, corr.ID, other, "[]", "", strings.Repeat("f", 64), ts.now().UTC()).Error; err != nil {
 				t.Fatal(err)
 			}

@@ -185,7 +185,7 @@ func (s *Store) CheckWebhook(ctx context.Context, nw NewWebhook) error {
 func (s *Store) CreateWebhook(ctx context.Context, sl *Sealer, userID uint64, nw NewWebhook, now time.Time) (Webhook, string, error) {
 	var w Webhook
 	secret := "whsec_" + randomToken(24)
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		var u User
 		if err := tx.Take(&u, userID).Error; err != nil {
 			return notFound(err, fmt.Sprintf("user %d", userID))
@@ -245,7 +245,7 @@ func (s *Store) UserWebhook(ctx context.Context, userID, id uint64) (Webhook, er
 
 // DeleteWebhook deletes webhook id of account userID with its delivery log.
 func (s *Store) DeleteWebhook(ctx context.Context, userID, id uint64) error {
-	return s.Tx(ctx, func(tx *gorm.DB) error {
+	return s.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Where("id = ? AND user_id = ?", id, userID).Delete(&Webhook{})
 		if res.Error != nil {
 			return res.Error
@@ -418,7 +418,7 @@ func (s *Store) DeliveryDone(ctx context.Context, d WebhookDelivery, delivered b
 			d.Status = DeliveryFailed
 		}
 	}
-	err := s.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&WebhookDelivery{}).Where("id = ?", d.ID).Updates(map[string]any{
 			"status": d.Status, "attempts": d.Attempts, "last_status": d.LastStatus, "last_error": d.LastError,
 			"next_at": d.NextAt, "delivered_at": d.DeliveredAt}).Error; err != nil {
