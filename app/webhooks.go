@@ -180,24 +180,34 @@ func (s *Server) apiDeleteWebhook(c *fiber.Ctx) error {
 // apiListDeliveries answers GET /api/v1/webhooks/{id}/deliveries: the delivery log, newest entry
 // first.
 func (s *Server) apiListDeliveries(c *fiber.Ctx) error {
-	w, err := s.ownWebhook(c)
+	_, items, total, p, err := s.deliveryLog(c)
 	if err != nil {
 		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.JSON(listAnswer{Items: items, Total: total, Page: p.Page, PerPage: p.PerPage})
+}
+
+// deliveryLog reads one page (the request's paging) of the delivery log of the caller's own
+// webhook named in the path, newest entry first.
+func (s *Server) deliveryLog(c *fiber.Ctx) (models.Webhook, []deliveryJSON, int64, listParams, error) {
+	w, err := s.ownWebhook(c)
+	if err != nil {
+		return w, nil, 0, listParams{}, err
 	}
 	p, err := pagingOf(c)
 	if err != nil {
-		return err
+		return w, nil, 0, p, err
 	}
 	ds, total, err := s.store.WebhookDeliveries(c.UserContext(), w.ID, p.Page, p.PerPage)
 	if err != nil {
-		return err
+		return w, nil, 0, p, err
 	}
 	items := make([]deliveryJSON, len(ds))
 	for i, d := range ds {
 		items[i] = deliveryAnswer(d)
 	}
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.JSON(listAnswer{Items: items, Total: total, Page: p.Page, PerPage: p.PerPage})
+	return w, items, total, p, nil
 }
 
 // webhookForm is the account page's form that registers a webhook, shown again after a refusal.
@@ -259,22 +269,10 @@ type webhookPage struct {
 
 // showAccountWebhook is the page of one of one's webhooks: its filter and its delivery log.
 func (s *Server) showAccountWebhook(c *fiber.Ctx) error {
-	w, err := s.ownWebhook(c)
+	w, items, total, p, err := s.deliveryLog(c)
 	if err != nil {
 		return err
-	}
-	p, err := pagingOf(c)
-	if err != nil {
-		return err
-	}
-	ds, total, err := s.store.WebhookDeliveries(c.UserContext(), w.ID, p.Page, p.PerPage)
-	if err != nil {
-		return err
-	}
-	out := webhookPage{Webhook: w, Pager: pagerOf(c, p, total)}
-	for _, d := range ds {
-		out.Deliveries = append(out.Deliveries, deliveryAnswer(d))
 	}
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return s.render(c, "account_webhook", pageData{Title: "webhook.log_title", Data: out})
+	return s.render(c, "account_webhook", pageData{Title: "webhook.log_title", Data: webhookPage{Webhook: w, Deliveries: items, Pager: pagerOf(c, p, total)}})
 }
