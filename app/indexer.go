@@ -43,7 +43,6 @@ type Indexer struct {
 	progress atomic.Int64  // percent of a running rebuild
 	gapSince map[uint64]time.Time
 	poke     chan struct{}
-	brands   brandList     // for "no results" suggestions
 	cache    int           // results each opened index keeps (PILU_SEARCH_CACHE)
 	engine   string        // how the index searches (PILU_SEARCH_ENGINE)
 	version  atomic.Uint64 // bumped whenever what a search can find changes (a batch applied, a swap)

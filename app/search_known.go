@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"unicode"
@@ -13,36 +12,35 @@ import (
 
 // knownInstitutions returns the institutions a query names outright, the known item a reader looks
 // for: its credit code (USCC), a website as pasted (https://www.example.com/, example.com), a brand
-// or legal name, or a brand's pinyin, run together or spaced ("hong ling") or its initials.
-func (s *Server) knownInstitutions(ctx context.Context, text string) ([]models.Institution, error) {
+// or legal name, or a brand's pinyin, run together or spaced ("hong ling") or its initials. They come
+// from the known items kept in memory (knownItems), with the table they were found in.
+func (s *Server) knownInstitutions(ctx context.Context, text string) ([]*models.Institution, *knownTable, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return nil, nil
+		return nil, nil, nil
+	}
+	t, err := s.known.current(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	if uscc, _, err := models.ParseUSCC(text); err == nil {
-		in, err := s.store.InstitutionByUSCC(ctx, uscc)
-		if err != nil {
-			return nil, ignoreNotFound(err)
+		if in := t.byUSCC[uscc]; in != nil {
+			return []*models.Institution{in}, t, nil
 		}
-		return []models.Institution{in}, nil
+		return nil, t, nil
 	}
 	if strings.Contains(text, ".") && !strings.ContainsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Han, r) }) {
-		return s.store.InstitutionsWithWebsite(ctx, siteHost(text), siteHost)
+		ins := t.byHost[siteHost(text)]
+		return ins[:min(len(ins), knownLimit)], t, nil
 	}
 	if key := pinyinKey(text); key != "" {
-		var out []models.Institution
-		for _, brand := range s.indexer.brands.load(ctx, s.store) {
-			if pinyinNames(brand, key) {
-				ins, err := s.store.InstitutionsNamed(ctx, brand)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, ins...)
-			}
+		var out []*models.Institution
+		for _, brand := range t.byKey[key] {
+			out = append(out, t.named(brand)...)
 		}
-		return out, nil
+		return out, t, nil
 	}
-	return s.store.InstitutionsNamed(ctx, text)
+	return t.named(text), t, nil
 }
 
 // pinyinKey reads text as pinyin typed in Latin letters, spaces between syllables allowed ("hong
@@ -60,34 +58,6 @@ func pinyinKey(text string) string {
 	return key
 }
 
-// pinyinNames reports whether key is the pinyin of brand or of its first two or more characters
-// ("luting" and "lutingchuangtou" for 鹭汀创投), or the initials of the whole brand ("ltct").
-func pinyinNames(brand, key string) bool {
-	if search.Initials(brand) == key && len(key) >= 2 {
-		return true
-	}
-	han := []rune{}
-	for _, r := range brand {
-		if unicode.Is(unicode.Han, r) {
-			han = append(han, r)
-		}
-	}
-	for k := len(han); k >= 2; k-- {
-		if search.Reading(string(han[:k])) == key {
-			return true
-		}
-	}
-	return false
-}
-
-// ignoreNotFound turns models.ErrNotFound into no error.
-func ignoreNotFound(err error) error {
-	if errors.Is(err, models.ErrNotFound) {
-		return nil
-	}
-	return err
-}
-
 // withKnownItems puts first on the first page of a relevance search the institutions the query
 // names outright and their open notices (claims accepted now), then the full-text hits without
 // those: a reader who types a platform's code, website or name sees it and its open claim window
@@ -97,7 +67,7 @@ func (s *Server) withKnownItems(ctx context.Context, q search.Query, res *search
 		return nil
 	}
 	wants := func(typ string) bool { return len(q.Types) == 0 || models.OneOf(typ, q.Types) }
-	ins, err := s.knownInstitutions(ctx, q.Text)
+	ins, t, err := s.knownInstitutions(ctx, q.Text)
 	if err != nil || len(ins) == 0 {
 		return err
 	}
@@ -114,11 +84,7 @@ func (s *Server) withKnownItems(ctx context.Context, q search.Query, res *search
 		if !wants("notice") {
 			continue
 		}
-		listing, err := s.store.NoticesListing(ctx, in.ID)
-		if ignoreNotFound(err) != nil {
-			return err
-		}
-		for _, n := range listing {
+		for _, n := range t.notices[in.ID] {
 			if n.AcceptsClaims(now) {
 				notices = append(notices, search.Hit{Type: "notice", ID: strconv.FormatUint(n.ID, 10), Title: n.Title, URL: "/notices/" + strconv.FormatUint(n.ID, 10), Date: *n.PublishedAt})
 			}

@@ -1,16 +1,11 @@
 package app
 
 import (
-	"context"
 	"sort"
 	"strings"
-	"sync"
-	"time"
-	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
-	"pilu/models"
 	"pilu/search"
 )
 
@@ -45,20 +40,15 @@ func (s *Server) suggest(c *fiber.Ctx, q search.Query) suggestions {
 			sg.ReadingHref = withParams(c, map[string]string{"q": r, "page": "", "after": ""})
 		}
 	}
-	sg.Brands = s.indexer.brands.near(ctx, s.store, q.Text, 3)
+	if t, err := s.known.current(ctx); err == nil {
+		sg.Brands = nearBrands(t.brands, q.Text, 3)
+	}
 	return sg
 }
 
-// brandList keeps the brands of all institutions for suggestions, reloaded after a minute.
-type brandList struct {
-	mu     sync.Mutex
-	names  []string
-	loaded time.Time
-}
-
-// near returns up to n brands whose edit distance to text is small: at most one edit for up to four
-// characters, two for longer ones, and less than the text's length.
-func (b *brandList) near(ctx context.Context, st *models.Store, text string, n int) []string {
+// nearBrands returns up to n of brands whose edit distance to text is small: at most one edit for
+// up to four characters, two for longer ones, and less than the text's length.
+func nearBrands(brands []string, text string, n int) []string {
 	text = strings.ToLower(strings.Join(strings.Fields(text), ""))
 	rs := []rune(text)
 	if len(rs) < 2 || len(rs) > 40 {
@@ -73,7 +63,7 @@ func (b *brandList) near(ctx context.Context, st *models.Store, text string, n i
 		d    int
 	}
 	var found []cand
-	for _, name := range b.load(ctx, st) {
+	for _, name := range brands {
 		if d := editDistance(rs, []rune(strings.ToLower(name)), limit); d > 0 && d <= limit && d < len(rs) {
 			found = append(found, cand{name, d})
 		}
@@ -87,31 +77,6 @@ func (b *brandList) near(ctx context.Context, st *models.Store, text string, n i
 		out = append(out, f.name)
 	}
 	return out
-}
-
-func (b *brandList) load(ctx context.Context, st *models.Store) []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.names != nil && time.Since(b.loaded) < time.Minute {
-		return b.names
-	}
-	ins, err := st.InstitutionBrands(ctx)
-	if err != nil {
-		return b.names
-	}
-	seen := map[string]bool{}
-	names := []string{}
-	for _, in := range ins {
-		for _, br := range in.Brands {
-			if br = strings.TrimSpace(br); br != "" && !seen[br] && strings.IndexFunc(br, unicode.IsLetter) >= 0 {
-				seen[br] = true
-				names = append(names, br)
-			}
-		}
-	}
-	sort.Strings(names)
-	b.names, b.loaded = names, time.Now()
-	return names
 }
 
 // editDistance is the Levenshtein distance of a and b in characters, or limit+1 once it is sure to

@@ -29,6 +29,7 @@ type Server struct {
 	store   *models.Store
 	blobs   blob.Store
 	indexer *Indexer
+	known   *knownItems // the lookup of known-item search
 	metrics *metrics
 	redis   *redisLink // nil: rate limits are counted in this process
 	views   *views
@@ -79,6 +80,7 @@ func Open(ctx context.Context, cfg Config, opt Options) (*Server, error) {
 		return nil, fmt.Errorf("PILU_DB: %w", err)
 	}
 	s.store = store
+	s.known = newKnownItems(store)
 	if _, err := store.Migrate(ctx); err != nil {
 		store.Close()
 		return nil, err

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 )
 
@@ -53,4 +54,47 @@ func (s *Store) InstitutionsWithWebsite(ctx context.Context, host string, same f
 		}
 	}
 	return out[:min(len(out), knownLimit)], nil
+}
+
+// PublishedNoticesByInstitution returns every published notice under the ids of the institutions it
+// lists, newest first for each (NoticesListing's order): NoticesListing for all institutions at once,
+// for a lookup kept in memory (the app's known items).
+func (s *Store) PublishedNoticesByInstitution(ctx context.Context) (map[uint64][]Notice, error) {
+	db := s.db.WithContext(ctx)
+	var notices []Notice
+	if err := PublishedQuery(db).Order("published_at DESC").Find(&notices).Error; err != nil {
+		return nil, fmt.Errorf("models: published notices: %w", err)
+	}
+	var listed []NoticeInstitution
+	sub := PublishedQuery(s.db.Model(&Notice{})).Select("id")
+	if err := db.Select("notice_id", "institution_id").Where("notice_id IN (?)", sub).Find(&listed).Error; err != nil {
+		return nil, fmt.Errorf("models: institutions of published notices: %w", err)
+	}
+	lists := map[uint64][]uint64{} // notice → the institutions it lists
+	for _, li := range listed {
+		lists[li.NoticeID] = append(lists[li.NoticeID], li.InstitutionID)
+	}
+	out := map[uint64][]Notice{}
+	for _, n := range notices {
+		for _, in := range lists[n.ID] {
+			if k := len(out[in]); k == 0 || out[in][k-1].ID != n.ID { // listed twice: once
+				out[in] = append(out[in], n)
+			}
+		}
+	}
+	return out, nil
+}
+
+// OutboxTouched reports the newest outbox row, and whether a row after id after is about one of
+// entities ("institution", "notice"): whether a lookup loaded at after must be loaded again.
+func (s *Store) OutboxTouched(ctx context.Context, after uint64, entities ...string) (last uint64, touched bool, err error) {
+	if last, err = s.LastOutboxID(ctx); err != nil || last <= after {
+		return last, false, err
+	}
+	var ids []uint64
+	err = s.db.WithContext(ctx).Model(&OutboxEntry{}).Where("id > ? AND entity IN ?", after, entities).Limit(1).Pluck("id", &ids).Error
+	if err != nil {
+		return last, false, fmt.Errorf("models: outbox rows after %d: %w", after, err)
+	}
+	return last, len(ids) > 0, nil
 }

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"gorm.io/gorm"
 )
@@ -36,14 +37,34 @@ func (s *Store) OutboxLag(ctx context.Context, cursor uint64) (int64, error) {
 }
 
 // OnWrite calls fn after every write this process makes through the store (inserts, updates,
-// deletes, raw statements); it is for caches of answers that a write makes stale.
+// deletes, raw statements) and again when a transaction (Tx) commits; it is for caches of answers
+// that a write makes stale. A cache that read the database between a write and its commit (and so
+// did not see it) hears of it again once it can. Each call adds one more fn.
 func (s *Store) OnWrite(fn func()) {
-	bump := func(*gorm.DB) { fn() }
-	cb := s.db.Callback()
-	cb.Create().After("gorm:create").Register("pilu:on_write", bump)
-	cb.Update().After("gorm:update").Register("pilu:on_write", bump)
-	cb.Delete().After("gorm:delete").Register("pilu:on_write", bump)
-	cb.Raw().After("gorm:raw").Register("pilu:on_write", bump)
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	var hooks []func()
+	if h := s.writeHooks.Load(); h != nil {
+		hooks = slices.Clone(*h)
+	} else {
+		bump := func(*gorm.DB) { s.wrote() }
+		cb := s.db.Callback()
+		cb.Create().After("gorm:create").Register("pilu:on_write", bump)
+		cb.Update().After("gorm:update").Register("pilu:on_write", bump)
+		cb.Delete().After("gorm:delete").Register("pilu:on_write", bump)
+		cb.Raw().After("gorm:raw").Register("pilu:on_write", bump)
+	}
+	hooks = append(hooks, fn)
+	s.writeHooks.Store(&hooks)
+}
+
+// wrote calls the functions OnWrite was given.
+func (s *Store) wrote() {
+	if h := s.writeHooks.Load(); h != nil {
+		for _, fn := range *h {
+			fn()
+		}
+	}
 }
 
 // IsEmpty reports whether the database holds no institution and no account (a fresh portal).

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -27,9 +29,11 @@ var ErrConflict = errors.New("models: conflict")
 
 // Store reads and writes Pilu's records. It is safe for concurrent use.
 type Store struct {
-	db       *gorm.DB
-	dialect  string
-	calendar calendarCache
+	db         *gorm.DB
+	dialect    string
+	calendar   calendarCache
+	hooksMu    sync.Mutex               // OnWrite adding a hook
+	writeHooks atomic.Pointer[[]func()] // what OnWrite was given
 }
 
 // Open connects to the database named by dsn: "sqlite:///path/to/pilu.db" (or a bare path) or
@@ -163,6 +167,9 @@ func (s *Store) transact(ctx context.Context, fn func(tx *gorm.DB) error) error 
 		})
 		if err == nil && audited {
 			markAudited(ctx)
+		}
+		if err == nil {
+			s.wrote() // committed: caches that looked in between see it now (OnWrite)
 		}
 		if !isDeadlock(err) || ctx.Err() != nil {
 			return err

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"sort"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -71,7 +72,7 @@ func (f foldTokenizer) Tokenize(input []byte) analysis.TokenStream {
 	toks := f.inner.Tokenize(folded)
 	if offs != nil {
 		for _, t := range toks {
-			t.Start, t.End = offs[t.Start], offs[t.End]
+			t.Start, t.End = offs.at(t.Start), offs.at(t.End)
 		}
 	}
 	return toks
@@ -93,12 +94,17 @@ func foldRune(r rune) (rune, bool) {
 	return r, false
 }
 
-// fold returns input with every rune folded (foldRune), and for each byte
-// offset of the result (and its end) the offset in input; offs is nil when
-// nothing was folded.
-func fold(input []byte) (folded []byte, offs []int) {
+// fold returns input with every rune folded (foldRune), and offs, which maps
+// an offset of the result at a character's start or end (and the end) to the
+// offset in input; offs is nil when nothing was folded (the result is then
+// input itself).
+func fold(input []byte) (folded []byte, offs *offsets) {
 	i := 0
 	for i < len(input) {
+		if input[i] < utf8.RuneSelf { // ASCII never folds
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRune(input[i:])
 		if _, ok := foldRune(r); ok {
 			break
@@ -109,30 +115,49 @@ func fold(input []byte) (folded []byte, offs []int) {
 		return input, nil
 	}
 	folded = make([]byte, 0, len(input))
-	offs = make([]int, 0, len(input)+1)
 	folded = append(folded, input[:i]...)
-	for k := 0; k < i; k++ {
-		offs = append(offs, k)
-	}
+	offs = &offsets{}
 	for i < len(input) {
+		if input[i] < utf8.RuneSelf {
+			folded = append(folded, input[i])
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRune(input[i:])
 		f, ok := foldRune(r)
 		if !ok || (r == utf8.RuneError && size == 1) {
 			folded = append(folded, input[i:i+size]...)
-			for k := 0; k < size; k++ {
-				offs = append(offs, i+k)
-			}
 			i += size
 			continue
 		}
 		n := len(folded)
 		folded = utf8.AppendRune(folded, f)
-		for k := n; k < len(folded); k++ {
-			offs = append(offs, i)
-		}
 		i += size
+		if len(folded)-n != size {
+			offs.folded = append(offs.folded, len(folded))
+			offs.orig = append(offs.orig, i)
+		}
 	}
-	return folded, append(offs, len(input))
+	return folded, offs
+}
+
+// offsets maps offsets in folded text to offsets in the text it was folded
+// from. It keeps only where a character's folded form has another length than
+// the character (full-width forms, the ideographic space): where each such
+// character ends, in both; between them both texts advance together. A body
+// of Chinese text has a few dozen of them, not one entry a byte.
+type offsets struct {
+	folded, orig []int // ascending
+}
+
+// at returns the offset in the input of offset k of the folded text (k at a
+// character's start or end).
+func (o *offsets) at(k int) int {
+	j := sort.SearchInts(o.folded, k+1) - 1 // the last change ending at or before k
+	if j < 0 {
+		return k
+	}
+	return o.orig[j] + k - o.folded[j]
 }
 
 // cjkGrams emits, for each run of adjacent CJK characters, every character

@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -129,5 +130,58 @@ func TestParseQuery(t *testing.T) {
 	}
 	if got := cutRunes("鹭汀创投", 2); got != "鹭汀" {
 		t.Errorf("cutRunes = %q", got)
+	}
+}
+
+// TestFoldOffsets: fold's sparse offsets map every character boundary of the folded text to the
+// boundary in the input that a byte-by-byte map gives (the one fold kept before issue 19.6), on
+// text mixing ASCII, full-width forms, the ideographic space, traditional characters, characters
+// outside the BMP and broken bytes.
+func TestFoldOffsets(t *testing.T) {
+	parts := []string{"a", "Z9 ", "，", "ＡＢ", "　", "鷺汀", "鹭汀创投", "。", "𠀋", "\xff", "兑付", "２０２０年", "（", "\n"}
+	rnd := rand.New(rand.NewPCG(7, 19))
+	for n := range 500 {
+		var b strings.Builder
+		for range rnd.IntN(30) {
+			b.WriteString(parts[rnd.IntN(len(parts))])
+		}
+		input := []byte(b.String())
+		// The byte-by-byte map: each byte of a folded character maps to that character's start.
+		var want []int
+		var folded []byte
+		for i := 0; i < len(input); {
+			r, size := utf8.DecodeRune(input[i:])
+			f, ok := foldRune(r)
+			if !ok || (r == utf8.RuneError && size == 1) {
+				folded = append(folded, input[i:i+size]...)
+				for k := range size {
+					want = append(want, i+k)
+				}
+			} else {
+				m := len(folded)
+				folded = utf8.AppendRune(folded, f)
+				for range len(folded) - m {
+					want = append(want, i)
+				}
+			}
+			i += size
+		}
+		want = append(want, len(input))
+		got, offs := fold(input)
+		if string(got) != string(folded) {
+			t.Fatalf("%d: fold(%q) = %q, want %q", n, input, got, folded)
+		}
+		for k := 0; k <= len(got); k++ {
+			if k < len(got) && !utf8.RuneStart(got[k]) {
+				continue
+			}
+			at := k
+			if offs != nil {
+				at = offs.at(k)
+			}
+			if at != want[k] {
+				t.Fatalf("%d: %q: folded offset %d maps to %d, want %d", n, input, k, at, want[k])
+			}
+		}
 	}
 }

@@ -192,7 +192,7 @@ type mark struct {
 func newMark(text string, seq []string) mark {
 	m := mark{seq: seq}
 	folded, _ := fold([]byte(text))
-	lit := lowerASCII(folded)
+	lit := lowerASCII(folded) // folded is the copy made here
 	han, alnum := true, true
 	for _, r := range string(lit) {
 		han = han && unicode.Is(unicode.Han, r)
@@ -204,16 +204,15 @@ func newMark(text string, seq []string) mark {
 	return m
 }
 
-// lowerASCII returns b with ASCII capitals in lower case; the length never changes.
+// lowerASCII puts the ASCII capitals of b in lower case, in place, and returns
+// b; the length never changes.
 func lowerASCII(b []byte) []byte {
-	out := make([]byte, len(b))
 	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+			b[i] = c + 'a' - 'A'
 		}
-		out[i] = c
 	}
-	return out
+	return b
 }
 
 // isASCIIWord reports whether c is an ASCII letter or digit.
@@ -231,12 +230,12 @@ func (ix *Index) matchSpans(body string, marks []mark) []span {
 		return nil
 	}
 	folded, offs := fold([]byte(body))
-	folded = lowerASCII(folded)
+	folded = lowerASCII(folded) // a copy of body's bytes either way
 	orig := func(k int) int {
 		if offs == nil {
 			return k
 		}
-		return offs[k]
+		return offs.at(k)
 	}
 	var spans []span
 	var rest [][]string
