@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"pilu/app/demo"
 	"pilu/models"
 	"pilu/search"
 )
@@ -124,7 +125,7 @@ func generateData(b *testing.B, ctx context.Context, data string, n int) {
 	}
 	nIn := max(n/160, 10)
 	t0 := time.Now()
-	if err := generate(ctx, st, nIn, n-nIn, 7, func(int64, int64) {}); err != nil {
+	if err := demo.Generate(ctx, st, demo.Corpus{Institutions: nIn, Disclosures: n - nIn, Seed: 7}); err != nil {
 		b.Fatal(err)
 	}
 	err = search.Rebuild(filepath.Join(data, "index"), nil, func(add func(search.Doc) error) error {

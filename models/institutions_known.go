@@ -62,11 +62,11 @@ func (s *Store) InstitutionsWithWebsite(ctx context.Context, host string, same f
 func (s *Store) PublishedNoticesByInstitution(ctx context.Context) (map[uint64][]Notice, error) {
 	db := s.db.WithContext(ctx)
 	var notices []Notice
-	if err := PublishedQuery(db).Order("published_at DESC").Find(&notices).Error; err != nil {
+	if err := publishedQuery(db).Order("published_at DESC").Find(&notices).Error; err != nil {
 		return nil, fmt.Errorf("models: published notices: %w", err)
 	}
 	var listed []NoticeInstitution
-	sub := PublishedQuery(s.db.Model(&Notice{})).Select("id")
+	sub := publishedQuery(s.db.Model(&Notice{})).Select("id")
 	if err := db.Select("notice_id", "institution_id").Where("notice_id IN (?)", sub).Find(&listed).Error; err != nil {
 		return nil, fmt.Errorf("models: institutions of published notices: %w", err)
 	}
