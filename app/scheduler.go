@@ -102,8 +102,8 @@ func (s *Server) hourlyJobs(ctx context.Context) {
 
 // keepLease takes and renews the scheduler's lease for holder every third of ttl until ctx ends,
 // then releases it. Each time it takes the lease it sends on terms a context that ends when the lease
-// is lost: when a renewal is refused, fails, or takes longer than a third of ttl (so the term ends
-// before the lease could lapse in the database and another process take it). The gauge
+// is lost: when a renewal is refused, fails, or does not succeed until a sixth of ttl before the lease
+// would lapse (so the term ends before another process could take the lease). The gauge
 // pilu_scheduler_lease_held says whether this process holds the lease now.
 func (s *Server) keepLease(ctx context.Context, holder string, ttl time.Duration, terms chan context.Context) {
 	tick := time.NewTicker(ttl / 3)
@@ -117,10 +117,22 @@ func (s *Server) keepLease(ctx context.Context, holder string, ttl time.Duration
 			s.log.Info("scheduler lease", "held", false, "holder", holder)
 		}
 	}
+	var heldUntil time.Time // the expiry of the lease as last taken or renewed
 	for {
-		try, cancel := context.WithTimeout(ctx, ttl/3)
-		ok, err := s.store.TakeLease(try, models.LeaseScheduler, holder, time.Now(), ttl)
+		// A renewal may take until shortly before the lease would lapse (a loaded database is slow,
+		// and giving the lease up for that would leave the scheduler without a holder); a first take
+		// half a lease.
+		at := time.Now()
+		limit := at.Add(ttl / 2)
+		if endTerm != nil {
+			limit = heldUntil.Add(-ttl / 6)
+		}
+		try, cancel := context.WithDeadline(ctx, limit)
+		ok, err := s.store.TakeLease(try, models.LeaseScheduler, holder, at, ttl)
 		cancel()
+		if ok && err == nil {
+			heldUntil = at.Add(ttl)
+		}
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn("scheduler lease", "err", err)
 		}

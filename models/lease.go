@@ -24,18 +24,29 @@ func (lease) TableName() string { return "leases" }
 // TakeLease takes or renews the lease name for holder until now+ttl and reports whether holder has
 // it: it does when the lease is free, expired, or already its own. Several processes sharing one
 // database can call it at once; exactly one holds a lease at a time (times are the processes' clocks,
-// so they must agree to within much less than ttl).
+// so they must agree to within much less than ttl). A renewal is one UPDATE (its row changes, since
+// the expiry moves on), so a loaded database delays it as little as possible; a lease that was never
+// taken costs an INSERT, which a concurrent taker's row refuses.
 func (s *Store) TakeLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
 	db := s.db.WithContext(ctx)
 	until := now.Add(ttl).UTC()
-	err := db.Model(&lease{}).Where("name = ? AND (holder = ? OR expires_at < ?)", name, holder, now.UTC()).
-		Updates(map[string]any{"holder": holder, "expires_at": until}).Error
-	if err != nil {
+	res := db.Model(&lease{}).Where("name = ? AND (holder = ? OR expires_at < ?)", name, holder, now.UTC()).
+		Updates(map[string]any{"holder": holder, "expires_at": until})
+	if res.Error != nil {
+		return false, fmt.Errorf("models: take lease %s: %w", name, res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return true, nil
+	}
+	err := db.Session(&gorm.Session{SkipDefaultTransaction: true}).Create(&lease{Name: name, Holder: holder, ExpiresAt: until}).Error
+	switch {
+	case err == nil:
+		return true, nil
+	case !errors.Is(err, gorm.ErrDuplicatedKey):
 		return false, fmt.Errorf("models: take lease %s: %w", name, err)
 	}
-	if err := db.Create(&lease{Name: name, Holder: holder, ExpiresAt: until}).Error; err != nil && !errors.Is(err, gorm.ErrDuplicatedKey) {
-		return false, fmt.Errorf("models: take lease %s: %w", name, err)
-	}
+	// The row is there and did not change: another holder's lease, or holder's own renewed to the
+	// same instant (MySQL counts changed rows, not matched ones).
 	var got lease
 	if err := db.Take(&got, "name = ?", name).Error; err != nil {
 		return false, fmt.Errorf("models: read lease %s: %w", name, err)
@@ -62,4 +73,17 @@ func migrateLeases(tx *gorm.DB) error {
 		ExpiresAt time.Time
 	}
 	return tx.Table("leases").Migrator().CreateTable(&lease{})
+}
+
+// LeaseHolder names the holder of lease name at now and when its lease ends, or "" when nobody holds
+// it (never taken, expired or released).
+func (s *Store) LeaseHolder(ctx context.Context, name string, now time.Time) (string, time.Time, error) {
+	var got []lease
+	if err := s.db.WithContext(ctx).Where("name = ? AND expires_at >= ?", name, now.UTC()).Limit(1).Find(&got).Error; err != nil {
+		return "", time.Time{}, fmt.Errorf("models: read lease %s: %w", name, err)
+	}
+	if len(got) == 0 {
+		return "", time.Time{}, nil
+	}
+	return got[0].Holder, got[0].ExpiresAt, nil
 }

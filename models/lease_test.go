@@ -35,8 +35,14 @@ func TestLeaseHasOneHolder(t *testing.T) {
 				t.Fatalf("step %d: %s at +%s: %v, %v; want %v", i, s.holder, s.after, got, err, s.want)
 			}
 		}
+		if h, until, err := st.LeaseHolder(ctx, models.LeaseScheduler, now.Add(77*time.Second)); err != nil || h != "b" || !until.Equal(now.Add(121*time.Second)) {
+			t.Fatalf("holder at +77s: %q until %v, %v; want b until +121s", h, until, err)
+		}
 		if err := st.ReleaseLease(ctx, models.LeaseScheduler, "b"); err != nil {
 			t.Fatal(err)
+		}
+		if h, _, err := st.LeaseHolder(ctx, models.LeaseScheduler, now.Add(78*time.Second)); err != nil || h != "" {
+			t.Fatalf("holder after release: %q, %v", h, err)
 		}
 		if got, err := st.TakeLease(ctx, models.LeaseScheduler, "a", now.Add(78*time.Second), ttl); err != nil || !got {
 			t.Fatalf("after b released: %v, %v", got, err)
