@@ -65,10 +65,13 @@ func (s *Server) observe(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
-	route := c.Route().Path
+	// Label values are kept by the metrics for good: copies, since Fiber's strings share the memory
+	// of requests it reuses (a kept "POST" that later read "GET " made /metrics answer 500 with
+	// "collected before with the same name and label values").
+	route, method := strings.Clone(c.Route().Path), strings.Clone(c.Method())
 	elapsed := time.Since(start)
-	s.metrics.requests.WithLabelValues(route, c.Method(), strconv.Itoa(status)).Inc()
-	s.metrics.latency.WithLabelValues(route, c.Method()).Observe(elapsed.Seconds())
+	s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	s.metrics.latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelError

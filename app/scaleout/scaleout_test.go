@@ -129,6 +129,12 @@ func (p *scalePortal) leaseHolders() []int {
 			p.metricsErrs[i] = err
 			continue
 		}
+		if res.StatusCode != 200 {
+			b, _ := io.ReadAll(io.LimitReader(res.Body, 300))
+			res.Body.Close()
+			p.metricsErrs[i] = fmt.Errorf("status %d: %s", res.StatusCode, b)
+			continue
+		}
 		sc := bufio.NewScanner(res.Body)
 		for sc.Scan() {
 			if v, ok := strings.CutPrefix(sc.Text(), "pilu_scheduler_lease_held "); ok {
