@@ -270,13 +270,8 @@ func (s *Server) apiFileDisclosure(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form, err := s.readMultipart(c, s.uploadLimits())
+	form, meta, err := s.readFiling(c)
 	if err != nil {
-		return err
-	}
-	meta, err := parseMeta(form.Fields["meta"], form.Fields["meta"] != "")
-	if err != nil {
-		s.deleteBlobs(form.Files)
 		return err
 	}
 	d, err := s.publish(c.UserContext(), filing{Institution: in, Meta: meta, Files: form.Files, Actor: u.Email})
@@ -286,19 +281,28 @@ func (s *Server) apiFileDisclosure(c *fiber.Ctx) error {
 	return s.answerFiled(c, d)
 }
 
+// readFiling reads a filing's multipart request: its meta part and its files, stored. When the meta
+// part is refused the stored files are removed again.
+func (s *Server) readFiling(c *fiber.Ctx) (multipartForm, disclosureMeta, error) {
+	form, err := s.readMultipart(c, s.uploadLimits())
+	if err != nil {
+		return form, disclosureMeta{}, err
+	}
+	meta, err := parseMeta(form.Fields["meta"], form.Fields["meta"] != "")
+	if err != nil {
+		s.deleteBlobs(form.Files)
+	}
+	return form, meta, err
+}
+
 // apiAmendDisclosure publishes a correction of a disclosure of the filer's own institution.
 func (s *Server) apiAmendDisclosure(c *fiber.Ctx) error {
 	prev, err := s.amendable(c)
 	if err != nil {
 		return err
 	}
-	form, err := s.readMultipart(c, s.uploadLimits())
+	form, meta, err := s.readFiling(c)
 	if err != nil {
-		return err
-	}
-	meta, err := parseMeta(form.Fields["meta"], form.Fields["meta"] != "")
-	if err != nil {
-		s.deleteBlobs(form.Files)
 		return err
 	}
 	d, err := s.publish(c.UserContext(), filing{Amends: &prev, Meta: meta, Files: form.Files, Actor: currentUser(c).Email})

@@ -60,17 +60,24 @@ type ledgerPage struct {
 	Pager pager
 }
 
-// listLedger shows the ledger, newest entry first.
-func (s *Server) listLedger(c *fiber.Ctx) error {
+// ledgerOf reads the page of the ledger a request asks for, newest entry first: the one reading
+// behind /ledger and /api/v1/ledger.
+func (s *Server) ledgerOf(c *fiber.Ctx) ([]ledgerEntryJSON, int64, listParams, error) {
 	p, err := pagingOf(c)
 	if err != nil {
-		return err
+		return nil, 0, p, err
 	}
 	items, total, err := s.store.LedgerPage(c.UserContext(), p.Page, p.PerPage)
 	if err != nil {
-		return err
+		return nil, 0, p, err
 	}
 	list, err := s.ledgerJSON(c, items)
+	return list, total, p, err
+}
+
+// listLedger shows the ledger, newest entry first.
+func (s *Server) listLedger(c *fiber.Ctx) error {
+	list, total, p, err := s.ledgerOf(c)
 	if err != nil {
 		return err
 	}
@@ -79,15 +86,7 @@ func (s *Server) listLedger(c *fiber.Ctx) error {
 
 // apiLedger answers one page of the ledger, newest first.
 func (s *Server) apiLedger(c *fiber.Ctx) error {
-	p, err := pagingOf(c)
-	if err != nil {
-		return err
-	}
-	items, total, err := s.store.LedgerPage(c.UserContext(), p.Page, p.PerPage)
-	if err != nil {
-		return err
-	}
-	list, err := s.ledgerJSON(c, items)
+	list, total, p, err := s.ledgerOf(c)
 	if err != nil {
 		return err
 	}

@@ -346,17 +346,23 @@ func (s *Server) showFormErrors(c *fiber.Ctx, f noticeForm, labels, usccs []stri
 	return s.renderNoticeForm(c, f)
 }
 
-func (s *Server) createNotice(c *fiber.Ctx) error {
-	f, nn, labels, err := s.readNoticeForm(c, "/office/notices")
-	if err != nil {
-		return err
-	}
+// saveNewNotice creates the notice a form described (a new one or a correction) and shows it, or shows
+// the form again with the errors, its uploaded files removed.
+func (s *Server) saveNewNotice(c *fiber.Ctx, f noticeForm, nn models.NewNotice, labels []string) error {
 	n, err := s.store.CreateNotice(c.UserContext(), nn, currentUser(c).Email, s.now())
 	if err != nil {
 		s.deleteBlobs(nn.Attachments)
 		return s.showFormErrors(c, f, labels, nn.USCCs, err)
 	}
 	return c.Redirect(fmt.Sprintf("/office/notices/%d", n.ID), fiber.StatusSeeOther)
+}
+
+func (s *Server) createNotice(c *fiber.Ctx) error {
+	f, nn, labels, err := s.readNoticeForm(c, "/office/notices")
+	if err != nil {
+		return err
+	}
+	return s.saveNewNotice(c, f, nn, labels)
 }
 
 func (s *Server) correctNotice(c *fiber.Ctx) error {
@@ -370,12 +376,7 @@ func (s *Server) correctNotice(c *fiber.Ctx) error {
 	}
 	f.Corrects, f.Kind = &old, models.NoticeCorrection
 	nn.Kind, nn.CorrectsID = "correction", &old.ID
-	n, err := s.store.CreateNotice(c.UserContext(), nn, currentUser(c).Email, s.now())
-	if err != nil {
-		s.deleteBlobs(nn.Attachments)
-		return s.showFormErrors(c, f, labels, nn.USCCs, err)
-	}
-	return c.Redirect(fmt.Sprintf("/office/notices/%d", n.ID), fiber.StatusSeeOther)
+	return s.saveNewNotice(c, f, nn, labels)
 }
 
 func (s *Server) updateNotice(c *fiber.Ctx) error {
