@@ -91,9 +91,9 @@ func (s *Server) routes() *fiber.App {
 	// Webhooks (issue 17): an account's receivers of the change stream with their delivery logs,
 	// on the account page and in the API (with the account's token); deliveries go out from the
 	// scheduler.
-	web.Post("/account/webhooks", account, limitBody, form, s.createAccountWebhook)
+	web.Post("/account/webhooks", account, limitBody, form, s.audited(models.AuditWebhookNew, "webhook", ""), s.createAccountWebhook)
 	web.Get("/account/webhooks/:id", account, s.showAccountWebhook)
-	web.Post("/account/webhooks/:id/delete", account, limitBody, form, s.deleteAccountWebhook)
+	web.Post("/account/webhooks/:id/delete", account, limitBody, form, s.audited(models.AuditWebhookDelete, "webhook", "id"), s.deleteAccountWebhook)
 
 	// Filer pages: an institution's user files and amends its own disclosures (multipart forms carry
 	// their CSRF token in the action's query string, since the body is streamed).
@@ -202,9 +202,9 @@ func (s *Server) routes() *fiber.App {
 	api.Get("/ledger", s.apiLedger)
 	api.Get("/changes", s.apiChanges) // the ledger in order with each record; text/event-stream streams
 	api.Get("/webhooks", account, s.apiListWebhooks)
-	api.Post("/webhooks", account, limitBody, s.apiCreateWebhook)
+	api.Post("/webhooks", account, limitBody, s.audited(models.AuditWebhookNew, "webhook", ""), s.apiCreateWebhook)
 	api.Get("/webhooks/:id", account, s.apiShowWebhook)
-	api.Delete("/webhooks/:id", account, s.apiDeleteWebhook)
+	api.Delete("/webhooks/:id", account, s.audited(models.AuditWebhookDelete, "webhook", "id"), s.apiDeleteWebhook)
 	api.Get("/webhooks/:id/deliveries", account, s.apiListDeliveries)
 	// Following by e-mail (issue 17): a 关注 form on institution, notice and search pages takes an
 	// address, a signed link confirms it (double opt-in), a signed link ends it (one-click POST,

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -311,6 +312,26 @@ func TestWebhooks(t *testing.T) {
 			// Deleted with its log.
 			wantAnswer(t, ts.callAPI("DELETE", fmt.Sprintf("/api/v1/webhooks/%d", quiet.ID), token, nil), 204)
 			wantAnswer(t, ts.callAPI("GET", fmt.Sprintf("/api/v1/webhooks/%d/deliveries", quiet.ID), token, nil), 404)
+
+			// The audit trail has each registration (the target's origin only: a path may hold a
+			// credential) and the removal; refused registrations left nothing.
+			trail, _, err := ts.store.AuditPage(ctx, models.AuditFilter{Action: "webhook", PerPage: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var audited []string
+			for _, e := range trail {
+				audited = append(audited, e.Actor+" "+e.Action+" "+e.RecordType+"/"+e.RecordID+" "+e.Detail)
+			}
+			want := []string{ // newest first: the API's removal, the API's and the page's registrations
+				fmt.Sprintf("data@filer.cn webhook.delete webhook/%d ", quiet.ID),
+				fmt.Sprintf("data@filer.cn webhook.create webhook/%d %s", quiet.ID, silent.URL),
+				fmt.Sprintf("data@filer.cn webhook.create webhook/%d %s", hook.ID+1, recv.srv.URL),
+				fmt.Sprintf("data@filer.cn webhook.create webhook/%d %s", hook.ID, recv.srv.URL),
+			}
+			if !slices.Equal(audited, want) {
+				t.Errorf("audit trail of webhooks:\n got %q\nwant %q", audited, want)
+			}
 		})
 	}
 }

@@ -51,6 +51,8 @@ const (
 	AuditFactorCodes      = "second_factor.codes"    // new recovery codes made, the old ones void
 	AuditFactorReset      = "second_factor.reset"    // a user's second factor removed by an admin
 	AuditFactorPolicy     = "second_factor.policy"   // a role's second-factor requirement changed
+	AuditWebhookNew       = "webhook.create"         // a receiver of the change stream registered
+	AuditWebhookDelete    = "webhook.delete"         // a receiver of the change stream removed
 )
 
 // AuditActions lists every audited action, for the filter of the audit pages.
@@ -60,7 +62,7 @@ var AuditActions = []string{AuditLogin, AuditLoginFailed, AuditLogout, AuditInst
 	AuditClaimEvidence, AuditClaimsExport, AuditClaimsTransfer, AuditClaimsPurge, AuditDisclosureFile,
 	AuditDisclosureAmend, AuditUserNew, AuditUserDisable, AuditUserEnable, AuditTokenNew, AuditTokenRevoke,
 	AuditTokenRotate, AuditCalendarImport, AuditExport, AuditFactorEnrol, AuditFactorFailed, AuditFactorRecovery,
-	AuditFactorCodes, AuditFactorReset, AuditFactorPolicy}
+	AuditFactorCodes, AuditFactorReset, AuditFactorPolicy, AuditWebhookNew, AuditWebhookDelete}
 
 // AuditSystem is the actor of what the portal does by itself (the retention purge).
 const AuditSystem = "system"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -210,12 +211,27 @@ func (s *Store) CreateWebhook(ctx context.Context, sl *Sealer, userID uint64, nw
 		}
 		w = Webhook{UserID: userID, URL: nw.URL, SecretSealed: sl.Seal(WebhookSecretPurpose, secret), Province: nw.Province,
 			Institution: nw.Institution, Kind: nw.Kind, AfterSeq: head, CreatedAt: now.UTC().Truncate(time.Second)}
-		return tx.Create(&w).Error
+		if err := tx.Create(&w).Error; err != nil {
+			return err
+		}
+		AuditRecordOf(ctx, "webhook", strconv.FormatUint(w.ID, 10))
+		AuditDetailOf(ctx, originOf(w.URL))
+		return nil
 	})
 	if err != nil {
 		return Webhook{}, "", notFoundKeep(err, "create webhook")
 	}
 	return w, secret, nil
+}
+
+// originOf is a webhook's target as the audit trail records it: scheme and host only, since a
+// receiver's path or query may carry a credential of its own.
+func originOf(target string) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // notFoundKeep is notFound for an error that may already be a FieldErrors or a Refusal, which it
