@@ -96,6 +96,7 @@ type metrics struct {
 	blobErrors     prometheus.Counter
 	uploadBytes    prometheus.Counter
 	schedulerLease prometheus.Gauge
+	webhookTries   *prometheus.CounterVec
 }
 
 // newMetrics registers the metrics of s: requests, searches, uploads, the index and the outbox
@@ -116,6 +117,9 @@ func newMetrics(s *Server) *metrics {
 		Help: "Bytes of attachments and evidence stored."})
 	m.schedulerLease = prometheus.NewGauge(prometheus.GaugeOpts{Name: "pilu_scheduler_lease_held",
 		Help: "1 while this process holds the scheduler's lease (one process of a portal runs the scheduler)."})
+	m.webhookTries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pilu_webhook_tries_total",
+		Help: "Tries to deliver a change to a webhook, by what became of the delivery: delivered, pending (tried again later) or failed (given up)."},
+		[]string{"outcome"})
 	indexDocs := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "pilu_index_documents",
 		Help: "Documents in this process's search index."}, func() float64 {
 		docs, _, _, _ := s.indexer.Status(context.Background())
@@ -126,7 +130,7 @@ func newMetrics(s *Server) *metrics {
 		_, lag, _, _ := s.indexer.Status(context.Background())
 		return float64(lag)
 	})
-	m.registry.MustRegister(m.requests, m.latency, m.searchLatency, m.blobErrors, m.uploadBytes, m.schedulerLease,
+	m.registry.MustRegister(m.requests, m.latency, m.searchLatency, m.blobErrors, m.uploadBytes, m.schedulerLease, m.webhookTries,
 		indexDocs, outboxLag, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -170,6 +170,7 @@ func (s *Server) deliverTo(ctx context.Context, sl *models.Sealer, id uint64, du
 		if err != nil {
 			return err
 		}
+		s.metrics.webhookTries.WithLabelValues(done.Status).Inc()
 		if reason != "" {
 			s.log.Warn("webhook not delivered", "webhook", w.ID, "seq", d.Seq, "attempt", done.Attempts, "status", done.Status, "err", reason)
 			return nil

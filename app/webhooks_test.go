@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -312,6 +313,14 @@ func TestWebhooks(t *testing.T) {
 			// Deleted with its log.
 			wantAnswer(t, ts.callAPI("DELETE", fmt.Sprintf("/api/v1/webhooks/%d", quiet.ID), token, nil), 204)
 			wantAnswer(t, ts.callAPI("GET", fmt.Sprintf("/api/v1/webhooks/%d/deliveries", quiet.ID), token, nil), 404)
+
+			// /metrics counted each try by what became of it: the first webhook's 500 (pending) and
+			// its retry (delivered), then the silent receiver's timeouts (pending, then failed).
+			for outcome, want := range map[string]float64{models.DeliveryPending: 2, models.DeliveryDelivered: 2, models.DeliveryFailed: 1} {
+				if n := testutil.ToFloat64(ts.metrics.webhookTries.WithLabelValues(outcome)); n != want {
+					t.Errorf("pilu_webhook_tries_total{outcome=%q} = %v, want %v", outcome, n, want)
+				}
+			}
 
 			// The audit trail has each registration (the target's origin only: a path may hold a
 			// credential) and the removal; refused registrations left nothing.
