@@ -36,7 +36,8 @@ func TestCatalogsAreComplete(t *testing.T) {
 		}
 	}
 	vocab := map[string][]string{"class.": models.Classes, "disposition.": models.Dispositions,
-		"disclosure_kind.": models.DisclosureKinds, "notice_kind.": models.Strings(models.NoticeKinds), "status.": models.Strings(models.NoticeStatuses)}
+		"disclosure_kind.": models.DisclosureKinds, "notice_kind.": models.Strings(models.NoticeKinds), "status.": models.Strings(models.NoticeStatuses),
+		"audit.action_": models.AuditActions, "audit.family_": auditFamilies(), "audit.record_": models.AuditRecordTypes}
 	for prefix, values := range vocab {
 		for _, v := range values {
 			if _, ok := cats["zh"][prefix+v]; !ok {

@@ -64,6 +64,11 @@ var AuditActions = []string{AuditLogin, AuditLoginFailed, AuditLogout, AuditInst
 	AuditTokenRotate, AuditCalendarImport, AuditExport, AuditFactorEnrol, AuditFactorFailed, AuditFactorRecovery,
 	AuditFactorCodes, AuditFactorReset, AuditFactorPolicy, AuditWebhookNew, AuditWebhookDelete}
 
+// AuditRecordTypes are the kinds of record an entry can be on (AuditEntry.RecordType), each with a
+// label on the audit pages.
+var AuditRecordTypes = []string{"calendar", "claim", "disclosure", "institution", "notice", "province", "suggestion",
+	"token", "user", "webhook"}
+
 // AuditSystem is the actor of what the portal does by itself (the retention purge).
 const AuditSystem = "system"
 
