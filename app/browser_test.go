@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"pilu/app/proctest"
 	"pilu/models"
 )
 
@@ -44,12 +44,7 @@ func startBrowserServer(t *testing.T) *browserServer {
 // startBrowserServerWith is startBrowserServer with more environment (e.g. a mail server).
 func startBrowserServerWith(t *testing.T, extra map[string]string) *browserServer {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := proctest.FreeAddr(t)
 	env := map[string]string{"PILU_ADDR": addr, "PILU_DEMO": "1"}
 	maps.Copy(env, extra)
 	ts := newTestServer(t, env)

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"testing"
 	"time"
+
+	"pilu/app/proctest"
 )
 
 // runMain runs the pilu command line (cli.Main, through cliMain) with args and returns its exit
@@ -20,12 +21,7 @@ func runMain(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestServeShutsDownGracefully(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := proctest.FreeAddr(t)
 	ts := newTestServer(t, map[string]string{"PILU_ADDR": addr})
 	ts.cfg.Addr = addr
 	ts.Start()
@@ -33,6 +29,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- ts.Serve(ctx) }()
 	var res *http.Response
+	var err error
 	for i := 0; i < 50; i++ {
 		if res, err = http.Get(fmt.Sprintf("http://%s/healthz", addr)); err == nil {
 			break

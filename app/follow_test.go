@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"pilu/app/proctest"
 	"pilu/models"
 	"pilu/models/dbtest"
 )
@@ -332,12 +332,7 @@ func TestFollowWithoutMail(t *testing.T) {
 // port): each failed try waits 1, 4, 16, 64 minutes before the next, the fifth gives the mail up and
 // counts against the follow, and no try happens before its time.
 func TestMailRetriesWithBackoff(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := l.Addr().String()
-	l.Close()
+	closed := proctest.FreeAddr(t)
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			env := map[string]string{"PILU_SMTP_URL": "smtp://" + closed}

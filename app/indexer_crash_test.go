@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"pilu/app/demo"
+	"pilu/app/proctest"
 	"pilu/models"
 	"pilu/models/dbtest"
 )
@@ -104,12 +104,7 @@ func TestKilledWhileIndexingConverges(t *testing.T) {
 		}
 	}
 	start := func() (*exec.Cmd, string) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
+		addr := proctest.FreeAddr(t)
 		cmd := exec.Command(bin, "serve")
 		cmd.Env = append(env, "PILU_ADDR="+addr)
 		if err := cmd.Start(); err != nil {

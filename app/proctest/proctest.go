@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -28,15 +29,25 @@ func Binary(t *testing.T) string {
 	return bin
 }
 
-// FreeAddr returns a local address nobody listens on.
+// handedOut are the addresses FreeAddr has given in this test binary.
+var handedOut sync.Map
+
+// FreeAddr returns a local address nobody listens on, and never the same one twice in a test binary:
+// the kernel may give a port that was just closed again, so two addresses asked for before either
+// is listened on could be the same (seen: a process's metrics address was another's public one).
 func FreeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if _, seen := handedOut.LoadOrStore(addr, true); !seen {
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // RedisURL is the Redis of the tests (PILU_TEST_REDIS_URL, redis://host:port/db; .ci/run sets it);
