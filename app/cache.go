@@ -27,9 +27,10 @@ const maxCachedBody = 2 << 20
 
 // responseCache keeps the public answers of GET requests (rendered pages, API reads, feeds and
 // exports), one per request and language, each with the version it was made at: the data version
-// (any write of public data writes an outbox row; a write through this process bumps gen) and the
-// search index's version (every batch the indexer applies), so no answer older than the database or
-// the index is served. An answer whose version is current but whose minute has passed (answers show
+// (any write of public data writes an outbox row; a write through this process bumps gen) and, for
+// an answer that searched, the search index's version (every batch the indexer applies), so no
+// answer older than the database or the index is served, and pages that do not search are not made
+// anew for every batch the indexer applies. An answer whose version is current but whose minute has passed (answers show
 // times left) is served while one request makes it anew (stale-while-revalidate); when the version
 // has moved, the many readers of one page wait for a single computation (single flight) instead of
 // each making it. Memory is bounded by maxCacheEntries answers.
@@ -47,7 +48,14 @@ type cachedAnswer struct {
 	ctype, disposition, lang, etag string
 	modified                       time.Time
 	version                        string
+	index                          uint64 // the index version it searched at, when readsIndex
+	readsIndex                     bool
 	minute                         time.Time
+}
+
+// current reports whether a was made at the version of at (the data, and the index when it searched).
+func (a *cachedAnswer) current(at answerAt) bool {
+	return a.version == at.version && (!a.readsIndex || a.index == at.index)
 }
 
 const maxCacheEntries = 2000
@@ -139,16 +147,16 @@ func (o *openData) httpCache(c *fiber.Ctx) error {
 	}
 	now := s.now()
 	key := string(c.Request().URI().RequestURI()) + "|" + s.lang(c)
-	at := answerAt{version: strconv.FormatUint(ver, 10) + "." + strconv.FormatUint(o.cache.gen.Load(), 10) + "." +
-		strconv.FormatUint(s.indexer.Version(), 10), minute: now.Truncate(time.Minute), changed: changed}
+	at := answerAt{version: strconv.FormatUint(ver, 10) + "." + strconv.FormatUint(o.cache.gen.Load(), 10),
+		index: s.indexer.Version(), minute: now.Truncate(time.Minute), changed: changed}
 	kept := o.cache.get(key)
 	switch {
 	case wantsFresh(c):
 		_, err := o.makeAnswer(c, key, at)
 		return err
-	case kept != nil && kept.version == at.version && kept.minute.Equal(at.minute):
+	case kept != nil && kept.current(at) && kept.minute.Equal(at.minute):
 		return answerCached(c, kept)
-	case kept != nil && kept.version == at.version:
+	case kept != nil && kept.current(at):
 		// Only the clock moved: one request makes the answer anew, the others get the kept one.
 		if _, busy := o.cache.refreshing.LoadOrStore(key, true); busy {
 			return answerCached(c, kept)
@@ -159,7 +167,8 @@ func (o *openData) httpCache(c *fiber.Ctx) error {
 	}
 	// No answer of this version yet: one computation, which the others wait for.
 	led := false
-	v, err, _ := o.cache.flight.Do(key+"|"+at.version+"|"+at.minute.Format(time.RFC3339), func() (any, error) {
+	flight := key + "|" + at.version + "|" + strconv.FormatUint(at.index, 10) + "|" + at.minute.Format(time.RFC3339)
+	v, err, _ := o.cache.flight.Do(flight, func() (any, error) {
 		led = true
 		return o.makeAnswer(c, key, at)
 	})
@@ -175,7 +184,8 @@ func (o *openData) httpCache(c *fiber.Ctx) error {
 
 // answerAt is the version and the time an answer is made for.
 type answerAt struct {
-	version string
+	version string // of the data
+	index   uint64 // of the search index
 	minute  time.Time
 	changed time.Time // when the data last changed
 }
@@ -185,6 +195,8 @@ type answerAt struct {
 // the kept answer, or nil when the answer is this visitor's alone.
 func (o *openData) makeAnswer(c *fiber.Ctx, key string, at answerAt) (*cachedAnswer, error) {
 	s := o.s
+	ctx, searched := withIndexReads(c.UserContext())
+	c.SetUserContext(ctx)
 	if err := c.Next(); err != nil {
 		return nil, err
 	}
@@ -212,7 +224,8 @@ func (o *openData) makeAnswer(c *fiber.Ctx, key string, at answerAt) (*cachedAns
 	sum := sha256.Sum256(body)
 	a := &cachedAnswer{body: append([]byte(nil), body...), ctype: string(res.ContentType()),
 		disposition: string(res.Peek(fiber.HeaderContentDisposition)), lang: string(res.Peek(fiber.HeaderContentLanguage)),
-		etag: `"` + hex.EncodeToString(sum[:12]) + `"`, modified: modified, version: at.version, minute: at.minute}
+		etag: `"` + hex.EncodeToString(sum[:12]) + `"`, modified: modified, version: at.version, minute: at.minute,
+		index: at.index, readsIndex: searched.Load()}
 	o.cache.put(key, a)
 	return a, answerCached(c, a)
 }

@@ -262,3 +262,40 @@ func TestColdPageIsMadeOnceForManyReaders(t *testing.T) {
 		t.Fatalf("a minute later: %d after %d queries: the page was not made anew", r.StatusCode, queries.Load())
 	}
 }
+
+// TestPagesThatDoNotSearchOutliveIndexBatches: when the indexer applies a batch, an answer that
+// searched is made anew (TestCachedSearchNeverOlderThanTheIndex) but a page that did not search is
+// still served from the cache. Every page was once keyed on the index's version too, so each filing
+// emptied the cache twice: when it was written and again when the indexer applied it.
+func TestPagesThatDoNotSearchOutliveIndexBatches(t *testing.T) {
+	ts := newTestServer(t, backends(t)[0].env)
+	set := ts.publishAll("MA5CA0004")
+	ts.drain()
+	path := "/institutions/" + set.in.USCC
+	search := "/api/v1/search?q=" + url.QueryEscape("索引批次有限")
+	ts.seedInstitution("440106", "MA5CA0005", "深圳市索引批次有限公司", "440000") // written, not yet indexed
+	ts.get("/healthz")
+	if r := ts.get(path); r.StatusCode != 200 {
+		t.Fatalf("%s: %d", path, r.StatusCode)
+	}
+	if r := ts.get(search); r.StatusCode != 200 || strings.Contains(r.body, "索引批次有限公司") {
+		t.Fatalf("%s before the indexer ran: %d, found already", search, r.StatusCode)
+	}
+	var queries atomic.Int64
+	count := func(*gorm.DB) { queries.Add(1) }
+	if err := dbtest.Handle(context.Background(), ts.store).Callback().Query().After("gorm:query").Register("test:count", count); err != nil {
+		t.Fatal(err)
+	}
+	before := ts.indexer.Version()
+	ts.drain()
+	if ts.indexer.Version() == before {
+		t.Fatal("the drain applied no batch")
+	}
+	queries.Store(0)
+	if r := ts.get(path); r.StatusCode != 200 || queries.Load() != 0 {
+		t.Fatalf("%s after an index batch: %d, made anew with %d queries", path, r.StatusCode, queries.Load())
+	}
+	if r := ts.get(search); !strings.Contains(r.body, "索引批次有限公司") {
+		t.Fatalf("%s after an index batch: %d, the answer searched before it", search, r.StatusCode)
+	}
+}

@@ -156,8 +156,21 @@ func (x *Indexer) index() *search.Index {
 	return x.ix
 }
 
+// indexReadsKey keys the flag a request's context carries while the response cache makes its
+// answer (withIndexReads): Search sets it, so the answer is kept under the index's version.
+type indexReadsKey struct{}
+
+// withIndexReads returns ctx with a flag that Search sets when it reads the index.
+func withIndexReads(ctx context.Context) (context.Context, *atomic.Bool) {
+	read := &atomic.Bool{}
+	return context.WithValue(ctx, indexReadsKey{}, read), read
+}
+
 // Search runs q, or answers ErrRebuilding with the progress while a rebuild runs.
 func (x *Indexer) Search(ctx context.Context, q search.Query) (*search.Result, error) {
+	if read, ok := ctx.Value(indexReadsKey{}).(*atomic.Bool); ok {
+		read.Store(true)
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if x.ix == nil {

@@ -252,22 +252,28 @@ func latestVersions(q *gorm.DB) *gorm.DB {
 // ListDisclosures returns one page of latest versions, newest first, with the total (0 with NoTotal).
 // Its cost follows the rows it selects (an institution's, a kind's), never the whole table.
 func (s *Store) ListDisclosures(ctx context.Context, f DisclosureFilter) ([]Disclosure, int64, error) {
-	q := latestVersions(s.db.WithContext(ctx).Model(&Disclosure{}))
-	if f.InstitutionID != 0 {
-		q = q.Where("institution_id = ?", f.InstitutionID)
-	}
-	if len(f.Kinds) > 0 {
-		q = q.Where("kind IN ?", f.Kinds)
-	}
-	if f.Province != "" {
-		q = q.Where("institution_id IN (?)", s.db.Model(&Institution{}).Select("id").Where("province = ?", f.Province))
+	filter := func(q *gorm.DB) *gorm.DB {
+		if f.InstitutionID != 0 {
+			q = q.Where("institution_id = ?", f.InstitutionID)
+		}
+		if len(f.Kinds) > 0 {
+			q = q.Where("kind IN ?", f.Kinds)
+		}
+		if f.Province != "" {
+			q = q.Where("institution_id IN (?)", s.db.Model(&Institution{}).Select("id").Where("province = ?", f.Province))
+		}
+		return q
 	}
 	var total int64
 	if !f.NoTotal {
-		if err := q.Count(&total).Error; err != nil {
+		// A chain has one current version and one first, of the same institution and kind (an
+		// amendment keeps both): counting first versions counts the current ones from the index of
+		// (institution, kind, version) alone, without the anti-join for every row.
+		if err := filter(s.db.WithContext(ctx).Model(&Disclosure{})).Where("version = 1").Count(&total).Error; err != nil {
 			return nil, 0, notFound(err, "count disclosures")
 		}
 	}
+	q := filter(latestVersions(s.db.WithContext(ctx).Model(&Disclosure{})))
 	page, per := Paging(f.Page, f.PerPage)
 	var out []Disclosure
 	err := q.Preload("Attachments").Order("published_at DESC, id DESC").Offset((page - 1) * per).Limit(per).Find(&out).Error

@@ -24,11 +24,13 @@ const filedFirst = "JOIN disclosures AS root ON root.id = disclosures.root_id"
 // tranches) in filing order.
 func (s *Store) planRoots(ctx context.Context, institutionID uint64) ([]chain, error) {
 	var out []chain
-	err := latestVersions(s.db.WithContext(ctx).Model(&Disclosure{})).Joins(filedFirst).
+	// The institution's announcements and plans come from the index of (institution, kind, …) alone;
+	// most have no tranches, so that test comes before the one for a newer version.
+	q := s.db.WithContext(ctx).Model(&Disclosure{}).Joins(filedFirst).
 		Select("disclosures.root_id AS root, root.published_at AS filed").
 		Where("disclosures.institution_id = ? AND disclosures.kind IN ?", institutionID, PlanKinds).
-		Where("EXISTS (SELECT 1 FROM tranches t WHERE t.disclosure_id = disclosures.id)").
-		Order("root.published_at, root.id").Scan(&out).Error
+		Where("EXISTS (SELECT 1 FROM tranches t WHERE t.disclosure_id = disclosures.id)")
+	err := latestVersions(q).Order("root.published_at, root.id").Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: plans of institution %d: %w", institutionID, err)
 	}

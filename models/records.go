@@ -118,14 +118,14 @@ type DispositionChange struct {
 // disclosure share RootID; a published row is never updated, a correction is a new row that Amends it.
 type Disclosure struct {
 	ID            uint64          `gorm:"primaryKey"`
-	InstitutionID uint64          `gorm:"index;index:idx_disclosures_institution_published,priority:1"`
+	InstitutionID uint64          `gorm:"index;index:idx_disclosures_institution_published,priority:1;index:idx_disclosures_institution_kind,priority:1"`
 	USCC          string          `gorm:"column:uscc;size:18;index"`
-	Kind          string          `gorm:"size:24;index"`
+	Kind          string          `gorm:"size:24;index;index:idx_disclosures_institution_kind,priority:2"`
 	Title         string          `gorm:"size:300"`
-	Period        string          `gorm:"size:7;index"`
+	Period        string          `gorm:"size:7;index;index:idx_disclosures_institution_kind,priority:4"`
 	Body          string          `gorm:"type:mediumtext"`
-	Version       int             `gorm:"default:1"`
-	RootID        uint64          `gorm:"index"`
+	Version       int             `gorm:"default:1;index:idx_disclosures_institution_kind,priority:3"`
+	RootID        uint64          `gorm:"index;index:idx_disclosures_institution_kind,priority:6"`
 	Amends        *uint64         `gorm:"index"`
 	AmendReason   string          `gorm:"type:text"`
 	EventType     string          `gorm:"size:32"`
@@ -134,7 +134,7 @@ type Disclosure struct {
 	PlanID        *uint64         `gorm:"index"` // a progress report: the root id of the plan it reports on
 	DueAt         *time.Time      `gorm:""`
 	LateDays      int             `gorm:""`
-	PublishedAt   time.Time       `gorm:"index;index:idx_disclosures_institution_published,priority:2"`
+	PublishedAt   time.Time       `gorm:"index;index:idx_disclosures_institution_published,priority:2;index:idx_disclosures_institution_kind,priority:5"`
 	FiledBy       string          `gorm:"size:254"`
 	SHA256        string          `gorm:"column:sha256;size:64"`
 	Demo          bool            `gorm:""`

@@ -26,7 +26,8 @@ type Query struct {
 	Vars []any
 }
 
-// RecordQueries starts a log of the SELECT statements st runs; During turns it on.
+// RecordQueries starts a log of the SELECT statements st runs (Find, First, Count, Pluck, Scan and
+// Row alike); During turns it on.
 func RecordQueries(t testing.TB, st *models.Store) *QueryLog {
 	t.Helper()
 	l := &QueryLog{}
@@ -37,7 +38,12 @@ func RecordQueries(t testing.TB, st *models.Store) *QueryLog {
 			l.sqls = append(l.sqls, Query{db.Statement.SQL.String(), append([]any(nil), db.Statement.Vars...)})
 		}
 	}
-	if err := Handle(context.Background(), st).Callback().Query().After("gorm:query").Register("test:record_query", rec); err != nil {
+	cb := Handle(context.Background(), st).Callback()
+	if err := cb.Query().After("gorm:query").Register("test:record_query", rec); err != nil {
+		t.Fatal(err)
+	}
+	// Scan and Row run through the row callbacks, not the query ones.
+	if err := cb.Row().After("gorm:row").Register("test:record_row", rec); err != nil {
 		t.Fatal(err)
 	}
 	return l
@@ -61,6 +67,65 @@ func (l *QueryLog) During(fn func()) []Query {
 // USING INDEX, MariaDB's type index), which the LIMIT stops early.
 func FullScans(t testing.TB, st *models.Store, q Query, tables []string, orderedWalk bool) []string {
 	t.Helper()
+	var bad []string
+	for _, row := range planOf(t, st, q) {
+		for _, table := range tables {
+			switch st.Dialect() {
+			case "sqlite":
+				rest, ok := sqliteStep(row["detail"], "SCAN", table)
+				if !ok || orderedWalk && strings.Contains(rest, "USING INDEX") {
+					continue
+				}
+				bad = append(bad, row["detail"])
+			default:
+				if row["table"] == table && (row["type"] == "ALL" || row["type"] == "index" && !orderedWalk) {
+					bad = append(bad, fmt.Sprintf("%s: type %s, key %s, rows %s", row["table"], row["type"], row["key"], row["rows"]))
+				}
+			}
+		}
+	}
+	return bad
+}
+
+// RowReads returns the steps of q's plan that look rows of tables up through a secondary index that
+// does not hold every column the query needs (SQLite: SEARCH … USING INDEX, not COVERING; MariaDB: a
+// key other than PRIMARY without "Using index"): each such step reads a row per index entry, so a
+// query without a LIMIT pays for every row its index condition selects, not only for those it keeps.
+func RowReads(t testing.TB, st *models.Store, q Query, tables []string) []string {
+	t.Helper()
+	var bad []string
+	for _, row := range planOf(t, st, q) {
+		for _, table := range tables {
+			switch st.Dialect() {
+			case "sqlite":
+				rest, ok := sqliteStep(row["detail"], "SEARCH", table)
+				if ok && strings.Contains(rest, "USING INDEX") && !strings.Contains(rest, "COVERING") {
+					bad = append(bad, row["detail"])
+				}
+			default:
+				if row["table"] == table && row["key"] != "" && row["key"] != "PRIMARY" && row["key"] != "<nil>" &&
+					!strings.Contains(row["extra"], "Using index") {
+					bad = append(bad, fmt.Sprintf("%s: type %s, key %s, rows %s, %s", row["table"], row["type"], row["key"], row["rows"], row["extra"]))
+				}
+			}
+		}
+	}
+	return bad
+}
+
+// sqliteStep reports whether a step of SQLite's plan is op (SCAN, SEARCH) on table, and the rest.
+func sqliteStep(detail, op, table string) (string, bool) {
+	if !strings.HasPrefix(detail, op+" "+table) {
+		return "", false
+	}
+	rest := strings.TrimPrefix(detail, op+" "+table)
+	return rest, rest == "" || strings.HasPrefix(rest, " ") // not another table whose name starts alike
+}
+
+// planOf asks the database how it would run q (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on MariaDB)
+// and returns its steps, each a map from lower-case column name to value.
+func planOf(t testing.TB, st *models.Store, q Query) []map[string]string {
+	t.Helper()
 	explain := "EXPLAIN "
 	if st.Dialect() == "sqlite" {
 		explain = "EXPLAIN QUERY PLAN "
@@ -71,7 +136,7 @@ func FullScans(t testing.TB, st *models.Store, q Query, tables []string, ordered
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
-	var bad []string
+	var out []map[string]string
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -85,29 +150,9 @@ func FullScans(t testing.TB, st *models.Store, q Query, tables []string, ordered
 		for i, c := range cols {
 			row[strings.ToLower(c)] = fmt.Sprint(stringOf(vals[i]))
 		}
-		for _, table := range tables {
-			switch st.Dialect() {
-			case "sqlite":
-				d := row["detail"]
-				if !strings.HasPrefix(d, "SCAN "+table) {
-					continue
-				}
-				rest := strings.TrimPrefix(d, "SCAN "+table)
-				if rest != "" && !strings.HasPrefix(rest, " ") {
-					continue // another table whose name starts alike
-				}
-				if orderedWalk && strings.Contains(rest, "USING INDEX") {
-					continue
-				}
-				bad = append(bad, d)
-			default:
-				if row["table"] == table && (row["type"] == "ALL" || row["type"] == "index" && !orderedWalk) {
-					bad = append(bad, fmt.Sprintf("%s: type %s, key %s, rows %s", row["table"], row["type"], row["key"], row["rows"]))
-				}
-			}
-		}
+		out = append(out, row)
 	}
-	return bad
+	return out
 }
 
 func stringOf(v any) any {
