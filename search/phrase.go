@@ -11,11 +11,12 @@ import (
 
 // A phrase's documents are found in two steps: those holding every one of its
 // terms, from the postings bitmaps, then among them those where the terms
-// stand in a row, from their positions. Reading positions is what costs (a
-// common phrase stands in a third of a million documents), so when a phrase
-// has many candidates in a segment, the documents found and their impacts are
-// kept with the segment, which never changes; the next search reads positions
-// only for the hits it scores.
+// stand in a row: from their positions in the short fields, from the stored
+// text in bodies, whose positions the index does not keep (positionsIn).
+// That second step is what costs (a common phrase stands in a third of a
+// million documents), so when a phrase has many candidates in a segment, the
+// documents found and their impacts are kept with the segment, which never
+// changes; the next search verifies only the hits it scores.
 
 // phraseKept is the fewest candidates for which a phrase's documents are kept
 // (a variable for tests).
@@ -28,6 +29,8 @@ type phraseAlt struct {
 	offs  []uint64    // the position of lists[i]'s term in the phrase
 	imp   []float64   // per block: the highest tf(freq) × norm there
 	found *phraseHits // when the positions were read by this search: what they gave
+	text  *phraseText // in a field without positions: how the stored text is checked
+	ss    *segmentSnapshot
 }
 
 // phraseHits are the documents where a phrase occurs, in order, with how
@@ -50,12 +53,14 @@ type phraseReader struct {
 	its   []segment.PostingsIterator
 	offs  []uint64
 	posts []segment.Posting
+	text  *phraseText // nil: from the positions
+	ss    *segmentSnapshot
 }
 
 func (ph *phraseAlt) reader() *phraseReader {
-	r := &phraseReader{offs: ph.offs, posts: make([]segment.Posting, len(ph.lists))}
+	r := &phraseReader{offs: ph.offs, posts: make([]segment.Posting, len(ph.lists)), text: ph.text, ss: ph.ss}
 	for _, pl := range ph.lists {
-		r.its = append(r.its, pl.Iterator(true, true, true, nil))
+		r.its = append(r.its, pl.Iterator(true, true, ph.text == nil, nil))
 	}
 	return r
 }
@@ -78,7 +83,15 @@ func (r *phraseReader) at(d uint32) (uint64, float64, error) {
 			return 0, 0, nil
 		}
 	}
-	n := occurrences(r.posts, r.offs)
+	var n uint64
+	if r.text != nil {
+		var err error
+		if n, err = r.text.in(r.ss, d); err != nil {
+			return 0, 0, err
+		}
+	} else {
+		n = occurrences(r.posts, r.offs)
+	}
 	if n == 0 {
 		return 0, 0, nil
 	}
@@ -88,7 +101,8 @@ func (r *phraseReader) at(d uint32) (uint64, float64, error) {
 // matchPhrase finds the documents of the segment of l, among within (all when
 // nil), where a's terms stand at consecutive positions of a.field, "" where
 // any term will do (phraseTerms makes such sequences), within one value of
-// the field.
+// the field; in a field without positions, where the stored text holds them
+// so (phraseText).
 func matchPhrase(l *segLists, a alt, within *roaring.Bitmap) (altMatches, error) {
 	m := altMatches{docs: roaring.New()}
 	ph := &phraseAlt{}
@@ -120,6 +134,9 @@ func matchPhrase(l *segLists, a alt, within *roaring.Bitmap) (altMatches, error)
 		return m, nil
 	}
 	dropDeleted(l.ss, cand) // termBitmap may give deleted documents too
+	if !positionsIn(a.field) {
+		ph.text, ph.ss = newPhraseText(a.field, a.terms, a.text), l.ss
+	}
 	m.phrase = ph
 	key := a.field + "\x00" + strings.Join(a.terms, "\x00")
 	keep := cand.GetCardinality() >= phraseKept
