@@ -3,6 +3,7 @@ package search
 import (
 	"cmp"
 	"context"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -60,7 +61,9 @@ func BenchmarkQuery(b *testing.B) {
 // segment (so common phrases come up as often as they stand in the text).
 // Each is searched once right after the index is opened and its background
 // work is done (first-p50-ms, first-p99-ms; phrase-first-…), then once more
-// (warm-…, phrase-warm-…). The result cache is off.
+// (warm-…, phrase-warm-…). The result cache is off. It also reports the
+// size of the index's segments over the text of its titles and bodies
+// (index-x-text).
 func BenchmarkFirstSearch(b *testing.B) {
 	dir := os.Getenv("PILU_BENCH_INDEX")
 	if dir == "" {
@@ -81,6 +84,7 @@ func BenchmarkFirstSearch(b *testing.B) {
 		}
 	}
 	var words, phrases []string
+	var ratio float64 // the index's size over the text's
 	func() {
 		ix, err := Open(dir, nil)
 		if err != nil {
@@ -93,6 +97,8 @@ func BenchmarkFirstSearch(b *testing.B) {
 		if phrases, err = benchPhrases(ix, np); err != nil {
 			b.Fatal(err)
 		}
+		_, text := layoutDocs(b, ix, math.MaxInt)
+		ratio = float64(segmentsSize(b, ix.idx)) / float64(text)
 	}()
 	ctx := context.Background()
 	// round searches every word once: the latencies in ms, sorted, and the
@@ -137,6 +143,7 @@ func BenchmarkFirstSearch(b *testing.B) {
 		b.ReportMetric(pct(pwarm, 0.5), "phrase-warm-p50-ms")
 		b.ReportMetric(pct(pwarm, 0.99), "phrase-warm-p99-ms")
 		b.ReportMetric(float64(len(phrases)), "phrases")
+		b.ReportMetric(ratio, "index-x-text")
 		b.ReportMetric(firstCPU, "first-cpu-ms/op")
 		b.ReportMetric(warmCPU, "warm-cpu-ms/op")
 		b.ReportMetric(pct(first, 0.5), "first-p50-ms")

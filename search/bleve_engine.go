@@ -27,7 +27,9 @@ const (
 	// EngineBleve runs the same clauses as Bleve queries through Bleve's own
 	// searchers, collector and facets: slower (every hit is visited), but
 	// through Bleve's public API only, so it keeps working when an upgrade of
-	// Bleve breaks what EnginePilu assumes. It differs by design in one way:
+	// Bleve breaks what EnginePilu assumes. A phrase in a body (no positions
+	// there) is a conjunction of its terms whose documents are verified in
+	// the stored text, as EnginePilu verifies them. It differs by design in one way:
 	// Bleve scores a phrase as the sum of its terms' scores, where EnginePilu
 	// scores how often the phrase itself occurs, so hits found by a phrase may
 	// come in another order (the same hits, the same total).

@@ -44,7 +44,12 @@ func BenchmarkIndexLayouts(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	docs, text := layoutDocs(b, src, n)
+	ix, err := Open(src, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	docs, text := layoutDocs(b, ix, n)
+	_ = ix.Close()
 	same := func(f map[string]string) map[string]interface{} {
 		return map[string]interface{}{fieldTitle: f[fieldTitle], fieldBody: f[fieldBody]}
 	}
@@ -130,14 +135,9 @@ func BenchmarkIndexLayouts(b *testing.B) {
 	}
 }
 
-// layoutDocs reads the stored title and body of up to n documents of the
-// index in dir, and their size in bytes.
-func layoutDocs(b *testing.B, dir string, n int) (docs []map[string]string, text int64) {
-	ix, err := Open(dir, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ix.Close()
+// layoutDocs reads the stored title and body of up to n documents of ix, and
+// their size in bytes.
+func layoutDocs(b *testing.B, ix *Index, n int) (docs []map[string]string, text int64) {
 	snap, err := snapshot(ix.idx)
 	if err != nil {
 		b.Fatal(err)

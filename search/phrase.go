@@ -31,6 +31,7 @@ type phraseAlt struct {
 	found *phraseHits // when the positions were read by this search: what they gave
 	text  *phraseText // in a field without positions: how the stored text is checked
 	ss    *segmentSnapshot
+	proof []segment.PostingsList // text.tris, then text.shared: how often each stands (phraseText.fromFreqs)
 }
 
 // phraseHits are the documents where a phrase occurs, in order, with how
@@ -55,6 +56,10 @@ type phraseReader struct {
 	posts []segment.Posting
 	text  *phraseText // nil: from the positions
 	ss    *segmentSnapshot
+
+	proofIts   []segment.PostingsIterator // of phraseAlt.proof
+	proofPosts []segment.Posting
+	freqs      []uint64
 }
 
 func (ph *phraseAlt) reader() *phraseReader {
@@ -62,7 +67,36 @@ func (ph *phraseAlt) reader() *phraseReader {
 	for _, pl := range ph.lists {
 		r.its = append(r.its, pl.Iterator(true, true, ph.text == nil, nil))
 	}
+	for _, pl := range ph.proof {
+		r.proofIts = append(r.proofIts, pl.Iterator(true, false, false, nil))
+	}
+	r.proofPosts, r.freqs = make([]segment.Posting, len(ph.proof)), make([]uint64, len(ph.proof))
 	return r
+}
+
+// fromFreqs returns how often the phrase occurs in document d when the
+// frequencies of its trigrams and shared bigrams there tell
+// (phraseText.fromFreqs), with ok; d must not come before the last asked.
+func (r *phraseReader) fromFreqs(d uint32) (n uint64, ok bool, err error) {
+	if len(r.proofIts) == 0 {
+		return 0, false, nil
+	}
+	for i, pi := range r.proofIts {
+		p := r.proofPosts[i]
+		if p == nil || p.Number() < uint64(d) {
+			if p, err = pi.Advance(uint64(d)); err != nil {
+				return 0, false, err
+			}
+			r.proofPosts[i] = p
+		}
+		r.freqs[i] = 0
+		if p != nil && p.Number() == uint64(d) {
+			r.freqs[i] = p.Frequency()
+		}
+	}
+	tris := len(r.text.tris)
+	n, ok = r.text.fromFreqs(r.freqs[:tris], r.freqs[tris:])
+	return n, ok, nil
 }
 
 // at returns how often the phrase occurs in document d, and the field's norm
@@ -85,8 +119,12 @@ func (r *phraseReader) at(d uint32) (uint64, float64, error) {
 	}
 	var n uint64
 	if r.text != nil {
+		var ok bool
 		var err error
-		if n, err = r.text.in(r.ss, d); err != nil {
+		if n, ok, err = r.fromFreqs(d); err == nil && !ok {
+			n, err = r.text.in(r.ss, d)
+		}
+		if err != nil {
 			return 0, 0, err
 		}
 	} else {
@@ -133,10 +171,29 @@ func matchPhrase(l *segLists, a alt, within *roaring.Bitmap) (altMatches, error)
 	if cand == nil {
 		return m, nil
 	}
-	dropDeleted(l.ss, cand) // termBitmap may give deleted documents too
 	if !positionsIn(a.field) {
 		ph.text, ph.ss = newPhraseText(a.field, a.terms, a.text), l.ss
+		// Every trigram of the phrase stands where it does: the candidates
+		// hold them all, and how often each stands, with the bigrams they
+		// share, often tells how often the phrase does.
+		for _, terms := range [][]string{ph.text.tris, ph.text.shared} {
+			for _, term := range terms {
+				pl, err := l.get(a.field, term)
+				if err != nil || pl == nil {
+					return m, err
+				}
+				bm := roaring.New()
+				if err := termBitmap(pl, bm); err != nil {
+					return m, err
+				}
+				if cand.And(bm); cand.IsEmpty() {
+					return m, nil
+				}
+				ph.proof = append(ph.proof, pl)
+			}
+		}
 	}
+	dropDeleted(l.ss, cand) // termBitmap may give deleted documents too
 	m.phrase = ph
 	key := a.field + "\x00" + strings.Join(a.terms, "\x00")
 	keep := cand.GetCardinality() >= phraseKept

@@ -19,10 +19,18 @@ import (
 // characters (phraseTerms covers a run with overlapping trigrams). Any other
 // phrase (Latin words, numbers, punctuation or spaces between its parts) is
 // matched on the text analysed as the index analyses it, which costs more.
+//
+// Reading the stored text costs (tens of microseconds a document), and a
+// common phrase has tens of thousands of candidates in a segment; most are
+// settled without it, from how often the phrase's trigrams and the bigrams
+// two neighbouring trigrams share stand in the document (fromFreqs), which
+// the postings hold.
 type phraseText struct {
-	field string
-	lit   []byte   // the folded phrase when it is all Han characters; else nil
-	seq   []string // its phrase terms (phraseTerms), "" a gap
+	field  string
+	lit    []byte   // the folded phrase when it is all Han characters; else nil
+	seq    []string // its phrase terms (phraseTerms), "" a gap
+	tris   []string // with lit: its trigrams, one at each character but the last two
+	shared []string // with lit: the bigram tris[i] and tris[i+1] share
 }
 
 // newPhraseText verifies the phrase seq, typed as text, in field.
@@ -30,8 +38,52 @@ func newPhraseText(field string, seq []string, text string) *phraseText {
 	t := &phraseText{field: field, seq: seq}
 	if folded, _ := fold([]byte(text)); oneRun(folded) {
 		t.lit = bytes.Clone(folded)
+		rs := []rune(string(folded))
+		for i := 0; i+3 <= len(rs); i++ {
+			t.tris = append(t.tris, string(rs[i:i+3]))
+			if i+4 <= len(rs) {
+				t.shared = append(t.shared, string(rs[i+1:i+3]))
+			}
+		}
 	}
 	return t
+}
+
+// fromFreqs returns how often the phrase (lit, of n characters) stands in a
+// text where its trigrams stand tri[i] times and the bigrams they share
+// shared[i] times, when those tell, with ok. The phrase stands where a run
+// of its trigrams, each one character on from the last, does. When shared[i]
+// == tri[i], every occurrence of the shared bigram comes after the phrase's
+// character before it, so every tri[i+1] extends to the left into a tri[i];
+// when shared[i] == tri[i+1], every tri[i] extends to the right. If from some
+// trigram k every join to its left extends left and every join to its right
+// extends right, each occurrence of trigram k is one of the phrase: it
+// stands tri[k] times. (The positions would give the same count: both count
+// the places where the characters stand in one run.)
+func (t *phraseText) fromFreqs(tri, shared []uint64) (uint64, bool) {
+	for _, f := range tri {
+		if f == 0 {
+			return 0, true // a trigram missing: the phrase is not there
+		}
+	}
+	// left[k]: every join left of trigram k extends left.
+	leftOK := true
+	for k := range tri {
+		if k > 0 {
+			leftOK = leftOK && shared[k-1] == tri[k-1]
+		}
+		if !leftOK {
+			return 0, false
+		}
+		rightOK := true
+		for i := k; i < len(shared) && rightOK; i++ {
+			rightOK = shared[i] == tri[i+1]
+		}
+		if rightOK {
+			return tri[k], true
+		}
+	}
+	return 0, false
 }
 
 // oneRun reports whether text, folded, is one run of Han characters that the
@@ -76,7 +128,13 @@ func (t *phraseText) count(text []byte) uint64 {
 	if t.lit == nil {
 		return countAnalysed(text, t.seq)
 	}
-	folded, _ := fold(text)
+	// Only traditional characters fold into the Han characters the phrase is
+	// made of (full-width forms fold to ASCII): a text without any is
+	// searched as it stands, without a folded copy.
+	folded := text
+	if !t2sFree(text) {
+		folded, _ = fold(text)
+	}
 	var n uint64
 	for from := 0; ; {
 		j := bytes.Index(folded[from:], t.lit)
@@ -131,4 +189,30 @@ func countAnalysed(text []byte, seq []string) uint64 {
 		}
 	}
 	return n
+}
+
+// t2sFree reports whether text (valid UTF-8) has no character that folds
+// from traditional to simplified (t2s); false when it cannot tell quickly
+// (a character outside the Basic Multilingual Plane).
+func t2sFree(text []byte) bool {
+	for i := 0; i < len(text); {
+		c := text[i]
+		switch {
+		case c < 0xC0: // ASCII (or a continuation byte, which valid text never starts at)
+			i++
+		case c < 0xE0:
+			i += 2
+		case c < 0xF0 && i+2 < len(text):
+			r := rune(c&0x0F)<<12 | rune(text[i+1]&0x3F)<<6 | rune(text[i+2]&0x3F)
+			if t2sMaybe[r>>6]&(1<<(r&63)) != 0 {
+				if _, ok := t2s[r]; ok {
+					return false
+				}
+			}
+			i += 3
+		default:
+			return false
+		}
+	}
+	return true
 }

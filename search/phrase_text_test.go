@@ -13,16 +13,19 @@ import (
 // traditional forms.
 func TestPhraseTextAsAnalysed(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 19))
-	alphabet := []string{"兑", "付", "本", "金", "出", "借", "人", "兌", "，", " ", "ab", "２０", "。", "\u3000"}
+	alphabet := []string{"兑", "付", "本", "金", "出", "借", "人", "兌", "，", " ", "ab", "２０", "。", "\u3000", "é", "😀"}
 	text := func(n int) string {
 		var b strings.Builder
+		traditional := rng.IntN(2) == 0 // half the texts have 兌, the traditional 兑
 		for range n {
-			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+			if a := alphabet[rng.IntN(len(alphabet))]; a != "兌" || traditional {
+				b.WriteString(a)
+			}
 		}
 		return b.String()
 	}
 	han := []rune("兑付本金出借人兌")
-	found := 0
+	found, told := 0, 0
 	for range 3000 {
 		body := text(60)
 		p := make([]rune, 4+rng.IntN(4))
@@ -45,10 +48,28 @@ func TestPhraseTextAsAnalysed(t *testing.T) {
 		if got != want {
 			t.Errorf("%q in %q: %d as it stands, %d analysed", phrase, body, got, want)
 		}
+		// How often its trigrams and shared bigrams stand, when they tell, tell right.
+		freq := map[string]uint64{}
+		for _, tok := range textAnalysis().Analyze([]byte(body)) {
+			freq[string(tok.Term)]++
+		}
+		var tri, shared []uint64
+		for _, g := range pt.tris {
+			tri = append(tri, freq[g])
+		}
+		for _, g := range pt.shared {
+			shared = append(shared, freq[g])
+		}
+		if n, ok := pt.fromFreqs(tri, shared); ok {
+			told++
+			if n != want {
+				t.Errorf("%q in %q: %d from the frequencies %v %v, %d analysed", phrase, body, n, tri, shared, want)
+			}
+		}
 		found += int(want)
 	}
-	if found < 500 {
-		t.Fatalf("only %d occurrences: the test is too weak", found)
+	if found < 500 || told < 1000 {
+		t.Fatalf("only %d occurrences, %d told by frequencies: the test is too weak", found, told)
 	}
 	for _, text := range []string{"出借 人本金", "p2p平台", "出借人，本金", "2020年"} {
 		if pt := newPhraseText(fieldBody, nil, text); pt.lit != nil {
