@@ -26,8 +26,9 @@ const (
 
 // mappingVersion is stored in every index. Bump it whenever the mapping or the
 // analysis changes: Open then treats older indexes as broken and the app
-// rebuilds them.
-const mappingVersion = "3"
+// rebuilds them. Version 4: bodies are indexed without term vectors
+// (positionsIn), and phrases there are verified from the stored text.
+const mappingVersion = "4"
 
 // Field names in the index.
 const (
@@ -244,6 +245,14 @@ func appendChars(run []gramChar, tok *analysis.Token) []gramChar {
 	return run
 }
 
+// positionsIn reports whether the index keeps the positions of field's terms
+// (term vectors). The short text fields do; bodies do not: their positions were
+// two thirds of the index and over half of its build time (issue #19,
+// BenchmarkIndexLayouts). A phrase in a body is found from its terms'
+// postings and then verified in the stored text of those candidates
+// (phraseText); snippets never read positions from the index.
+func positionsIn(field string) bool { return field != fieldBody }
+
 // newMapping builds the index mapping: one document shape for every type,
 // nothing dynamic, no _all field.
 func newMapping() (*mapping.IndexMappingImpl, error) {
@@ -267,11 +276,11 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	im.StoreDynamic = false
 	im.DocValuesDynamic = false
 
-	text := func(store bool) *mapping.FieldMapping {
+	text := func(name string, store bool) *mapping.FieldMapping {
 		f := mapping.NewTextFieldMapping()
 		f.Analyzer = textAnalyzer
 		f.Store = store
-		f.IncludeTermVectors = true // phrases and snippets need positions and offsets
+		f.IncludeTermVectors = positionsIn(name) // phrases are matched on positions there
 		f.IncludeInAll = false
 		f.DocValues = false
 		return f
@@ -308,10 +317,10 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 
 	dm := mapping.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt(fieldType, kw(keyword.Name))
-	dm.AddFieldMappingsAt(fieldTitle, text(true))
-	dm.AddFieldMappingsAt(fieldBody, text(true))
-	dm.AddFieldMappingsAt(fieldNames, text(false))
-	dm.AddFieldMappingsAt(fieldListed, text(false))
+	dm.AddFieldMappingsAt(fieldTitle, text(fieldTitle, true))
+	dm.AddFieldMappingsAt(fieldBody, text(fieldBody, true))
+	dm.AddFieldMappingsAt(fieldNames, text(fieldNames, false))
+	dm.AddFieldMappingsAt(fieldListed, text(fieldListed, false))
 	dm.AddFieldMappingsAt(fieldCodes, kw(codeAnalyzer))
 	dm.AddFieldMappingsAt(fieldProvince, kw(keyword.Name))
 	dm.AddFieldMappingsAt(fieldClass, kw(keyword.Name))

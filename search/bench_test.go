@@ -3,6 +3,7 @@ package search
 import (
 	"cmp"
 	"context"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -47,17 +48,22 @@ func BenchmarkQuery(b *testing.B) {
 	}
 }
 
-// BenchmarkFirstSearch measures what a word costs the first time it is
-// searched on a freshly opened index, against the same word searched again:
+// BenchmarkFirstSearch measures what a word or a phrase costs the first
+// time it is searched on a freshly opened index, against the same searched
+// again:
 //
 //	PILU_BENCH_INDEX=/tmp/b1m/data/index go test ./search -run '^$' -bench FirstSearch -benchtime 1x
 //
 // The words are PILU_BENCH_WORDS (default 300) of the body's one-, two- and
 // three-character terms in at least impactsKept documents of a segment,
-// spread over their document counts; each is searched once right after the
-// index is opened and its background work is done (first-p50-ms,
-// first-p99-ms), then once more (warm-p50-ms, warm-p99-ms). The result
-// cache is off.
+// spread over their document counts; the phrases PILU_BENCH_PHRASES (default
+// 100) runs of four to six Chinese characters cut from bodies of the largest
+// segment (so common phrases come up as often as they stand in the text).
+// Each is searched once right after the index is opened and its background
+// work is done (first-p50-ms, first-p99-ms; phrase-first-…), then once more
+// (warm-…, phrase-warm-…). The result cache is off. It also reports the
+// size of the index's segments over the text of its titles and bodies
+// (index-x-text).
 func BenchmarkFirstSearch(b *testing.B) {
 	dir := os.Getenv("PILU_BENCH_INDEX")
 	if dir == "" {
@@ -70,23 +76,35 @@ func BenchmarkFirstSearch(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	words := func() []string {
+	np := 100
+	if s := os.Getenv("PILU_BENCH_PHRASES"); s != "" {
+		var err error
+		if np, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var words, phrases []string
+	var ratio float64 // the index's size over the text's
+	func() {
 		ix, err := Open(dir, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer ix.Close()
-		ws, err := benchWords(ix, n)
-		if err != nil {
+		if words, err = benchWords(ix, n); err != nil {
 			b.Fatal(err)
 		}
-		return ws
+		if phrases, err = benchPhrases(ix, np); err != nil {
+			b.Fatal(err)
+		}
+		_, text := layoutDocs(b, ix, math.MaxInt)
+		ratio = float64(segmentsSize(b, ix.idx)) / float64(text)
 	}()
 	ctx := context.Background()
 	// round searches every word once: the latencies in ms, sorted, and the
 	// process's CPU time per search (the machine may be shared: latencies
 	// then include waiting for a core, CPU time does not).
-	round := func(ix *Index, name string) (ms []float64, cpu float64) {
+	round := func(ix *Index, name string, words []string) (ms []float64, cpu float64) {
 		cpu0, read0 := cpuTime(), impactPostings.Load()
 		defer func() {
 			cpu = (cpuTime() - cpu0).Seconds() * 1000 / float64(len(words))
@@ -112,9 +130,20 @@ func BenchmarkFirstSearch(b *testing.B) {
 		t0 := time.Now()
 		ix.waitBackground()
 		b.ReportMetric(time.Since(t0).Seconds(), "background-s")
-		first, firstCPU := round(ix, "first")
-		warm, warmCPU := round(ix, "warm")
+		first, firstCPU := round(ix, "first", words)
+		warm, warmCPU := round(ix, "warm", words)
+		pfirst, pfirstCPU := round(ix, "phrase-first", phrases)
+		pwarm, pwarmCPU := round(ix, "phrase-warm", phrases)
 		_ = ix.Close()
+		b.ReportMetric(pfirstCPU, "phrase-first-cpu-ms/op")
+		b.ReportMetric(pwarmCPU, "phrase-warm-cpu-ms/op")
+		b.ReportMetric(pct(pfirst, 0.5), "phrase-first-p50-ms")
+		b.ReportMetric(pct(pfirst, 0.99), "phrase-first-p99-ms")
+		b.ReportMetric(pct(pfirst, 1), "phrase-first-max-ms")
+		b.ReportMetric(pct(pwarm, 0.5), "phrase-warm-p50-ms")
+		b.ReportMetric(pct(pwarm, 0.99), "phrase-warm-p99-ms")
+		b.ReportMetric(float64(len(phrases)), "phrases")
+		b.ReportMetric(ratio, "index-x-text")
 		b.ReportMetric(firstCPU, "first-cpu-ms/op")
 		b.ReportMetric(warmCPU, "warm-cpu-ms/op")
 		b.ReportMetric(pct(first, 0.5), "first-p50-ms")
@@ -179,6 +208,58 @@ func benchWords(ix *Index, n int) ([]string, error) {
 	var out []string
 	for i := range min(n, len(all)) {
 		out = append(out, all[i*len(all)/min(n, len(all))].text)
+	}
+	return out, nil
+}
+
+// benchPhrases cuts n runs of four to six Chinese characters from bodies of
+// the largest segment of ix, from documents spread over it (the same
+// documents and cuts every time): phrases as common as they are in the text.
+func benchPhrases(ix *Index, n int) ([]string, error) {
+	snap, err := snapshot(ix.idx)
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Close()
+	var largest *segmentSnapshot
+	for _, ss := range snap.Segments() {
+		if largest == nil || ss.Count() > largest.Count() {
+			largest = ss
+		}
+	}
+	if largest == nil || n == 0 {
+		return nil, nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for i := uint64(0); len(out) < n && i < largest.Count(); i++ {
+		d := (i * 7919) % largest.Count() // spread over the segment
+		_, f, err := readStored(largest, d)
+		if err != nil {
+			continue
+		}
+		var runs [][]rune
+		var run []rune
+		for _, r := range f[fieldBody] + "。" {
+			if unicode.Is(unicode.Han, r) {
+				run = append(run, r)
+			} else {
+				if len(run) >= 6 {
+					runs = append(runs, run)
+				}
+				run = nil
+			}
+		}
+		if len(runs) == 0 {
+			continue
+		}
+		r := runs[int(i)%len(runs)]
+		size := 4 + int(i)%3
+		at := int(i*31) % (len(r) - size + 1)
+		if p := string(r[at : at+size]); !seen[p] {
+			seen[p] = true
+			out = append(out, `"`+p+`"`)
+		}
 	}
 	return out, nil
 }

@@ -9,9 +9,12 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/numeric"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
+	bindex "github.com/blevesearch/bleve_index_api"
 )
 
 // Engines: how a search is run. Both read the same index and answer the same
@@ -24,7 +27,9 @@ const (
 	// EngineBleve runs the same clauses as Bleve queries through Bleve's own
 	// searchers, collector and facets: slower (every hit is visited), but
 	// through Bleve's public API only, so it keeps working when an upgrade of
-	// Bleve breaks what EnginePilu assumes. It differs by design in one way:
+	// Bleve breaks what EnginePilu assumes. A phrase in a body (no positions
+	// there) is a conjunction of its terms whose documents are verified in
+	// the stored text, as EnginePilu verifies them. It differs by design in one way:
 	// Bleve scores a phrase as the sum of its terms' scores, where EnginePilu
 	// scores how often the phrase itself occurs, so hits found by a phrase may
 	// come in another order (the same hits, the same total).
@@ -189,9 +194,68 @@ func bleveAlt(a alt) query.Query {
 		q.SetBoost(a.boost)
 		return q
 	}
+	if !positionsIn(a.field) {
+		return &textPhraseQuery{terms: a.terms, field: a.field, boost: a.boost,
+			text: newPhraseText(a.field, a.terms, a.text)}
+	}
 	q := query.NewPhraseQuery(a.terms, a.field)
 	q.SetBoost(a.boost)
 	return q
+}
+
+// textPhraseQuery is a phrase in a field without positions (positionsIn) as
+// a Bleve query, through Bleve's public searcher API: the documents holding
+// all its terms (a conjunction of term searchers, scored as Bleve's phrase
+// searcher scores its own), kept where the field's stored text holds the
+// phrase (phraseText), as EnginePilu verifies it.
+type textPhraseQuery struct {
+	terms []string
+	field string
+	boost float64
+	text  *phraseText
+}
+
+func (q *textPhraseQuery) Searcher(ctx context.Context, r bindex.IndexReader, _ mapping.IndexMapping,
+	options bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	var terms []bsearch.Searcher
+	closeAll := func() {
+		for _, s := range terms {
+			_ = s.Close()
+		}
+	}
+	for _, t := range q.terms {
+		if t == "" {
+			continue
+		}
+		s, err := searcher.NewTermSearcher(ctx, r, t, q.field, q.boost, options)
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		terms = append(terms, s)
+	}
+	all, err := searcher.NewConjunctionSearcher(ctx, r, terms, options)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	return searcher.NewFilteringSearcher(ctx, all, func(_ *bsearch.SearchContext, d *bsearch.DocumentMatch) bool {
+		id, err := r.ExternalID(d.IndexInternalID)
+		if err != nil {
+			return false
+		}
+		doc, err := r.Document(id)
+		if err != nil || doc == nil {
+			return false
+		}
+		var n uint64
+		doc.VisitFields(func(f bindex.Field) {
+			if f.Name() == q.field {
+				n += q.text.count(f.Value())
+			}
+		})
+		return n > 0
+	}), nil
 }
 
 // filterQuery turns the filters into one query, nil when there are none;

@@ -63,7 +63,12 @@ const (
 	assumeDates = "date layout: doc values are prefix-coded Unix nanoseconds, shift 0 exact"
 	// A document's stored fields come from VisitDocument, its Bleve id as
 	// field "_id" and text fields with type 't'; DocID gives the id alone.
+	// Phrases in bodies are verified from the stored body (phraseText).
 	assumeStored = "stored fields: VisitDocument gives \"_id\" and text fields typed 't'; DocID gives the id"
+	// A field indexed without term vectors (bodies, positionsIn) still has
+	// each posting's frequency and the field's norm, which scoring reads;
+	// its postings simply have no locations.
+	assumeNoVectors = "fields without term vectors: postings keep Frequency() and the norm, with no locations"
 	// Segments never change once written: the same segment.Segment value
 	// stands in every snapshot that holds it, so what is built per segment
 	// (facet arrays, impacts) is kept by that key.
@@ -304,4 +309,17 @@ func readStored(ss *segmentSnapshot, doc uint64) (id string, fields map[string]s
 		err = internalsError(assumeStored, "a document without \"_id\"")
 	}
 	return id, fields, err
+}
+
+// visitStoredField calls f with the stored value of text field of document
+// doc of ss, if it has one (assumeStored). The value is valid only during
+// the call.
+func visitStoredField(ss *segmentSnapshot, doc uint64, field string, f func(value []byte)) error {
+	return ss.VisitDocument(doc, func(name string, typ byte, value []byte, _ []uint64) bool {
+		if name == field && typ == 't' {
+			f(value)
+			return false
+		}
+		return true
+	})
 }

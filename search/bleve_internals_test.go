@@ -259,6 +259,31 @@ func TestInternalsStored(t *testing.T) {
 	}
 }
 
+func TestInternalsNoVectors(t *testing.T) {
+	if positionsIn(fieldBody) {
+		t.Skip("bodies have positions")
+	}
+	_, snap := internalsIndex(t, []Doc{{Type: TypeDisclosure, ID: "1", Title: "公告", Body: "兑付，兑付。"}})
+	for _, ss := range snap.Segments() {
+		it := postings(t, ss, fieldBody, "兑付").Iterator(true, true, true, nil)
+		p, err := it.Next()
+		if err != nil || p == nil {
+			t.Fatalf("%s: no posting of 兑付 (%v)", assumeNoVectors, err)
+		}
+		// 兑付，兑付: 兑 付 兑付 twice = 6 terms.
+		if p.Frequency() != 2 || norm(p) != float64(float32(1/math.Sqrt(6))) || len(p.Locations()) != 0 {
+			t.Errorf("%s: frequency %d, norm %v, %d locations; want 2, 1/√6, none",
+				assumeNoVectors, p.Frequency(), norm(p), len(p.Locations()))
+		}
+		var body string
+		calls := 0
+		err = visitStoredField(ss, 0, fieldBody, func(v []byte) { body, calls = string(v), calls+1 })
+		if err != nil || body != "兑付，兑付。" || calls != 1 {
+			t.Errorf("%s: stored body %q (%d calls), %v", assumeStored, body, calls, err)
+		}
+	}
+}
+
 func TestInternalsSegmentIdentity(t *testing.T) {
 	ix, first := internalsIndex(t, disclosures(3, "兑付"))
 	// Bleve's merger may merge a snapshot's segments into a new one between two snapshots (then

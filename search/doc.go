@@ -40,8 +40,11 @@
 // emits every CJK character as a unigram, every pair of neighbouring CJK
 // characters as a bigram and every three as a trigram, all at the position of
 // their first character; Latin words and numbers stay whole). A word of one,
-// two or three characters is one term; a longer word is a phrase of trigrams,
-// so 鹭汀创投 never matches a text where its parts only appear apart.
+// two or three characters is one term; a longer word is a phrase of
+// overlapping trigrams, so 鹭汀创投 never matches a text where its parts only
+// appear apart. The index keeps the positions of the short fields' terms, not
+// of the bodies' (positionsIn): a phrase in a body is found from its terms'
+// postings, then verified in the stored body of each candidate (phraseText).
 //
 // Searching (engine.go): a search reads the postings of the index's segments
 // as bitmaps — OR over the fields a term may match in, AND over the terms,

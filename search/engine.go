@@ -34,6 +34,7 @@ import (
 type alt struct {
 	field string
 	terms []string // one term, or a phrase with gaps ("")
+	text  string   // the query term the phrase came from (phraseText)
 	boost float64
 	idf   float64 // of this snapshot
 }
@@ -72,10 +73,10 @@ func (ix *Index) clauses(terms []userTerm) (cls []clause, marks []mark) {
 			continue
 		}
 		c := clause{exclude: t.exclude, alts: []alt{
-			{field: fieldNames, terms: seq, boost: boostNames},
-			{field: fieldTitle, terms: seq, boost: boostTitle},
-			{field: fieldListed, terms: seq, boost: boostListed},
-			{field: fieldBody, terms: seq, boost: boostBody},
+			{field: fieldNames, terms: seq, text: t.text, boost: boostNames},
+			{field: fieldTitle, terms: seq, text: t.text, boost: boostTitle},
+			{field: fieldListed, terms: seq, text: t.text, boost: boostListed},
+			{field: fieldBody, terms: seq, text: t.text, boost: boostBody},
 		}}
 		if !t.phrase {
 			if code := ix.code(t.text); code != "" {

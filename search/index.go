@@ -326,14 +326,20 @@ func settle(idx bleve.Index) error {
 		defer snap.Close()
 		return len(snap.Segments()), nil
 	}
+	// A round that merged nothing may have raced with Bleve's own merger
+	// (under load, segments are still being persisted when the last batch
+	// returns): stop after two such rounds in a row.
 	n, err := count()
-	for round := 0; err == nil && round < 10; round++ {
+	idle := 0
+	for round := 0; err == nil && round < 12 && idle < 2; round++ {
 		if err = forceMerge(idx); err != nil {
 			break
 		}
 		var m int
 		if m, err = count(); err == nil && m >= n {
-			break
+			idle++
+		} else {
+			idle = 0
 		}
 		n = m
 	}

@@ -166,6 +166,13 @@ func TestOpenBrokenIndexMovesAside(t *testing.T) {
 			}
 			_ = ix.Close()
 		}},
+		{"mapping version 3 (bodies with positions)", func(t *testing.T, dir string) {
+			ix := mustOpenNoCleanup(t, dir)
+			if err := ix.idx.SetInternal(keyVersion, []byte("3")); err != nil {
+				t.Fatal(err)
+			}
+			_ = ix.Close()
+		}},
 		{"bad cursor value", func(t *testing.T, dir string) {
 			ix := mustOpenNoCleanup(t, dir)
 			if err := ix.idx.SetInternal(keyCursor, []byte("abc")); err != nil {

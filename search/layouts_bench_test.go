@@ -27,11 +27,11 @@ import (
 // For each layout it reports documents indexed a second (docs/s, batches of
 // 1000 as Rebuild writes them, then merged as Rebuild does) and the size of
 // the index's segments over the text's (x-text). Layouts: Bleve's default
-// mapping (what the app's side-by-side bench calls plain Bleve), the index
-// as it is, the body without term vectors (no positions: phrases in bodies
-// could not be verified from the index), the body not stored, and the body
-// split in two fields, the grams of one length with positions and the
-// others without.
+// mapping (what the app's side-by-side bench calls plain Bleve), the index as
+// it is (mapping version 4: bodies without positions), as it was (version 3:
+// bodies with positions), the body not stored (snippets and phrases would
+// have to read it elsewhere), and the body split in two fields, the grams of
+// one length with positions and the others without (stored or not).
 func BenchmarkIndexLayouts(b *testing.B) {
 	src := os.Getenv("PILU_BENCH_INDEX")
 	if src == "" {
@@ -44,7 +44,12 @@ func BenchmarkIndexLayouts(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	docs, text := layoutDocs(b, src, n)
+	ix, err := Open(src, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	docs, text := layoutDocs(b, ix, n)
+	_ = ix.Close()
 	same := func(f map[string]string) map[string]interface{} {
 		return map[string]interface{}{fieldTitle: f[fieldTitle], fieldBody: f[fieldBody]}
 	}
@@ -65,13 +70,13 @@ func BenchmarkIndexLayouts(b *testing.B) {
 	}
 	// body splits the body: the grams kept by withPositions with term
 	// vectors in field body, the others without in field other.
-	body := func(withPositions, other string) func() (mapping.IndexMapping, error) {
+	body := func(withPositions, other string, store bool) func() (mapping.IndexMapping, error) {
 		return pilu(func(im *mapping.IndexMappingImpl, dm *mapping.DocumentMapping) {
 			for _, f := range []string{withPositions, other} {
 				_ = im.AddCustomAnalyzer("layout_"+f, map[string]interface{}{"type": "custom", "tokenizer": tokenizer,
 					"token_filters": []interface{}{cjk.WidthName, lowercase.Name, "layout_" + f}})
 			}
-			setLayoutField(dm, fieldBody, layoutText("layout_"+withPositions, true, true))
+			setLayoutField(dm, fieldBody, layoutText("layout_"+withPositions, true, store))
 			setLayoutField(dm, other, layoutText("layout_"+other, false, false))
 		})
 	}
@@ -82,14 +87,15 @@ func BenchmarkIndexLayouts(b *testing.B) {
 	}{
 		{"plain-bleve", func() (mapping.IndexMapping, error) { return bleve.NewIndexMapping(), nil }, same},
 		{"pilu", pilu(nil), same},
-		{"body-without-positions", pilu(func(_ *mapping.IndexMappingImpl, dm *mapping.DocumentMapping) {
-			setLayoutField(dm, fieldBody, layoutText(textAnalyzer, false, true))
+		{"pilu-v3-body-positions", pilu(func(_ *mapping.IndexMappingImpl, dm *mapping.DocumentMapping) {
+			setLayoutField(dm, fieldBody, layoutText(textAnalyzer, true, true))
 		}), same},
 		{"body-not-stored", pilu(func(_ *mapping.IndexMappingImpl, dm *mapping.DocumentMapping) {
-			setLayoutField(dm, fieldBody, layoutText(textAnalyzer, true, false))
+			setLayoutField(dm, fieldBody, layoutText(textAnalyzer, positionsIn(fieldBody), false))
 		}), same},
-		{"trigram-positions-only", body("tri", "uni_bi"), split("uni_bi")},
-		{"bigram-positions-only", body("bi", "uni_tri"), split("uni_tri")},
+		{"trigram-positions-only", body("tri", "uni_bi", true), split("uni_bi")},
+		{"trigram-positions-only-not-stored", body("tri", "uni_bi", false), split("uni_bi")},
+		{"bigram-positions-only", body("bi", "uni_tri", true), split("uni_tri")},
 	}
 	for _, l := range layouts {
 		b.Run(l.name, func(b *testing.B) {
@@ -129,14 +135,9 @@ func BenchmarkIndexLayouts(b *testing.B) {
 	}
 }
 
-// layoutDocs reads the stored title and body of up to n documents of the
-// index in dir, and their size in bytes.
-func layoutDocs(b *testing.B, dir string, n int) (docs []map[string]string, text int64) {
-	ix, err := Open(dir, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ix.Close()
+// layoutDocs reads the stored title and body of up to n documents of ix, and
+// their size in bytes.
+func layoutDocs(b *testing.B, ix *Index, n int) (docs []map[string]string, text int64) {
 	snap, err := snapshot(ix.idx)
 	if err != nil {
 		b.Fatal(err)

@@ -11,11 +11,12 @@ import (
 
 // A phrase's documents are found in two steps: those holding every one of its
 // terms, from the postings bitmaps, then among them those where the terms
-// stand in a row, from their positions. Reading positions is what costs (a
-// common phrase stands in a third of a million documents), so when a phrase
-// has many candidates in a segment, the documents found and their impacts are
-// kept with the segment, which never changes; the next search reads positions
-// only for the hits it scores.
+// stand in a row: from their positions in the short fields, from the stored
+// text in bodies, whose positions the index does not keep (positionsIn).
+// That second step is what costs (a common phrase stands in a third of a
+// million documents), so when a phrase has many candidates in a segment, the
+// documents found and their impacts are kept with the segment, which never
+// changes; the next search verifies only the hits it scores.
 
 // phraseKept is the fewest candidates for which a phrase's documents are kept
 // (a variable for tests).
@@ -28,6 +29,9 @@ type phraseAlt struct {
 	offs  []uint64    // the position of lists[i]'s term in the phrase
 	imp   []float64   // per block: the highest tf(freq) × norm there
 	found *phraseHits // when the positions were read by this search: what they gave
+	text  *phraseText // in a field without positions: how the stored text is checked
+	ss    *segmentSnapshot
+	proof []segment.PostingsList // text.tris, then text.shared: how often each stands (phraseText.fromFreqs)
 }
 
 // phraseHits are the documents where a phrase occurs, in order, with how
@@ -50,14 +54,49 @@ type phraseReader struct {
 	its   []segment.PostingsIterator
 	offs  []uint64
 	posts []segment.Posting
+	text  *phraseText // nil: from the positions
+	ss    *segmentSnapshot
+
+	proofIts   []segment.PostingsIterator // of phraseAlt.proof
+	proofPosts []segment.Posting
+	freqs      []uint64
 }
 
 func (ph *phraseAlt) reader() *phraseReader {
-	r := &phraseReader{offs: ph.offs, posts: make([]segment.Posting, len(ph.lists))}
+	r := &phraseReader{offs: ph.offs, posts: make([]segment.Posting, len(ph.lists)), text: ph.text, ss: ph.ss}
 	for _, pl := range ph.lists {
-		r.its = append(r.its, pl.Iterator(true, true, true, nil))
+		r.its = append(r.its, pl.Iterator(true, true, ph.text == nil, nil))
 	}
+	for _, pl := range ph.proof {
+		r.proofIts = append(r.proofIts, pl.Iterator(true, false, false, nil))
+	}
+	r.proofPosts, r.freqs = make([]segment.Posting, len(ph.proof)), make([]uint64, len(ph.proof))
 	return r
+}
+
+// fromFreqs returns how often the phrase occurs in document d when the
+// frequencies of its trigrams and shared bigrams there tell
+// (phraseText.fromFreqs), with ok; d must not come before the last asked.
+func (r *phraseReader) fromFreqs(d uint32) (n uint64, ok bool, err error) {
+	if len(r.proofIts) == 0 {
+		return 0, false, nil
+	}
+	for i, pi := range r.proofIts {
+		p := r.proofPosts[i]
+		if p == nil || p.Number() < uint64(d) {
+			if p, err = pi.Advance(uint64(d)); err != nil {
+				return 0, false, err
+			}
+			r.proofPosts[i] = p
+		}
+		r.freqs[i] = 0
+		if p != nil && p.Number() == uint64(d) {
+			r.freqs[i] = p.Frequency()
+		}
+	}
+	tris := len(r.text.tris)
+	n, ok = r.text.fromFreqs(r.freqs[:tris], r.freqs[tris:])
+	return n, ok, nil
 }
 
 // at returns how often the phrase occurs in document d, and the field's norm
@@ -78,7 +117,19 @@ func (r *phraseReader) at(d uint32) (uint64, float64, error) {
 			return 0, 0, nil
 		}
 	}
-	n := occurrences(r.posts, r.offs)
+	var n uint64
+	if r.text != nil {
+		var ok bool
+		var err error
+		if n, ok, err = r.fromFreqs(d); err == nil && !ok {
+			n, err = r.text.in(r.ss, d)
+		}
+		if err != nil {
+			return 0, 0, err
+		}
+	} else {
+		n = occurrences(r.posts, r.offs)
+	}
 	if n == 0 {
 		return 0, 0, nil
 	}
@@ -88,7 +139,8 @@ func (r *phraseReader) at(d uint32) (uint64, float64, error) {
 // matchPhrase finds the documents of the segment of l, among within (all when
 // nil), where a's terms stand at consecutive positions of a.field, "" where
 // any term will do (phraseTerms makes such sequences), within one value of
-// the field.
+// the field; in a field without positions, where the stored text holds them
+// so (phraseText).
 func matchPhrase(l *segLists, a alt, within *roaring.Bitmap) (altMatches, error) {
 	m := altMatches{docs: roaring.New()}
 	ph := &phraseAlt{}
@@ -118,6 +170,28 @@ func matchPhrase(l *segLists, a alt, within *roaring.Bitmap) (altMatches, error)
 	}
 	if cand == nil {
 		return m, nil
+	}
+	if !positionsIn(a.field) {
+		ph.text, ph.ss = newPhraseText(a.field, a.terms, a.text), l.ss
+		// Every trigram of the phrase stands where it does: the candidates
+		// hold them all, and how often each stands, with the bigrams they
+		// share, often tells how often the phrase does.
+		for _, terms := range [][]string{ph.text.tris, ph.text.shared} {
+			for _, term := range terms {
+				pl, err := l.get(a.field, term)
+				if err != nil || pl == nil {
+					return m, err
+				}
+				bm := roaring.New()
+				if err := termBitmap(pl, bm); err != nil {
+					return m, err
+				}
+				if cand.And(bm); cand.IsEmpty() {
+					return m, nil
+				}
+				ph.proof = append(ph.proof, pl)
+			}
+		}
 	}
 	dropDeleted(l.ss, cand) // termBitmap may give deleted documents too
 	m.phrase = ph

@@ -405,9 +405,9 @@ func (ix *Index) code(s string) string {
 
 // phraseTerms turns analyzed query text into the terms a phrase must have at
 // consecutive positions, "" where any term will do (a gap). Each run of CJK
-// characters is covered by as few grams as cover it: a lone character by its
-// unigram, two by their bigram, three by their trigram, longer runs by
-// trigrams every three characters and one more ending at the run's end.
+// characters is covered by few grams: a lone character by its unigram, two by
+// their bigram, three by their trigram, longer runs by trigrams every two
+// characters and one more ending at the run's end.
 // Other tokens stand for themselves.
 func phraseTerms(toks analysis.TokenStream) []string {
 	last := 0
@@ -443,12 +443,14 @@ func phraseTerms(toks analysis.TokenStream) []string {
 		case 2:
 			grams[0] = big[p]
 		default:
-			for k := 0; k+3 <= n; k += 3 {
+			// Neighbouring trigrams share a character, so the run they cover
+			// is one run in the text too (trigrams three apart would also
+			// match two runs with punctuation between them, whose positions
+			// follow each other).
+			for k := 0; k+3 <= n; k += 2 {
 				grams[k] = tri[p+k]
 			}
-			if n%3 != 0 {
-				grams[n-3] = tri[p+n-3]
-			}
+			grams[n-3] = tri[p+n-3]
 		}
 		seq = append(seq, grams...)
 		p += n
