@@ -342,7 +342,7 @@ func (p *plan) newScorer(matches [][]altMatches, sc *scratch) *hitScorer {
 type altReader struct {
 	it     segment.PostingsIterator
 	next   int
-	reader *phraseReader
+	reader *phraseHitReader
 }
 
 // read calls add with √freq × norm of alt m for each document of on, which
@@ -350,7 +350,7 @@ type altReader struct {
 func (r *altReader) read(m altMatches, on *roaring.Bitmap, add func(d uint32, v float64)) error {
 	if ph := m.phrase; ph != nil {
 		if ph.found == nil && r.reader == nil {
-			r.reader = ph.reader()
+			r.reader = ph.hitReader()
 		}
 		it := on.Iterator()
 		for it.HasNext() {
