@@ -23,11 +23,15 @@ func (s *Server) knownInstitutions(ctx context.Context, text string) ([]*models.
 	if err != nil {
 		return nil, nil, err
 	}
-	if uscc, _, err := models.ParseUSCC(text); err == nil {
-		if in := t.byUSCC[uscc]; in != nil {
-			return []*models.Institution{in}, t, nil
+	// A USCC is 18 ASCII characters: other text is not parsed (a failed parse formats its
+	// messages, which was a twentieth of a brand search's time).
+	if len(text) == 18 {
+		if uscc, _, err := models.ParseUSCC(text); err == nil {
+			if in := t.byUSCC[uscc]; in != nil {
+				return []*models.Institution{in}, t, nil
+			}
+			return nil, t, nil
 		}
-		return nil, t, nil
 	}
 	if strings.Contains(text, ".") && !strings.ContainsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Han, r) }) {
 		ins := t.byHost[siteHost(text)]

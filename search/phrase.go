@@ -136,6 +136,56 @@ func (r *phraseReader) at(d uint32) (uint64, float64, error) {
 	return n, norm(r.posts[0]), nil
 }
 
+// phraseHitReader reads how often a phrase occurs in documents known to hold
+// it (hits of a kept phrase), in order, reading positions only where they
+// decide it: a phrase occurs at least once in such a document and at most as
+// often as its rarest term there, so where one of its terms occurs once, it
+// occurs once, and the terms' frequencies and norms (no positions) say so.
+type phraseHitReader struct {
+	ph    *phraseAlt
+	its   []segment.PostingsIterator // frequencies and norms only
+	posts []segment.Posting
+	locs  *phraseReader // with positions, made when first needed
+}
+
+func (ph *phraseAlt) hitReader() *phraseHitReader {
+	r := &phraseHitReader{ph: ph, posts: make([]segment.Posting, len(ph.lists))}
+	for _, pl := range ph.lists {
+		r.its = append(r.its, pl.Iterator(true, true, false, nil))
+	}
+	return r
+}
+
+// at returns how often the phrase occurs in document d, which holds it, and
+// the field's norm there. Documents must be asked for in order.
+func (r *phraseHitReader) at(d uint32) (uint64, float64, error) {
+	least := uint64(0)
+	for i, it := range r.its {
+		p := r.posts[i]
+		if p == nil || p.Number() < uint64(d) {
+			var err error
+			if p, err = it.Advance(uint64(d)); err != nil || p == nil {
+				r.posts[i] = nil
+				return 0, 0, err
+			}
+			r.posts[i] = p
+		}
+		if p.Number() != uint64(d) {
+			return 0, 0, nil // not a hit after all, as phraseReader.at would say
+		}
+		if f := p.Frequency(); i == 0 || f < least {
+			least = f
+		}
+	}
+	if least == 1 {
+		return 1, norm(r.posts[0]), nil
+	}
+	if r.locs == nil {
+		r.locs = r.ph.reader()
+	}
+	return r.locs.at(d)
+}
+
 // matchPhrase finds the documents of the segment of l, among within (all when
 // nil), where a's terms stand at consecutive positions of a.field, "" where
 // any term will do (phraseTerms makes such sequences), within one value of

@@ -152,3 +152,70 @@ func TestPhraseKeptThenDeleted(t *testing.T) {
 		t.Fatalf("after one replaced and two deleted: %d hits, want 3", n)
 	}
 }
+
+// TestPhraseHitReader: for every document a phrase was found in, the reader
+// of hits (positions only where a term occurs more than once) gives the same
+// frequency and norm as reading the positions, for random phrases over a small
+// alphabet, so that terms repeat within a document and phrases occur more than
+// once.
+func TestPhraseHitReader(t *testing.T) {
+	ix := mustOpen(t, filepath.Join(t.TempDir(), "index"))
+	rng := rand.New(rand.NewPCG(5, 6))
+	alphabet := []rune("兑付本")
+	text := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteRune(alphabet[rng.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	for round := range 3 {
+		var docs []Doc
+		for i := range 80 {
+			docs = append(docs, Doc{Type: TypeDisclosure, ID: fmt.Sprint(round*80 + i), Title: text(3 + rng.IntN(6)), Body: text(5 + rng.IntN(80))})
+		}
+		mustApply(t, ix, docs, nil, uint64(round+1))
+	}
+	snap, err := snapshot(ix.idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	once, more := 0, 0
+	for k := range 60 {
+		seq := phraseTerms(ix.zh.Analyze([]byte(text(2 + k%5))))
+		if len(seq) < 2 {
+			continue
+		}
+		for _, field := range []string{fieldTitle, fieldBody} {
+			for _, ss := range snap.Segments() {
+				m, err := matchPhrase(newSegLists(ss, &segCache{}), alt{field: field, terms: seq}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.phrase == nil || m.docs.IsEmpty() {
+					continue
+				}
+				byPositions, byHits := m.phrase.reader(), m.phrase.hitReader()
+				it := m.docs.Iterator()
+				for it.HasNext() {
+					d := it.Next()
+					f1, n1, err1 := byPositions.at(d)
+					f2, n2, err2 := byHits.at(d)
+					if err1 != nil || err2 != nil || f1 != f2 || n1 != n2 {
+						t.Fatalf("%q in %s, document %d: positions say %d × %v (%v), hits %d × %v (%v)", seq, field, d, f1, n1, err1, f2, n2, err2)
+					}
+					if f1 == 1 {
+						once++
+					} else {
+						more++
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d hits with the phrase once, %d more often", once, more)
+	if once < 50 || more < 50 {
+		t.Fatalf("%d hits with the phrase once, %d with it more often: the test is too weak", once, more)
+	}
+}

@@ -1,10 +1,11 @@
 package search
 
 import (
-	"bytes"
 	"html"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -222,20 +223,13 @@ func isASCIIWord(c byte) bool {
 
 // matchSpans returns where each of marks occurs in body: the same matches the
 // phrase queries find, without the index handing back the locations of every
-// hit. A mark with a literal text is looked for in the folded body (a Chinese
-// word is a run of characters; a Latin word or number must stand alone);
-// only the others need the body analysed as the index does.
+// hit. A mark with a literal text is looked for in the body as folded
+// (literalSpans: a Chinese word is a run of characters; a Latin word or
+// number must stand alone); only the others need the body analysed as the
+// index does.
 func (ix *Index) matchSpans(body string, marks []mark) []span {
 	if body == "" || len(marks) == 0 {
 		return nil
-	}
-	folded, offs := fold([]byte(body))
-	folded = lowerASCII(folded) // a copy of body's bytes either way
-	orig := func(k int) int {
-		if offs == nil {
-			return k
-		}
-		return offs.at(k)
 	}
 	var spans []span
 	var rest [][]string
@@ -244,22 +238,119 @@ func (ix *Index) matchSpans(body string, marks []mark) []span {
 			rest = append(rest, m.seq)
 			continue
 		}
-		word := isASCIIWord(m.lit[0])
-		for from := 0; from < len(folded); {
-			j := bytes.Index(folded[from:], m.lit)
-			if j < 0 {
-				break
-			}
-			start, end := from+j, from+j+len(m.lit)
-			if !word || (start == 0 || !isASCIIWord(folded[start-1])) && (end == len(folded) || !isASCIIWord(folded[end])) {
-				spans = append(spans, span{orig(start), orig(end)})
-			}
-			_, size := utf8.DecodeRune(folded[start:])
-			from = start + size
-		}
+		spans = append(spans, literalSpans(body, m.lit)...)
 	}
 	return append(spans, ix.analysedSpans(body, rest)...)
 }
+
+// literalSpans returns where lit — folded text in lower case, all CJK or all
+// ASCII letters and digits (mark.lit) — occurs in body read as fold and
+// lowerASCII read it, in body's own offsets; an ASCII lit must stand alone
+// (no ASCII letter or digit, folded, on either side). It reads body in place,
+// without a folded copy: a match starts where a character folds to lit's
+// first one (foldVariants), and goes on while body's characters fold to
+// lit's. Matches may overlap.
+func literalSpans(body string, lit []byte) []span {
+	first, _ := utf8.DecodeRune(lit)
+	word := isASCIIWord(lit[0])
+	var spans []span
+	for _, v := range foldVariants(first) {
+		var buf [utf8.UTFMax]byte
+		enc := string(buf[:utf8.EncodeRune(buf[:], v)])
+		for from := 0; from < len(body); {
+			j := strings.Index(body[from:], enc)
+			if j < 0 {
+				break
+			}
+			start := from + j
+			from = start + len(enc)
+			end, ok := foldedPrefix(body, start, lit)
+			if !ok {
+				continue
+			}
+			if word {
+				if r, _ := utf8.DecodeLastRuneInString(body[:start]); start > 0 && foldsToWord(r) {
+					continue
+				}
+				if r, _ := utf8.DecodeRuneInString(body[end:]); end < len(body) && foldsToWord(r) {
+					continue
+				}
+			}
+			spans = append(spans, span{start, end})
+		}
+	}
+	return spans
+}
+
+// foldedLower is r as fold and lowerASCII leave it; an invalid byte
+// (utf8.RuneError) stays itself and matches no character of a query.
+func foldedLower(r rune) rune {
+	if f, ok := foldRune(r); ok {
+		r = f
+	}
+	if 'A' <= r && r <= 'Z' {
+		r += 'a' - 'A'
+	}
+	return r
+}
+
+// foldsToWord reports whether r folds to an ASCII letter or digit.
+func foldsToWord(r rune) bool {
+	f := foldedLower(r)
+	return r != utf8.RuneError && f < utf8.RuneSelf && isASCIIWord(byte(f))
+}
+
+// foldedPrefix reports whether body, from start, folds to lit (foldedLower
+// character by character), and where that ends.
+func foldedPrefix(body string, start int, lit []byte) (int, bool) {
+	i := start
+	for _, want := range string(lit) {
+		if i >= len(body) {
+			return 0, false
+		}
+		r, size := utf8.DecodeRuneInString(body[i:])
+		if r == utf8.RuneError && size == 1 || foldedLower(r) != want {
+			return 0, false
+		}
+		i += size
+	}
+	return i, true
+}
+
+// foldVariants returns the characters that fold to r (foldedLower): r itself
+// unless it folds to another, its capital, full-width forms, and the
+// traditional characters t2s maps to it.
+func foldVariants(r rune) []rune {
+	cands := append([]rune{r}, t2sFrom()[r]...)
+	if 'a' <= r && r <= 'z' {
+		cands = append(cands, r-'a'+'A')
+	}
+	for _, c := range slices.Clone(cands) {
+		if '!' <= c && c <= '~' {
+			cands = append(cands, c+0xFEE0) // the full-width form
+		}
+	}
+	out := cands[:0]
+	for _, c := range cands {
+		if foldedLower(c) == r && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// t2sFrom maps a simplified character to the traditional ones t2s folds to
+// it, made on first use.
+var t2sFrom = sync.OnceValue(func() map[rune][]rune {
+	m := map[rune][]rune{}
+	for from, to := range t2s {
+		m[to] = append(m[to], from)
+	}
+	for _, froms := range m {
+		slices.Sort(froms)
+	}
+	return m
+})
 
 // analysedSpans analyses body as the index does and returns where each of
 // marks (phrase terms from phraseTerms, "" a gap) occurs.

@@ -1,9 +1,12 @@
 package search
 
 import (
+	"bytes"
 	"fmt"
 	"html"
+	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -116,5 +119,66 @@ func TestMatchSpansAsAnalysed(t *testing.T) {
 				t.Errorf("%q in %q: %v, analysed %v (literal %q)", text, body, got, want, m.lit)
 			}
 		}
+	}
+}
+
+// TestLiteralSpansAsFolded checks the in-place literal search against the
+// plain way to do it, searching a folded, lower-cased copy of the body and
+// mapping the offsets back: the same spans for random bodies mixing
+// traditional and simplified characters, full-width and ASCII letters and
+// digits in either case, ideographic spaces and invalid bytes.
+func TestLiteralSpansAsFolded(t *testing.T) {
+	folded := func(body string, lit []byte) []span {
+		f, offs := fold([]byte(body))
+		f = lowerASCII(f)
+		orig := func(k int) int {
+			if offs == nil {
+				return k
+			}
+			return offs.at(k)
+		}
+		word := isASCIIWord(lit[0])
+		var out []span
+		for from := 0; from < len(f); {
+			j := bytes.Index(f[from:], lit)
+			if j < 0 {
+				break
+			}
+			start, end := from+j, from+j+len(lit)
+			if !word || (start == 0 || !isASCIIWord(f[start-1])) && (end == len(f) || !isASCIIWord(f[end])) {
+				out = append(out, span{orig(start), orig(end)})
+			}
+			_, size := utf8.DecodeRune(f[start:])
+			from = start + size
+		}
+		return out
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	pieces := []string{"鹭", "鷺", "汀", "创", "創", "投", "兑", "兌", "付", "ab", "AB", "ａｂ", "Ａb", "c", "2", "２", "0", "　", " ", "，", ",", "\xff", "x"}
+	body := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	found := 0
+	for _, text := range []string{"鹭汀", "鹭汀创投", "兑付", "汀", "ab", "abc", "ab2", "2", "20", "c"} {
+		m := newMark(text, nil)
+		if m.lit == nil {
+			t.Fatalf("%q has no literal", text)
+		}
+		for range 600 {
+			b := body(rng.IntN(40))
+			got, want := literalSpans(b, m.lit), folded(b, m.lit)
+			slices.SortFunc(got, func(x, y span) int { return x.start - y.start })
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%q in %q: %v, folded copy %v", text, b, got, want)
+			}
+			found += len(want)
+		}
+	}
+	if found < 1000 {
+		t.Fatalf("only %d matches: the test is too weak", found)
 	}
 }
