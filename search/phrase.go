@@ -103,19 +103,8 @@ func (r *phraseReader) fromFreqs(d uint32) (n uint64, ok bool, err error) {
 // there; 0 when it does not. Documents must be asked for in order. A term's
 // posting read past d is kept for the next document asked for.
 func (r *phraseReader) at(d uint32) (uint64, float64, error) {
-	for i, pi := range r.its {
-		p := r.posts[i]
-		if p == nil || p.Number() < uint64(d) {
-			var err error
-			if p, err = pi.Advance(uint64(d)); err != nil || p == nil {
-				r.posts[i] = nil
-				return 0, 0, err
-			}
-			r.posts[i] = p
-		}
-		if p.Number() != uint64(d) {
-			return 0, 0, nil
-		}
+	if all, err := postingsAt(r.its, r.posts, d); err != nil || !all {
+		return 0, 0, err
 	}
 	var n uint64
 	if r.text != nil {
@@ -134,6 +123,28 @@ func (r *phraseReader) at(d uint32) (uint64, float64, error) {
 		return 0, 0, nil
 	}
 	return n, norm(r.posts[0]), nil
+}
+
+// postingsAt moves each iterator of its to document d, keeping in posts the
+// posting each stands at (a posting read past d is kept for a later document;
+// nil once an iterator has ended), and reports whether all of them hold d.
+// Documents must be asked for in order.
+func postingsAt(its []segment.PostingsIterator, posts []segment.Posting, d uint32) (bool, error) {
+	for i, it := range its {
+		p := posts[i]
+		if p == nil || p.Number() < uint64(d) {
+			var err error
+			if p, err = it.Advance(uint64(d)); err != nil || p == nil {
+				posts[i] = nil
+				return false, err
+			}
+			posts[i] = p
+		}
+		if p.Number() != uint64(d) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // phraseHitReader reads how often a phrase occurs in documents known to hold
@@ -159,23 +170,12 @@ func (ph *phraseAlt) hitReader() *phraseHitReader {
 // at returns how often the phrase occurs in document d, which holds it, and
 // the field's norm there. Documents must be asked for in order.
 func (r *phraseHitReader) at(d uint32) (uint64, float64, error) {
-	least := uint64(0)
-	for i, it := range r.its {
-		p := r.posts[i]
-		if p == nil || p.Number() < uint64(d) {
-			var err error
-			if p, err = it.Advance(uint64(d)); err != nil || p == nil {
-				r.posts[i] = nil
-				return 0, 0, err
-			}
-			r.posts[i] = p
-		}
-		if p.Number() != uint64(d) {
-			return 0, 0, nil // not a hit after all, as phraseReader.at would say
-		}
-		if f := p.Frequency(); i == 0 || f < least {
-			least = f
-		}
+	if all, err := postingsAt(r.its, r.posts, d); err != nil || !all {
+		return 0, 0, err // not a hit after all, as phraseReader.at would say
+	}
+	least := r.posts[0].Frequency()
+	for _, p := range r.posts[1:] {
+		least = min(least, p.Frequency())
 	}
 	if least == 1 {
 		return 1, norm(r.posts[0]), nil
