@@ -39,9 +39,9 @@ func TestBackupAndRestore(t *testing.T) {
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
 			wg.Add(1)
-			go func() { // writes while the backup runs
+			go func() { // writes while the backup runs (at most 5,000: the codes MA5BK0000–4999 stay valid and apart from MA5BK9999 below)
 				defer wg.Done()
-				for i := 0; ; i++ {
+				for i := 0; i < 5000; i++ {
 					select {
 					case <-stop:
 						return
